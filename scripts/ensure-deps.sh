@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what `npm start` and `npm test` need: npm packages, and Debian's
+# postgresql and redis-server when a private instance is needed and they are missing.
+# Usage: ensure-deps.sh [start|test]
+set -euo pipefail
+mode=${1:-start}
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+  echo "basalt: installing npm packages…" >&2
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error >&2; else npm install --no-audit --no-fund --loglevel=error >&2; fi
+fi
+
+if [ "$mode" = test ]; then db_url=${TEST_DATABASE_URL:-}; redis_url=${TEST_REDIS_URL:-}; else db_url=${DATABASE_URL:-}; redis_url=${REDIS_URL:-}; fi
+
+have_pg() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1; }
+have_redis() { command -v redis-server >/dev/null 2>&1 || [ -x /usr/sbin/redis-server ]; }
+
+pkgs=()
+[ -z "$db_url" ] && ! have_pg && pkgs+=(postgresql)
+[ -z "$redis_url" ] && ! have_redis && pkgs+=(redis-server)
+if [ ${#pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "basalt: missing ${pkgs[*]}. Install them (sudo apt-get install ${pkgs[*]}) or set ${mode/test/TEST_}DATABASE_URL / REDIS_URL." >&2
+    exit 1
+  fi
+  echo "basalt: installing ${pkgs[*]} with apt-get…" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2
+  # policy-rc.d keeps Debian from starting system-wide services we do not use.
+  made_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
+  apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2
+  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+fi

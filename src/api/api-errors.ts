@@ -1,0 +1,40 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { ApiError } from '../shared/errors.ts';
+
+const NEXT_ACTIONS: Record<string, string> = {
+  TABLE_NOT_FOUND: 'Check table name and try again',
+  INVALID_QUERY: 'Check PostgREST filter documentation',
+  VALIDATION_ERROR: 'Check the request body against the API documentation',
+  UNAUTHORIZED: 'Send admin credentials: Basic auth, an admin API key, or a service_role JWT',
+  JOB_NOT_FOUND: 'Check the job id; results expire after JOB_RESULT_TTL_SECONDS',
+  JOB_NOT_FINISHED: 'Poll GET /api/jobs/:id until state is completed',
+  NOT_FOUND: 'Check the URL and method',
+};
+
+/** The /api/* envelope: { error, message, statusCode, nextActions }. The only place it is built. */
+export function sendApiError(res: Response, e: ApiError): void {
+  for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+  res.status(e.status).json({
+    error: e.code,
+    message: e.message,
+    statusCode: e.status,
+    nextActions: NEXT_ACTIONS[e.code] ?? e.hint ?? undefined,
+  });
+}
+
+/** Maps anything thrown below /api to the envelope; unknown errors are logged and become a plain 500. */
+export const apiErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  if (res.headersSent) {
+    res.destroy(err);
+    return;
+  }
+  if (err instanceof ApiError) return sendApiError(res, err);
+  // body-parser and other http-errors carry their own 4xx status
+  const status = (err as { status?: number }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = (err as { type?: string }).type === 'entity.parse.failed' ? 'INVALID_JSON' : 'BAD_REQUEST';
+    return sendApiError(res, new ApiError(status, code, (err as Error).message));
+  }
+  req.log?.error({ err }, 'unhandled error');
+  sendApiError(res, new ApiError(500, 'INTERNAL_ERROR', 'Internal server error'));
+};

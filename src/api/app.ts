@@ -1,0 +1,37 @@
+import express, { type Express } from 'express';
+import type { Services } from './services.ts';
+import { requestLog } from './middleware/request-log.ts';
+import { cors } from './middleware/cors.ts';
+import { apiErrorHandler, sendApiError } from './api-errors.ts';
+import { ApiError } from '../shared/errors.ts';
+import { requireAdmin } from './admin/auth.ts';
+import { healthRoutes } from './health.ts';
+import { jobRoutes } from './jobs/routes.ts';
+import { exportRoutes } from './database/export.ts';
+import { restRouter } from './rest/routes.ts';
+
+/** Express assembly: request ids and logs, CORS, then each surface under its prefix. */
+export function createApp(s: Services): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', (q: string) => q); // each surface parses its own query string
+  app.use(requestLog(s.log));
+  app.use(cors);
+
+  // Data API: PostgREST-compatible, with its own error envelope.
+  app.use('/rest/v1', restRouter(s));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '10mb' }));
+  api.use(healthRoutes(s));
+  api.use('/jobs', requireAdmin(s.config), jobRoutes(s));
+  api.use('/database', requireAdmin(s.config), exportRoutes(s));
+  api.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.baseUrl}${req.path}`)));
+  api.use(apiErrorHandler);
+  app.use('/api', api);
+
+  app.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)));
+  app.use(apiErrorHandler);
+  return app;
+}

@@ -1,0 +1,58 @@
+import { StringDecoder } from 'node:string_decoder';
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { ApiError } from '../../shared/errors.ts';
+import { exportPayload } from '../../shared/jobs/payloads.ts';
+import type { Services } from '../services.ts';
+import { runJob } from '../jobs/respond.ts';
+
+const body = exportPayload.extend({ tables: exportPayload.shape.tables.optional() });
+
+/** POST /api/database/advance/export: a COPY-streamed export job, answered sync or async. */
+export function exportRoutes(s: Services): Router {
+  const r = Router();
+  r.post('/advance/export', async (req, res) => {
+    const parsed = body.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    }
+    const p = parsed.data;
+    const { rows } = await s.pool.query<{ relname: string }>(
+      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
+      [p.schema],
+    );
+    const existing = new Set(rows.map((r) => r.relname));
+    const tables = p.tables ?? [...existing];
+    const missing = tables.find((t) => !existing.has(t));
+    if (missing) throw new ApiError(404, 'TABLE_NOT_FOUND', `Table '${missing}' does not exist`);
+    if (tables.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', `Schema '${p.schema}' has no tables to export`);
+
+    await runJob(s, req, res, 'export', { ...p, tables }, async (status) => {
+      const result = status.result as { format: string; tables: string[]; rows: number; artifactId: string };
+      await streamInline(s, res, status.id, result);
+    });
+  });
+  return r;
+}
+
+/** The seed's synchronous shape, with the content streamed from the artifact store, never held whole. */
+async function streamInline(s: Services, res: Response, jobId: string, result: { format: string; tables: string[]; rows: number; artifactId: string }) {
+  res.status(200).type('application/json');
+  const head = { format: result.format, tables: result.tables, rows: result.rows, jobId };
+  res.write(JSON.stringify(head).slice(0, -1) + ',"content":');
+  const src = s.artifacts.stream(result.artifactId);
+  if (result.format === 'json') {
+    for await (const chunk of src) if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+  } else {
+    // Escape as one JSON string, chunk by chunk; the decoder keeps split UTF-8 characters whole.
+    const dec = new StringDecoder('utf8');
+    res.write('"');
+    for await (const chunk of src) {
+      const text = dec.write(chunk as Buffer);
+      if (!res.write(JSON.stringify(text).slice(1, -1))) await new Promise((r) => res.once('drain', r));
+    }
+    res.write(JSON.stringify(dec.end()).slice(1, -1) + '"');
+  }
+  res.end('}');
+}

@@ -1,0 +1,37 @@
+import type { Request, Response } from 'express';
+import type { JobType } from '../../shared/jobs/names.ts';
+import type { JobStatus } from '../../shared/jobs/queues.ts';
+import { ApiError } from '../../shared/errors.ts';
+import type { Services } from '../services.ts';
+
+/** RFC 7240: `Prefer: respond-async` asks for 202 at once instead of waiting. */
+export const wantsAsync = (req: Request) =>
+  (req.header('prefer') ?? '').split(/[,;]/).some((t) => t.trim().toLowerCase() === 'respond-async');
+
+/**
+ * Enqueues a job, then either answers 202 with Location at once (respond-async),
+ * or waits up to JOB_WAIT_MS and answers like a synchronous call. A job still
+ * running after the wait also gets 202, so the client can poll.
+ */
+export async function runJob(
+  s: Services,
+  req: Request,
+  res: Response,
+  type: JobType,
+  payload: unknown,
+  onCompleted: (status: JobStatus) => Promise<void>,
+): Promise<void> {
+  const job = await s.queues.enqueue(type, payload);
+  req.log.info({ jobId: job.id, type }, 'job enqueued');
+  const accepted = async (status?: JobStatus) => {
+    res.status(202).setHeader('Location', `/api/jobs/${job.id}`);
+    if (wantsAsync(req)) res.setHeader('Preference-Applied', 'respond-async');
+    res.json(status ?? (await s.queues.status(job)));
+  };
+  if (wantsAsync(req)) return accepted();
+  const status = await s.queues.waitFor(job, s.config.JOB_WAIT_MS);
+  if (status.state === 'completed') return onCompleted(status);
+  if (status.state === 'failed') throw new ApiError(500, 'JOB_FAILED', `The ${type} job failed: ${status.error}`);
+  if (status.state === 'cancelled') throw new ApiError(409, 'JOB_CANCELLED', `The ${type} job was cancelled`);
+  return accepted(status);
+}

@@ -1,0 +1,16 @@
+import type { Config } from '../shared/config.ts';
+import type { Logger } from '../shared/log.ts';
+import type { Pool } from '../shared/db/pool.ts';
+import type { JobQueues } from '../shared/jobs/queues.ts';
+import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
+import type { SchemaCache } from '../shared/schema-cache/cache.ts';
+
+/** What every route handler may use; built once per process in main.ts. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  pool: Pool;
+  queues: JobQueues;
+  artifacts: ArtifactStore;
+  schemaCache: SchemaCache;
+}

@@ -1,0 +1,12 @@
+import { readFileSync } from 'node:fs';
+
+/** The catalog queries, one per file, each named for what it returns. */
+const load = (name: string) => readFileSync(new URL(`./${name}.sql`, import.meta.url), 'utf8');
+
+export const catalog = {
+  tables: load('tables'),
+  columns: load('columns'),
+  foreignKeys: load('foreign-keys'),
+  viewColumns: load('view-columns'),
+  functions: load('functions'),
+};

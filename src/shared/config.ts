@@ -1,0 +1,85 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const csv = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const url = (protocols: string[]) =>
+  z
+    .string({ error: 'is required' })
+    .min(1, 'is required')
+    .refine((s) => {
+      try {
+        return protocols.includes(new URL(s).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+/** Every environment variable Basalt reads. The README documents each one. */
+export const configSchema = z.object({
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  PORT: int(3000, 1).refine((p) => p < 65536, 'must be a port number'),
+  HOST: z.string().default('0.0.0.0'),
+  JWT_SECRET: z.string({ error: 'is required' }).min(32, 'must be at least 32 characters'),
+  ADMIN_USER: z.string().min(1).default('admin'),
+  ADMIN_PASSWORD: z.string({ error: 'is required' }).min(8, 'must be at least 8 characters'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  WEB_CONCURRENCY: int(os.availableParallelism(), 1),
+  DB_POOL_MAX: int(10, 1),
+  DB_POOL_IDLE_MS: int(30_000),
+  DB_CONNECT_TIMEOUT_MS: int(5_000, 1),
+  DB_STATEMENT_TIMEOUT_MS: int(30_000, 1),
+  DB_SCHEMAS: csv('public'),
+  DB_ANON_ROLE: z.string().min(1).default('anon'),
+  DB_MAX_ROWS: z.coerce.number().int().min(1).optional(),
+  SCHEMA_RELOAD_DEBOUNCE_MS: int(100),
+  JOB_WAIT_MS: int(30_000),
+  JOB_RESULT_TTL_SECONDS: int(86_400, 60),
+  JOB_LOCK_MS: int(30_000, 1_000),
+  JOB_ATTEMPTS: int(3, 1),
+  WORKER_CONCURRENCY: int(2, 1),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('basalt'),
+  SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const r = configSchema.safeParse(env);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
+  throw new ConfigError(problems);
+}
+
+let cached: Config | undefined;
+
+/**
+ * The process's config. A bad environment ends the process with one readable message
+ * listing every problem, never a stack trace.
+ */
+export function loadConfig(): Config {
+  if (cached) return cached;
+  try {
+    cached = parseConfig(process.env);
+    return cached;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`basalt: ${e.message}\nSee README.md, "Configuration".\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,40 @@
+import pg from 'pg';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+export function createPool(
+  config: Pick<Config, 'DATABASE_URL' | 'DB_POOL_MAX' | 'DB_POOL_IDLE_MS' | 'DB_CONNECT_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS'>,
+  log?: Logger,
+  opts: { applicationName?: string; max?: number } = {},
+): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: opts.max ?? config.DB_POOL_MAX,
+    idleTimeoutMillis: config.DB_POOL_IDLE_MS,
+    connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
+    statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+    application_name: opts.applicationName ?? 'basalt',
+  });
+  // An idle client that loses its server must not crash the process.
+  pool.on('error', (err) => log?.warn({ err: err.message }, 'idle database client error'));
+  return pool;
+}
+
+/** Runs fn inside BEGIN/COMMIT on one client, rolling back on any error. */
+export async function withTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}

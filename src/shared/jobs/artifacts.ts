@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Pool } from '../db/pool.ts';
+
+const CHUNK_BYTES = 1 << 20;
+
+export interface ArtifactInfo {
+  id: string;
+  jobId: string | null;
+  filename: string | null;
+  contentType: string;
+  size: number;
+  complete: boolean;
+  expiresAt: Date;
+}
+
+interface ArtifactRow {
+  id: string;
+  job_id: string | null;
+  filename: string | null;
+  content_type: string;
+  size: string;
+  complete: boolean;
+  expires_at: Date;
+}
+
+const toInfo = (r: ArtifactRow): ArtifactInfo => ({
+  id: r.id,
+  jobId: r.job_id,
+  filename: r.filename,
+  contentType: r.content_type,
+  size: Number(r.size),
+  complete: r.complete,
+  expiresAt: r.expires_at,
+});
+
+/**
+ * Job inputs and outputs, kept in the database in 1 MiB chunks so that any API or
+ * worker instance can stream them, and memory stays flat whatever their size.
+ */
+export class ArtifactStore {
+  constructor(
+    private readonly pool: Pool,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  /**
+   * Streams `source` into the job's output in one transaction. A worker that dies
+   * mid-write leaves nothing; a retried job replaces its earlier output, so a job
+   * has exactly one.
+   */
+  async writeJobOutput(
+    jobId: string,
+    meta: { filename: string; contentType: string },
+    source: AsyncIterable<Buffer | string>,
+    onBytes?: (total: number) => void,
+  ): Promise<ArtifactInfo> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(`DELETE FROM basalt.artifacts WHERE job_id = $1 AND role = 'output'`, [jobId]);
+      const id = randomUUID();
+      await client.query(
+        `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, expires_at)
+         VALUES ($1, $2, 'output', $3, $4, now() + make_interval(secs => $5))`,
+        [id, jobId, meta.filename, meta.contentType, this.ttlSeconds],
+      );
+      let seq = 0;
+      let total = 0;
+      let pending: Buffer[] = [];
+      let pendingBytes = 0;
+      const flush = async () => {
+        if (pendingBytes === 0) return;
+        const data = Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        await client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, $2, $3)', [id, seq++, data]);
+      };
+      for await (const piece of source) {
+        const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
+        pending.push(buf);
+        pendingBytes += buf.length;
+        total += buf.length;
+        if (pendingBytes >= CHUNK_BYTES) {
+          await flush();
+          onBytes?.(total);
+        }
+      }
+      await flush();
+      onBytes?.(total);
+      const { rows } = await client.query<ArtifactRow>(
+        'UPDATE basalt.artifacts SET size = $2, complete = true WHERE id = $1 RETURNING *',
+        [id, total],
+      );
+      await client.query('COMMIT');
+      return toInfo(rows[0]);
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  async info(id: string): Promise<ArtifactInfo | undefined> {
+    const { rows } = await this.pool.query<ArtifactRow>(
+      'SELECT * FROM basalt.artifacts WHERE id = $1 AND expires_at > now()',
+      [id],
+    );
+    return rows[0] ? toInfo(rows[0]) : undefined;
+  }
+
+  async jobOutput(jobId: string): Promise<ArtifactInfo | undefined> {
+    const { rows } = await this.pool.query<ArtifactRow>(
+      `SELECT * FROM basalt.artifacts WHERE job_id = $1 AND role = 'output' AND complete AND expires_at > now()`,
+      [jobId],
+    );
+    return rows[0] ? toInfo(rows[0]) : undefined;
+  }
+
+  /** Reads one chunk per round trip, so a reader holds at most 1 MiB. */
+  stream(id: string): Readable {
+    const pool = this.pool;
+    async function* chunks() {
+      for (let seq = 0; ; seq++) {
+        const { rows } = await pool.query<{ data: Buffer }>(
+          'SELECT data FROM basalt.artifact_chunks WHERE artifact_id = $1 AND seq = $2',
+          [id, seq],
+        );
+        if (rows.length === 0) return;
+        yield rows[0].data;
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false });
+  }
+
+  /** Reads a small artifact whole (sync job answers); callers check the size first. */
+  async readAll(id: string): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const c of this.stream(id)) parts.push(c as Buffer);
+    return Buffer.concat(parts);
+  }
+
+  async deleteExpired(): Promise<number> {
+    const r = await this.pool.query('DELETE FROM basalt.artifacts WHERE expires_at <= now()');
+    return r.rowCount ?? 0;
+  }
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ApiError } from '../errors.ts';
+import { cancelChannel, CANCELLED, JOB_TYPES, cancelKey, queueName, type JobType } from './names.ts';
+import { payloadSchemas, type JobData, type JobProgress } from './payloads.ts';
+
+export type JobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelling' | 'cancelled';
+
+export interface JobStatus {
+  id: string;
+  type: JobType;
+  state: JobState;
+  progress: JobProgress | null;
+  result: unknown;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobQueueOptions {
+  attempts: number;
+  resultTtlSeconds: number;
+  prefix: string;
+}
+
+const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+export function redisConnection(url: string): Redis {
+  // BullMQ needs maxRetriesPerRequest: null for its blocking commands.
+  const r = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  r.on('error', () => {}); // reconnects on its own; health reports it
+  return r;
+}
+
+/** Enqueue, look up, wait for and cancel jobs of every kind. Used by the API. */
+export class JobQueues {
+  readonly connection: Redis;
+  private readonly queues = new Map<JobType, Queue<JobData>>();
+
+  constructor(redisUrl: string, private readonly opts: JobQueueOptions) {
+    this.connection = redisConnection(redisUrl);
+    for (const t of JOB_TYPES) this.queues.set(t, new Queue<JobData>(queueName(t), { connection: this.connection, prefix: opts.prefix }));
+  }
+
+  queue(t: JobType): Queue<JobData> {
+    return this.queues.get(t)!;
+  }
+
+  async enqueue(type: JobType, payload: unknown): Promise<Job<JobData>> {
+    const parsed = payloadSchemas[type].safeParse(payload);
+    if (!parsed.success) {
+      const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+      throw new ApiError(400, 'VALIDATION_ERROR', `Invalid ${type} request: ${msg}`);
+    }
+    return this.queue(type).add(type, { type, payload: parsed.data }, {
+      jobId: randomUUID(),
+      attempts: this.opts.attempts,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { age: this.opts.resultTtlSeconds },
+      removeOnFail: { age: this.opts.resultTtlSeconds },
+    });
+  }
+
+  async find(id: string): Promise<Job<JobData> | undefined> {
+    const found = await Promise.all([...this.queues.values()].map((q) => q.getJob(id)));
+    return found.find((j): j is Job<JobData> => !!j);
+  }
+
+  async status(jobOrId: string | Job<JobData>): Promise<JobStatus | undefined> {
+    let job = typeof jobOrId === 'string' ? await this.find(jobOrId) : jobOrId;
+    if (!job?.id) return undefined;
+    const [raw, cancelled] = await Promise.all([job.getState(), this.connection.exists(cancelKey(this.opts.prefix, job.id))]);
+    // The state may have moved on since the job was read; re-read it for the final fields.
+    if ((raw === 'completed' || raw === 'failed') && !job.finishedOn) job = (await this.queue(job.data.type).getJob(job.id)) ?? job;
+    let state: JobState;
+    if (raw === 'completed') state = 'completed';
+    else if (raw === 'failed') state = job.failedReason === CANCELLED ? 'cancelled' : 'failed';
+    else if (raw === 'active') state = cancelled ? 'cancelling' : 'active';
+    else state = cancelled ? 'cancelled' : 'queued';
+    const progress = typeof job.progress === 'object' ? (job.progress as unknown as JobProgress) : null;
+    return {
+      id: job.id,
+      type: job.data.type,
+      state,
+      progress,
+      result: raw === 'completed' ? (job.returnvalue ?? null) : null,
+      error: state === 'failed' ? job.failedReason || 'failed' : null,
+      createdAt: iso(job.timestamp)!,
+      startedAt: iso(job.processedOn),
+      finishedAt: iso(job.finishedOn),
+    };
+  }
+
+  /** Polls until the job finishes or `ms` pass; cheap, and immune to missed events. */
+  async waitFor(job: Job<JobData>, ms: number): Promise<JobStatus> {
+    const deadline = Date.now() + ms;
+    let delay = 20;
+    for (;;) {
+      const fresh = (await this.queue(job.data.type).getJob(job.id!)) ?? job;
+      const s = (await this.status(fresh))!;
+      if (s.state === 'completed' || s.state === 'failed' || s.state === 'cancelled') return s;
+      if (Date.now() >= deadline) return s;
+      await new Promise((r) => setTimeout(r, Math.min(delay, deadline - Date.now())));
+      delay = Math.min(delay * 2, 250);
+    }
+  }
+
+  /**
+   * Cancels a queued or active job. A queued job is skipped when a worker picks
+   * it up; an active one is aborted by the worker that holds it.
+   */
+  async cancel(id: string): Promise<JobStatus | undefined> {
+    const job = await this.find(id);
+    if (!job) return undefined;
+    const before = (await this.status(job))!;
+    if (['completed', 'failed', 'cancelled'].includes(before.state)) {
+      throw new ApiError(409, 'JOB_FINISHED', `Job ${id} has already finished (${before.state}) and cannot be cancelled`);
+    }
+    await this.connection.set(cancelKey(this.opts.prefix, id), '1', 'EX', this.opts.resultTtlSeconds);
+    await this.connection.publish(cancelChannel(this.opts.prefix), id);
+    return this.status(job);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.connection.disconnect();
+  }
+}

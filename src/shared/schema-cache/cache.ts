@@ -1,0 +1,119 @@
+import pg from 'pg';
+import type { Logger } from '../log.ts';
+import type { Pool } from '../db/pool.ts';
+import { loadSchemaCache } from './build.ts';
+import type { SchemaCacheData } from './model.ts';
+
+export const RELOAD_CHANNEL = 'pgrst';
+
+/**
+ * The in-memory schema cache. Reloads on `NOTIFY pgrst, 'reload schema'` (which the
+ * control schema's event trigger also sends after DDL), debounced. Requests read the
+ * current snapshot; one that arrives while a reload runs waits for that reload only.
+ */
+export class SchemaCache {
+  private data: SchemaCacheData | undefined;
+  private inflight: Promise<SchemaCacheData> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private listener: pg.Client | undefined;
+  private closed = false;
+  private schemas: string[];
+
+  constructor(
+    private readonly pool: Pool,
+    schemas: string[],
+    private readonly opts: { databaseUrl: string; debounceMs: number; log: Logger },
+  ) {
+    this.schemas = [...schemas];
+  }
+
+  get exposedSchemas(): readonly string[] {
+    return this.schemas;
+  }
+
+  /** Adds schemas (e.g. a project created at run time) and reloads. */
+  async expose(schemas: string[]): Promise<SchemaCacheData> {
+    const added = schemas.filter((s) => !this.schemas.includes(s));
+    if (added.length) this.schemas.push(...added);
+    return this.reload();
+  }
+
+  async start(): Promise<void> {
+    await this.reload();
+    await this.listen();
+  }
+
+  async get(): Promise<SchemaCacheData> {
+    if (this.inflight) return this.inflight;
+    if (this.data) return this.data;
+    return this.reload();
+  }
+
+  reload(): Promise<SchemaCacheData> {
+    if (this.inflight) {
+      // A reload is running; chain one more after it so DDL that landed meanwhile is seen.
+      const next = this.inflight.then(() => this.load(), () => this.load());
+      this.inflight = next.finally(() => {
+        if (this.inflight === next) this.inflight = undefined;
+      });
+      return next;
+    }
+    const p = this.load();
+    this.inflight = p;
+    p.finally(() => {
+      if (this.inflight === p) this.inflight = undefined;
+    }).catch(() => {});
+    return p;
+  }
+
+  private async load(): Promise<SchemaCacheData> {
+    try {
+      const d = await loadSchemaCache(this.pool, this.schemas);
+      this.data = d;
+      this.opts.log.info({ schemas: this.schemas, tables: d.tables.size, functions: d.functions.size, ms: d.loadMs }, 'schema cache loaded');
+      return d;
+    } catch (e) {
+      this.opts.log.error({ err: (e as Error).message }, 'schema cache load failed');
+      if (this.data) return this.data;
+      throw e;
+    }
+  }
+
+  private scheduleReload() {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.reload().catch(() => {}), this.opts.debounceMs);
+  }
+
+  private async listen(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: 'basalt-schema-listener' });
+    client.on('notification', (msg) => {
+      const payload = (msg.payload ?? '').trim();
+      if (payload === '' || payload === 'reload schema') this.scheduleReload();
+    });
+    client.on('error', (err) => {
+      this.opts.log.warn({ err: err.message }, 'schema listener lost its connection; reconnecting');
+    });
+    client.on('end', () => {
+      if (this.closed) return;
+      // Notifications sent while disconnected are lost: reload once reconnected.
+      setTimeout(() => void this.listen().then(() => this.scheduleReload(), () => {}), 1000);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${RELOAD_CHANNEL}`);
+      this.listener = client;
+    } catch (e) {
+      this.opts.log.warn({ err: (e as Error).message }, 'schema listener could not connect; retrying');
+      client.removeAllListeners('end');
+      await client.end().catch(() => {});
+      if (!this.closed) setTimeout(() => void this.listen().then(() => this.scheduleReload(), () => {}), 1000);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.listener?.end().catch(() => {});
+  }
+}

@@ -1,0 +1,104 @@
+/** What the schema cache knows about the exposed schemas. Plain data, no I/O. */
+
+export interface QualifiedName {
+  schema: string;
+  name: string;
+}
+
+export const qnKey = (q: QualifiedName) => `${q.schema}.${q.name}`;
+
+export interface Column {
+  name: string;
+  position: number;
+  /** format_type(), e.g. `character varying(20)`, `integer[]`. */
+  type: string;
+  /** pg_type.typname, e.g. `int4`, `_text`. */
+  udt: string;
+  elementUdt: string | null;
+  /** pg_type.typcategory: 'A' array, 'N' numeric, 'S' string, 'B' boolean, 'R' range, 'E' enum, 'U' user … */
+  category: string;
+  nullable: boolean;
+  default: string | null;
+  generated: boolean;
+  comment: string | null;
+  maxLength: number | null;
+  enum: string[] | null;
+}
+
+export type RelKind = 'table' | 'view' | 'materialized_view' | 'foreign_table' | 'partitioned_table';
+
+export interface Table extends QualifiedName {
+  oid: number;
+  kind: RelKind;
+  comment: string | null;
+  pk: string[];
+  insertable: boolean;
+  updatable: boolean;
+  deletable: boolean;
+  columns: Column[];
+  columnsByName: Map<string, Column>;
+}
+
+export type Cardinality = 'm2o' | 'o2m' | 'o2o' | 'm2m';
+
+export interface Junction {
+  table: QualifiedName;
+  /** FK from the junction to the source, and to the target. */
+  sourceConstraint: string;
+  targetConstraint: string;
+  /** [source column, junction column] pairs. */
+  sourceColumns: [string, string][];
+  /** [junction column, target column] pairs. */
+  targetColumns: [string, string][];
+}
+
+export interface Relationship {
+  cardinality: Cardinality;
+  table: QualifiedName;
+  foreignTable: QualifiedName;
+  /** The FK constraint's name (for m2m, the junction→target one). */
+  constraint: string;
+  /** [source column, target column] pairs; empty for m2m. */
+  columns: [string, string][];
+  junction?: Junction;
+  /** True when this side holds the FK columns (m2o, or the FK side of o2o). */
+  holdsKey: boolean;
+}
+
+export interface FuncArg {
+  name: string;
+  type: string;
+  mode: 'i' | 'o' | 'b' | 'v' | 't';
+  hasDefault: boolean;
+}
+
+export interface Func extends QualifiedName {
+  oid: number;
+  comment: string | null;
+  /** Input arguments in order (IN, INOUT, VARIADIC). */
+  args: FuncArg[];
+  variadic: boolean;
+  returnsSet: boolean;
+  returnType: string;
+  /** The relation whose row type it returns, for table-returning functions. */
+  returnTable: QualifiedName | null;
+  /** 'b' base, 'c' composite, 'p' pseudo (void, record), 'e' enum, 'd' domain, 'r' range */
+  returnTypType: string;
+  volatility: 'i' | 's' | 'v';
+  /** The relation whose row type its first argument takes (computed columns and relationships). */
+  firstArgTable: QualifiedName | null;
+  isProcedure: boolean;
+}
+
+export interface SchemaCacheData {
+  schemas: string[];
+  tables: Map<string, Table>;
+  /** Relationships by source table key (`schema.name`). */
+  relationships: Map<string, Relationship[]>;
+  /** Overloads by `schema.name`. */
+  functions: Map<string, Func[]>;
+  /** Computed columns by table key, then function name. */
+  computed: Map<string, Map<string, Func>>;
+  loadedAt: Date;
+  loadMs: number;
+}

@@ -1,0 +1,106 @@
+import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import { loadConfig } from '../shared/config.ts';
+import { createLogger } from '../shared/log.ts';
+import { createPool } from '../shared/db/pool.ts';
+import { ArtifactStore } from '../shared/jobs/artifacts.ts';
+import { cancelChannel, CANCELLED, cancelKey, queueName, type JobType } from '../shared/jobs/names.ts';
+import os from 'node:os';
+import { redisConnection } from '../shared/jobs/queues.ts';
+import type { ExportPayload, JobData, JobProgress } from '../shared/jobs/payloads.ts';
+import { runExport } from './export.ts';
+
+const config = loadConfig();
+const log = createLogger('worker', config.LOG_LEVEL);
+const pool = createPool(config, log, { applicationName: 'basalt-worker' });
+const artifacts = new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS);
+const connection = redisConnection(config.REDIS_URL);
+const WORKER_ID = `${os.hostname()}:${process.pid}`;
+
+type Handler = (job: Job<JobData>, signal: AbortSignal) => Promise<unknown>;
+
+const handlers: Partial<Record<JobType, Handler>> = {
+  export: (job, signal) =>
+    runExport(job.data.payload as ExportPayload, {
+      jobId: job.id!,
+      pool,
+      artifacts,
+      signal,
+      progress: (p: JobProgress) => job.updateProgress({ ...p, worker: WORKER_ID } as unknown as object),
+    }),
+};
+
+/** Wraps a handler with cancellation, logging and clear failure reasons. */
+function processor(type: JobType, handler: Handler): Processor<JobData> {
+  return async (job, _token, signal) => {
+    const jlog = log.child({ jobId: job.id, type, attempt: job.attemptsMade + 1 });
+    if (await connection.exists(cancelKey(config.QUEUE_PREFIX, job.id!))) throw new UnrecoverableError(CANCELLED);
+    const abort = new AbortController();
+    signal?.addEventListener('abort', () => abort.abort());
+    const started = Date.now();
+    jlog.info('job started');
+    try {
+      const result = await handler(job, abort.signal);
+      jlog.info({ ms: Date.now() - started }, 'job completed');
+      return result;
+    } catch (e) {
+      if (abort.signal.aborted) {
+        jlog.info('job cancelled');
+        throw new UnrecoverableError(CANCELLED);
+      }
+      jlog.warn({ err: (e as Error).message }, 'job failed');
+      throw e;
+    }
+  };
+}
+
+const workers = Object.entries(handlers).map(
+  ([type, handler]) =>
+    new Worker<JobData>(queueName(type as JobType), processor(type as JobType, handler!), {
+      connection: redisConnection(config.REDIS_URL),
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.JOB_LOCK_MS,
+      stalledInterval: config.JOB_LOCK_MS,
+      maxStalledCount: 2,
+    }),
+);
+for (const w of workers) w.on('error', (err) => log.error({ err: err.message }, 'worker error'));
+
+// The API asks for cancellation over pub/sub; whichever worker holds the job aborts it.
+const subscriber = redisConnection(config.REDIS_URL);
+await subscriber.subscribe(cancelChannel(config.QUEUE_PREFIX));
+subscriber.on('message', (_ch, id: string) => {
+  for (const w of workers) w.cancelJob(id, CANCELLED);
+});
+
+const sweeper = setInterval(() => {
+  artifacts.deleteExpired().then(
+    (n) => n && log.info({ deleted: n }, 'expired artifacts deleted'),
+    (err) => log.warn({ err: err.message }, 'artifact sweep failed'),
+  );
+}, 10 * 60_000);
+sweeper.unref();
+
+log.info({ queues: Object.keys(handlers), concurrency: config.WORKER_CONCURRENCY, worker: WORKER_ID }, 'worker ready');
+process.send?.({ ready: true });
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'worker stopping: finishing current jobs');
+  const force = setTimeout(() => {
+    log.warn('shutdown timeout: returning active jobs to the queue');
+    for (const w of workers) void w.close(true);
+  }, config.SHUTDOWN_TIMEOUT_MS);
+  force.unref();
+  await Promise.all(workers.map((w) => w.close()));
+  clearTimeout(force);
+  subscriber.disconnect();
+  connection.disconnect();
+  await pool.end();
+  log.info('worker stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,0 +1,22 @@
+/** The environment the test API and workers run with; tests that start extra workers reuse it. */
+export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+export const TEST_ADMIN = { user: 'admin', password: 'test-admin-password' };
+
+export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: number }): Record<string, string> {
+  return {
+    DATABASE_URL: o.databaseUrl,
+    REDIS_URL: o.redisUrl,
+    PORT: String(o.port ?? 0),
+    HOST: '127.0.0.1',
+    JWT_SECRET: TEST_JWT_SECRET,
+    ADMIN_USER: TEST_ADMIN.user,
+    ADMIN_PASSWORD: TEST_ADMIN.password,
+    WEB_CONCURRENCY: '1',
+    DB_SCHEMAS: 'public,rest_read',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+    JOB_LOCK_MS: '2000',
+    JOB_WAIT_MS: '20000',
+    SCHEMA_RELOAD_DEBOUNCE_MS: '20',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+  };
+}
