@@ -53,10 +53,12 @@ async function runServer(single: boolean) {
   const pool = createPool(config, log, { applicationName: 'basalt-api' });
   const schemaCache = new SchemaCache(pool, config.DB_SCHEMAS, { databaseUrl: config.DATABASE_URL, debounceMs: config.SCHEMA_RELOAD_DEBOUNCE_MS, log });
   await schemaCache.start();
+  const restPool = createPool(config, log, { applicationName: 'basalt-rest', pipeline: true });
   const services: Services = {
     config,
     log,
     pool,
+    restPool,
     schemaCache,
     queues: new JobQueues(config.REDIS_URL, { attempts: config.JOB_ATTEMPTS, resultTtlSeconds: config.JOB_RESULT_TTL_SECONDS, prefix: config.QUEUE_PREFIX }),
     artifacts: new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS),
@@ -78,7 +80,7 @@ async function runServer(single: boolean) {
     log.info({ signal: sig }, 'draining: no new connections, finishing requests in flight');
     server.close(async () => {
       await Promise.allSettled([schemaCache.close(), services.queues.close()]);
-      await pool.end().catch(() => {});
+      await Promise.allSettled([pool.end(), restPool.end()]);
       log.info('api stopped');
       process.exit(0);
     });

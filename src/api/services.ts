@@ -10,6 +10,8 @@ export interface Services {
   config: Config;
   log: Logger;
   pool: Pool;
+  /** Pipelined connections for the data API: set-up and statement in one round trip. */
+  restPool: Pool;
   queues: JobQueues;
   artifacts: ArtifactStore;
   schemaCache: SchemaCache;

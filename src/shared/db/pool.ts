@@ -8,7 +8,7 @@ export type PoolClient = pg.PoolClient;
 export function createPool(
   config: Pick<Config, 'DATABASE_URL' | 'DB_POOL_MAX' | 'DB_POOL_IDLE_MS' | 'DB_CONNECT_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS'>,
   log?: Logger,
-  opts: { applicationName?: string; max?: number } = {},
+  opts: { applicationName?: string; max?: number; pipeline?: boolean } = {},
 ): pg.Pool {
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
@@ -17,7 +17,9 @@ export function createPool(
     connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
     statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
     application_name: opts.applicationName ?? 'basalt',
-  });
+    // pg's pipeline mode writes queued queries without waiting for each answer.
+    ...(opts.pipeline ? { pipeline: true } : {}),
+  } as pg.PoolConfig);
   // An idle client that loses its server must not crash the process.
   pool.on('error', (err) => log?.warn({ err: err.message }, 'idle database client error'));
   return pool;

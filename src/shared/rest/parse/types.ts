@@ -27,7 +27,7 @@ export type FtsOperator = 'fts' | 'plfts' | 'phfts' | 'wfts';
 export type OpExpr =
   /** `eq.5`, `like.*foo*` (the `*` already turned into `%`), `eq(any).{1,2}` */
   | { kind: 'simple'; op: SimpleOperator; quant?: 'any' | 'all'; value: string }
-  /** `in.(1,"a,b")` → values without quotes */
+  /** `in.(1,"a,b")` → values without quotes; unquoted items keep their blanks; `in.()` → [''] */
   | { kind: 'in'; values: string[] }
   /** `is.null` / `is.not_null` / `is.true` / `is.false` / `is.unknown` */
   | { kind: 'is'; value: 'null' | 'not_null' | 'true' | 'false' | 'unknown' }
@@ -53,9 +53,21 @@ export interface OrderTerm {
   nulls?: 'first' | 'last';
 }
 
+/** Aggregate functions in `select` (`count()`, `amount.sum()`); planners may reject them. */
+export type SelectAggregate = 'count' | 'sum' | 'avg' | 'max' | 'min';
+
 export type SelectItem =
   | { kind: 'star' }
-  | { kind: 'field'; field: Field; alias?: string; cast?: string }
+  | {
+      kind: 'field';
+      field: Field;
+      alias?: string;
+      cast?: string;
+      /** `amount.sum()`; a bare `count()` has field `*`. */
+      aggregate?: SelectAggregate;
+      /** Cast applied to the aggregate's result: `amount.sum()::int`. */
+      aggregateCast?: string;
+    }
   | {
       kind: 'embed';
       /** The relation name as written: table/view name, FK name, or column name. */
@@ -104,6 +116,11 @@ export interface QueryParams {
    * instead of being parsed as filters (`/rpc/add?a=1&b=2`).
    */
   rpcArgs: Record<string, string>;
+  /**
+   * Every value of each RPC argument, in order, for variadic functions (`?v=1&v=2`);
+   * `rpcArgs` keeps the last one. Present whenever `rpcArgs` has keys.
+   */
+  rpcArgValues?: Record<string, string[]>;
 }
 
 export interface Preferences {

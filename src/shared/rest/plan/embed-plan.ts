@@ -1,0 +1,73 @@
+/** Finds the relationship an embed names, with PostgREST's matching and disambiguation rules. */
+import type { Relationship, SchemaCacheData, Table } from '../../schema-cache/model.ts';
+import { qnKey } from '../../schema-cache/model.ts';
+import { ambiguousRelationship, noRelationship } from '../errors.ts';
+
+const singleCol = (r: Relationship, side: 0 | 1) => (r.columns.length === 1 ? r.columns[0][side] : undefined);
+
+export function findRelationship(cache: SchemaCacheData, origin: Table, target: string, hint?: string): Relationship {
+  const all = (cache.relationships.get(qnKey(origin)) ?? []).filter(
+    (r) => r.foreignTable.schema === origin.schema && r.table.schema === origin.schema,
+  );
+  const isView = (r: Relationship) => {
+    const t = cache.tables.get(qnKey(r.foreignTable));
+    return !!t && t.kind !== 'table' && t.kind !== 'partitioned_table';
+  };
+  const matches = all.filter((r) => {
+    const isSelf = qnKey(r.table) === qnKey(r.foreignTable) && r.cardinality !== 'm2m';
+    if (isSelf) {
+      if (!hint) {
+        // Self reference: the table name gives the one-to-many side, the FK column the many-to-one side.
+        return (target === r.foreignTable.name && r.cardinality === 'o2m') || (singleCol(r, 0) === target && r.cardinality === 'm2o');
+      }
+      return target === r.foreignTable.name && r.cardinality === 'o2m' && singleCol(r, 1) === hint;
+    }
+    if (!hint) {
+      return (
+        target === r.foreignTable.name ||
+        (r.cardinality !== 'm2m' && target === r.constraint && !isView(r)) ||
+        (r.cardinality !== 'm2m' && r.holdsKey && singleCol(r, 0) === target && !isView(r))
+      );
+    }
+    return (
+      target === r.foreignTable.name &&
+      ((r.cardinality !== 'm2m' && hint === r.constraint) ||
+        (r.cardinality !== 'm2m' && (singleCol(r, 0) === hint || singleCol(r, 1) === hint)) ||
+        (r.cardinality === 'm2m' && r.junction!.table.name === hint))
+    );
+  });
+  if (matches.length === 1) return matches[0];
+  if (matches.length === 0) {
+    const names = [...new Set(all.map((r) => r.foreignTable.name))];
+    throw noRelationship(origin.name, target, origin.schema, hint, closest(target, names));
+  }
+  throw ambiguousRelationship(origin.name, target, matches);
+}
+
+/** The closest name by edit distance, when it is close enough to be a plausible typo. */
+export function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function levenshtein(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}

@@ -1,0 +1,59 @@
+/** The resolved request: every name checked against the schema cache, ready to render. */
+import type { Column, Func, Relationship, Table } from '../../schema-cache/model.ts';
+import type { JsonPathStep, OpExpr } from '../parse/types.ts';
+
+export interface PlanField {
+  /** A real column, or a computed column (a function taking the row). */
+  column?: Column;
+  func?: Func;
+  name: string;
+  jsonPath: JsonPathStep[];
+}
+
+export interface SelectField {
+  field: PlanField;
+  /** The key in the output object. */
+  outName: string;
+  cast?: string;
+}
+
+export type PlanCond =
+  | { kind: 'filter'; field: PlanField; negated: boolean; expr: OpExpr }
+  /** `rel=is.null` (no related rows) / `rel=not.is.null` (some). */
+  | { kind: 'embed-null'; embed: EmbedPlan; isNull: boolean }
+  | { kind: 'and' | 'or'; negated: boolean; children: PlanCond[] };
+
+export interface PlanOrder {
+  field: PlanField;
+  /** Set when ordering by a to-one embed's column: `order=director(name)`. */
+  embed?: EmbedPlan;
+  direction?: 'asc' | 'desc';
+  nulls?: 'first' | 'last';
+}
+
+export interface ReadPlan {
+  table: Table;
+  /** The SQL alias of this level's relation. */
+  alias: string;
+  fields: SelectField[];
+  embeds: EmbedPlan[];
+  where: PlanCond[];
+  order: PlanOrder[];
+  offset: number;
+  limit?: number;
+}
+
+export interface EmbedPlan {
+  /** The name as written in `select`, and the key it gets in the output. */
+  name: string;
+  outName: string;
+  rel: Relationship;
+  toOne: boolean;
+  inner: boolean;
+  spread: boolean;
+  /** `rel()`: used for filtering only, not in the output. */
+  empty: boolean;
+  plan: ReadPlan;
+  /** The SQL alias of the lateral subquery. */
+  lateral: string;
+}

@@ -1,0 +1,93 @@
+/**
+ * A read (GET/HEAD on a table or view) through the whole pipeline:
+ * parse → plan → render → execute → respond. No HTTP framework in here.
+ */
+import type { Pool } from '../db/pool.ts';
+import type { SchemaCacheData } from '../schema-cache/model.ts';
+import { ApiError } from '../errors.ts';
+import { parseQueryParams } from './parse/query-params.ts';
+import { parsePrefer } from './parse/prefer.ts';
+import { combineRanges } from './parse/range.ts';
+import { findTable, planRead } from './plan/read-plan.ts';
+import { outputNames, renderRead, type BodyFormat } from './render/read.ts';
+import { runInRequestTx, type TxContext } from './execute.ts';
+import { contentType, negotiate } from './respond/media.ts';
+import { contentRange, rangeStatus } from './respond/range-status.ts';
+import { singularityError } from './errors.ts';
+
+export interface RestRequest {
+  method: string;
+  /** The resource: table or view name (decoded). */
+  resource: string;
+  /** The raw query string, without `?`. */
+  query: string;
+  headers: Record<string, string | undefined>;
+  schema: string;
+  /** Whether to add Content-Profile (more than one schema is exposed). */
+  echoProfile: boolean;
+  tx: Omit<TxContext, 'readOnly' | 'searchPath'>;
+}
+
+export interface RestResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer | null;
+}
+
+export interface RestContext {
+  cache: SchemaCacheData;
+  pool: Pool;
+  maxRows?: number;
+}
+
+const csvEscape = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+export async function handleRead(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
+  const media = negotiate(req.headers.accept);
+  const q = parseQueryParams(req.query);
+  const prefs = parsePrefer(req.headers.prefer);
+  const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
+  const table = findTable(ctx.cache, req.schema, req.resource);
+  const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows });
+
+  const format: BodyFormat = media.kind === 'csv' ? 'csv' : media.kind === 'binary' ? 'binary' : media.kind === 'object' ? 'object' : 'json';
+  const stripNulls = (media.kind === 'json' || media.kind === 'object') && media.stripNulls;
+  // planned/estimated counts fall back to exact until the planner-based estimate exists.
+  const count = prefs.count ? 'exact' : undefined;
+  const rendered = renderRead(plan, { format, stripNulls, count });
+
+  const result = await runInRequestTx<{ total: string | null; page_total: string; body: string | Buffer }>(
+    ctx.pool,
+    { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'] },
+    rendered,
+  );
+  const row = result.rows[0];
+  const pageTotal = Number(row.page_total);
+  const total = row.total === null ? null : Number(row.total);
+
+  if (media.kind === 'object' && pageTotal !== 1) throw singularityError(pageTotal);
+
+  const headers: Record<string, string> = {
+    'Content-Type': contentType(media),
+    'Content-Range': contentRange(plan.offset, pageTotal, total),
+  };
+  const status = rangeStatus(plan.offset, pageTotal, total);
+  if (req.echoProfile) headers['Content-Profile'] = req.schema;
+  if (prefs.count) headers['Preference-Applied'] = `count=${prefs.count}`;
+
+  let body: string | Buffer = row.body;
+  if (media.kind === 'csv') {
+    const header = outputNames(plan).map(csvEscape).join(',');
+    body = row.body ? `${header}\n${row.body}` : header;
+  }
+  return { status, headers, body: req.method === 'HEAD' ? null : body };
+}
+
+/** Accept-Profile/Content-Profile → the schema, or 406 PGRST106. */
+export function resolveProfile(header: string | undefined, exposed: readonly string[]): string {
+  if (!header) return exposed[0];
+  if (!exposed.includes(header)) {
+    throw new ApiError(406, 'PGRST106', `Invalid schema: ${header}`, { hint: `Only the following schemas are exposed: ${exposed.join(', ')}` });
+  }
+  return header;
+}
