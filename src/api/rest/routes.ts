@@ -3,6 +3,11 @@ import { ApiError } from '../../shared/errors.ts';
 import { verifyJwt } from '../../shared/auth/jwt.ts';
 import { handleRead, resolveProfile, type RestResponse } from '../../shared/rest/read.ts';
 import { restError } from '../../shared/rest/errors.ts';
+import { openApiDocument, allowedMethods } from '../../shared/rest/openapi.ts';
+import { negotiate } from '../../shared/rest/respond/media.ts';
+import { findTable } from '../../shared/rest/plan/read-plan.ts';
+
+const BASALT_VERSION = '0.1.0';
 import type { Services } from '../services.ts';
 
 /** The data API's envelope: { code, message, details, hint }. The only place it is built. */
@@ -58,10 +63,26 @@ export function restRouter(s: Services): Router {
     send(res, out);
   };
 
+  const root = async (req: Request, res: Response) => {
+    const schema = resolveProfile(req.header('accept-profile'), exposed());
+    const media = negotiate(req.header('accept'), true);
+    const doc = media.kind === 'openapi' || media.kind === 'json' ? openApiDocument(await s.schemaCache.get(), schema, { basePath: req.baseUrl, host: req.header('host'), version: BASALT_VERSION }) : undefined;
+    res.setHeader('Content-Type', 'application/openapi+json; charset=utf-8');
+    if (exposed().length > 1) res.setHeader('Content-Profile', schema);
+    res.status(200).end(req.method === 'HEAD' ? undefined : JSON.stringify(doc));
+  };
+  r.get('/', root);
+  r.head('/', root);
+  r.options('/', (_req, res) => {
+    res.setHeader('Allow', 'OPTIONS,GET,HEAD');
+    res.status(200).end();
+  });
   r.get('/:resource', read);
   r.head('/:resource', read);
-  r.options('/:resource', (_req, res) => {
-    res.setHeader('Allow', 'OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE');
+  r.options('/:resource', async (req, res) => {
+    const schema = resolveProfile(req.header('accept-profile'), exposed());
+    const table = findTable(await s.schemaCache.get(), schema, String(req.params.resource));
+    res.setHeader('Allow', allowedMethods(table));
     res.status(200).end();
   });
   r.use((req, _res, next) => next(restError(405, 'PGRST117', `Unsupported HTTP method: ${req.method}`)));

@@ -73,7 +73,7 @@ export class JobQueues {
     if (!job?.id) return undefined;
     const [raw, cancelled] = await Promise.all([job.getState(), this.connection.exists(cancelKey(this.opts.prefix, job.id))]);
     // The state may have moved on since the job was read; re-read it for the final fields.
-    if ((raw === 'completed' || raw === 'failed') && !job.finishedOn) job = (await this.queue(job.data.type).getJob(job.id)) ?? job;
+    if ((raw === 'completed' || raw === 'failed') && !job.finishedOn) job = (await this.queue(job.data.type).getJob(job.id!)) ?? job;
     let state: JobState;
     if (raw === 'completed') state = 'completed';
     else if (raw === 'failed') state = job.failedReason === CANCELLED ? 'cancelled' : 'failed';
@@ -81,7 +81,7 @@ export class JobQueues {
     else state = cancelled ? 'cancelled' : 'queued';
     const progress = typeof job.progress === 'object' ? (job.progress as unknown as JobProgress) : null;
     return {
-      id: job.id,
+      id: job.id!,
       type: job.data.type,
       state,
       progress,

@@ -25,7 +25,10 @@ const EXPECT = 2;
 
 interface Msg {
   kind: number;
+  /** The message, or the raw character/string when `show` says how to print it. */
   text: string;
+  /** Formatting is deferred to the final message: most recorded errors are never shown. */
+  show?: 'string' | 'char';
 }
 
 interface ParseErr {
@@ -40,6 +43,9 @@ function mergeErr(a: ParseErr, b: ParseErr): ParseErr {
   if (a.pos === b.pos) return { pos: a.pos, msgs: [...a.msgs, ...b.msgs] };
   return a.pos > b.pos ? a : b;
 }
+
+/** Shared by every "no error yet" state; message lists are never mutated in place. */
+const NO_MSGS: Msg[] = [];
 
 /** Empty failure: nothing was consumed, so alternatives may still be tried. */
 export const FAIL: unique symbol = Symbol('parse-fail');
@@ -70,7 +76,7 @@ function showLit(c: string, next: string | undefined, quote: '"' | "'"): string 
 }
 
 /** `show "..."` */
-export function showString(s: string): string {
+function showString(s: string): string {
   const cs = Array.from(s);
   return `"${cs.map((c, i) => showLit(c, cs[i + 1], '"')).join('')}"`;
 }
@@ -80,9 +86,15 @@ function showChar(c: string): string {
   return `'${showLit(c, undefined, "'")}'`;
 }
 
+function render(m: Msg): string {
+  if (m.show === 'string') return showString(m.text);
+  if (m.show === 'char') return showChar(m.text);
+  return m.text;
+}
+
 function showErrorMessages(msgs: Msg[]): string {
   if (msgs.length === 0) return 'unknown parse error';
-  const ofKind = (k: number) => msgs.filter((m) => m.kind === k).map((m) => m.text);
+  const ofKind = (k: number) => msgs.filter((m) => m.kind === k).map(render);
   const clean = (xs: string[]) => [...new Set(xs.filter((x) => x !== ''))];
   const commasOr = (xs: string[]) =>
     xs.length <= 1 ? (xs[0] ?? '') : `${clean(xs.slice(0, -1)).join(', ')} or ${xs[xs.length - 1]}`;
@@ -121,7 +133,7 @@ function sourcePos(cs: string[], pos: number): { line: number; column: number } 
 export class Scanner {
   readonly cs: string[];
   pos = 0;
-  err: ParseErr = { pos: 0, msgs: [] };
+  err: ParseErr = { pos: 0, msgs: NO_MSGS };
 
   constructor(src: string) {
     // Parsec counts columns in characters, not UTF-16 units.
@@ -134,7 +146,7 @@ export class Scanner {
 
   private advance(n: number): void {
     this.pos += n;
-    this.err = { pos: this.pos, msgs: [] };
+    this.err = { pos: this.pos, msgs: NO_MSGS };
   }
 
   /** Fail from a production that started at `start`: final if anything was consumed since. */
@@ -144,20 +156,20 @@ export class Scanner {
   }
 
   /** One character matching `pred`; `label` is what the error says was expected. */
-  sat(pred: (c: string) => boolean, label?: string): Res<string> {
+  sat(pred: (c: string) => boolean, label?: string | Msg): Res<string> {
     const c = this.cs[this.pos];
     if (c !== undefined && pred(c)) {
       this.advance(1);
       return c;
     }
-    const msgs: Msg[] = [{ kind: SYS_UNEXPECT, text: c === undefined ? '' : showString(c) }];
-    if (label !== undefined) msgs.push({ kind: EXPECT, text: label });
+    const msgs: Msg[] = [c === undefined ? { kind: SYS_UNEXPECT, text: '' } : { kind: SYS_UNEXPECT, text: c, show: 'string' }];
+    if (label !== undefined) msgs.push(typeof label === 'string' ? { kind: EXPECT, text: label } : label);
     this.addErr(this.pos, msgs);
     return FAIL;
   }
 
   char(c: string): Res<string> {
-    return this.sat((x) => x === c, showString(c));
+    return this.sat((x) => x === c, { kind: EXPECT, text: c, show: 'string' });
   }
 
   anyChar(): Res<string> {
@@ -174,8 +186,8 @@ export class Scanner {
       const x = this.cs[this.pos + i];
       if (x === ts[i]) continue;
       const msgs: Msg[] = [
-        { kind: SYS_UNEXPECT, text: x === undefined ? '' : showString(x) },
-        { kind: EXPECT, text: showString(s) },
+        x === undefined ? { kind: SYS_UNEXPECT, text: '' } : { kind: SYS_UNEXPECT, text: x, show: 'string' },
+        { kind: EXPECT, text: s, show: 'string' },
       ];
       if (i === 0) {
         this.addErr(this.pos, msgs);
@@ -194,7 +206,7 @@ export class Scanner {
       this.addErr(this.pos, [{ kind: SYS_UNEXPECT, text: '' }, { kind: EXPECT, text: 'end of input' }]);
       return true;
     }
-    this.addErr(this.pos, [{ kind: UNEXPECT, text: showChar(c) }, { kind: EXPECT, text: 'end of input' }]);
+    this.addErr(this.pos, [{ kind: UNEXPECT, text: c, show: 'char' }, { kind: EXPECT, text: 'end of input' }]);
     return FAIL;
   }
 
@@ -231,7 +243,7 @@ export class Scanner {
     if (r === FAIL) return true;
     const after = this.pos;
     this.pos = start;
-    this.err = mergeErr(saved, { pos: after, msgs: [{ kind: UNEXPECT, text: showChar(r) }] });
+    this.err = mergeErr(saved, { pos: after, msgs: [{ kind: UNEXPECT, text: r, show: 'char' }] });
     return FAIL;
   }
 
@@ -239,7 +251,7 @@ export class Scanner {
   label<T>(name: string, p: () => Res<T>): Res<T> {
     const start = this.pos;
     const saved = this.err;
-    this.err = { pos: start, msgs: [] };
+    this.err = { pos: start, msgs: NO_MSGS };
     const r = p();
     if (this.pos === start) {
       if (r === FAIL || this.err.msgs.length > 0) {
@@ -306,6 +318,11 @@ export class Scanner {
     try {
       r = p(s);
     } catch (e) {
+      if (e instanceof RangeError) {
+        // Nesting deep enough to exhaust the stack is a client error, not a crash.
+        const { line, column } = sourcePos(s.cs, s.pos);
+        throw new ApiError(400, 'PGRST100', `"${name}" (line ${line}, column ${column})`, { details: 'nesting too deep' });
+      }
       if (e !== CONSUMED) throw e;
       r = FAIL;
     }
@@ -321,7 +338,7 @@ export class Scanner {
 // Shared grammar pieces
 // ---------------------------------------------------------------------------------------------
 
-const isLetter = (c: string) => /^\p{L}$/u.test(c);
+const isLetter = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c > '\x7f' && /^\p{L}$/u.test(c));
 const isDigit = (c: string) => c >= '0' && c <= '9';
 
 /** Haskell's `T.strip`. */

@@ -38,8 +38,8 @@ export function findRelationship(cache: SchemaCacheData, origin: Table, target: 
   });
   if (matches.length === 1) return matches[0];
   if (matches.length === 0) {
-    const names = [...new Set(all.map((r) => r.foreignTable.name))];
-    throw noRelationship(origin.name, target, origin.schema, hint, closest(target, names));
+    const names = [...new Set(all.map((r) => r.foreignTable.name))].filter((n) => n !== target);
+    throw noRelationship(origin.name, target, origin.schema, hint, hint ? undefined : closest(target, names));
   }
   throw ambiguousRelationship(origin.name, target, matches);
 }

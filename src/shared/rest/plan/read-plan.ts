@@ -31,8 +31,9 @@ export function resolveField(cache: SchemaCacheData, table: Table, f: Field): Pl
 /** The output key of a field: its alias, the last JSON path key, or the column name. */
 export function outputName(f: Field, alias?: string): string {
   if (alias) return alias;
-  const last = f.jsonPath[f.jsonPath.length - 1];
-  return last ? String(last.key) : f.name;
+  // Array indexes do not name anything: `tags->>0` is keyed `tags`.
+  const named = [...f.jsonPath].reverse().find((s) => typeof s.key === 'string');
+  return named ? String(named.key) : f.name;
 }
 
 export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, opts: ReadOptions): ReadPlan {

@@ -67,9 +67,9 @@ export function negotiate(accept: string | undefined, root = false): Media {
 export function contentType(m: Media): string {
   switch (m.kind) {
     case 'json':
-      return m.stripNulls ? 'application/vnd.pgrst.array+json; nulls=stripped; charset=utf-8' : 'application/json; charset=utf-8';
+      return m.stripNulls ? 'application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8' : 'application/json; charset=utf-8';
     case 'object':
-      return m.stripNulls ? 'application/vnd.pgrst.object+json; nulls=stripped; charset=utf-8' : 'application/vnd.pgrst.object+json; charset=utf-8';
+      return m.stripNulls ? 'application/vnd.pgrst.object+json;nulls=stripped; charset=utf-8' : 'application/vnd.pgrst.object+json; charset=utf-8';
     case 'csv':
       return 'text/csv; charset=utf-8';
     case 'binary':
