@@ -29,6 +29,16 @@ export async function runInRequestTx<R extends pg.QueryResultRow>(
   ctx: TxContext,
   statement: { sql: string; params: unknown[] },
 ): Promise<pg.QueryResult<R>> {
+  const [result] = await runStatementsInRequestTx(pool, ctx, [statement]);
+  return result as pg.QueryResult<R>;
+}
+
+/** Several statements in the same transaction, still in one round trip. */
+export async function runStatementsInRequestTx(
+  pool: Pool,
+  ctx: TxContext,
+  statements: { sql: string; params: unknown[] }[],
+): Promise<pg.QueryResult[]> {
   const client = await pool.connect();
   let broken = false;
   try {
@@ -36,19 +46,19 @@ export async function runInRequestTx<R extends pg.QueryResultRow>(
     const results = await Promise.allSettled([
       client.query(ctx.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN'),
       client.query(SETUP, [searchPath, ctx.role, JSON.stringify(ctx.claims), ctx.method, ctx.path, JSON.stringify(ctx.headers)]),
-      client.query<R>(statement.sql, statement.params),
+      ...statements.map((st) => client.query(st.sql, st.params)),
       client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT'),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      const last = results[3];
-      if (last.status === 'rejected') {
+      if (results[results.length - 1].status === 'rejected') {
+        // The transaction may still be open: close it, or drop the connection.
         broken = true;
         await client.query('ROLLBACK').then(() => (broken = false), () => {});
       }
       throw pgToApiError(failed.reason, ctx.role !== 'anon');
     }
-    return (results[2] as PromiseFulfilledResult<pg.QueryResult<R>>).value;
+    return results.slice(2, 2 + statements.length).map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
   } finally {
     client.release(broken);
   }

@@ -9,8 +9,8 @@ import { parseQueryParams } from './parse/query-params.ts';
 import { parsePrefer } from './parse/prefer.ts';
 import { combineRanges } from './parse/range.ts';
 import { findTable, planRead } from './plan/read-plan.ts';
-import { outputNames, renderRead, type BodyFormat } from './render/read.ts';
-import { runInRequestTx, type TxContext } from './execute.ts';
+import { outputNames, plannedRows, renderCountExplain, renderRead, type BodyFormat } from './render/read.ts';
+import { runStatementsInRequestTx, type TxContext } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
 import { singularityError } from './errors.ts';
@@ -52,18 +52,19 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
 
   const format: BodyFormat = media.kind === 'csv' ? 'csv' : media.kind === 'binary' ? 'binary' : media.kind === 'object' ? 'object' : 'json';
   const stripNulls = (media.kind === 'json' || media.kind === 'object') && media.stripNulls;
-  // planned/estimated counts fall back to exact until the planner-based estimate exists.
-  const count = prefs.count ? 'exact' : undefined;
-  const rendered = renderRead(plan, { format, stripNulls, count });
+  // estimated: exact up to max-rows, the planner's estimate beyond (PostgREST's rule).
+  const count = prefs.count === 'exact' || (prefs.count === 'estimated' && !ctx.maxRows) ? 'exact' : prefs.count === 'estimated' ? ctx.maxRows! + 1 : undefined;
+  const statements = [renderRead(plan, { format, stripNulls, count })];
+  if (prefs.count === 'planned' || (prefs.count === 'estimated' && ctx.maxRows)) statements.push(renderCountExplain(plan));
 
-  const result = await runInRequestTx<{ total: string | null; page_total: string; body: string | Buffer }>(
-    ctx.pool,
-    { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'] },
-    rendered,
-  );
-  const row = result.rows[0];
+  const [result, explain] = await runStatementsInRequestTx(ctx.pool, { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'] }, statements);
+  const row = result.rows[0] as { total: string | null; page_total: string; body: string | Buffer };
   const pageTotal = Number(row.page_total);
-  const total = row.total === null ? null : Number(row.total);
+  let total = row.total === null ? null : Number(row.total);
+  if (explain) {
+    const planned = plannedRows(explain.rows[0]);
+    if (prefs.count === 'planned' || total === null || total > ctx.maxRows!) total = planned;
+  }
 
   if (media.kind === 'object' && pageTotal !== 1) throw singularityError(pageTotal);
 

@@ -18,7 +18,7 @@ import type { Field, FtsOperator, JsonPathStep, OpExpr, PathFilter, SimpleOperat
 // Scanner with Parsec-compatible error reporting
 // ---------------------------------------------------------------------------------------------
 
-/** Parsec's message kinds; the numeric order is the order they are shown in. */
+/** Parsec's message kinds (its free-text `Message` kind is never produced here). */
 const SYS_UNEXPECT = 0;
 const UNEXPECT = 1;
 const EXPECT = 2;
@@ -109,7 +109,7 @@ function showErrorMessages(msgs: Msg[]): string {
   if (unexpect.length === 0 && sys.length > 0) {
     showSys = sys[0] === '' ? 'unexpected end of input' : `unexpected ${sys[0]}`;
   }
-  const parts = [showSys, showMany('unexpected', unexpect), showMany('expecting', ofKind(EXPECT)), showMany('', ofKind(3))];
+  const parts = [showSys, showMany('unexpected', unexpect), showMany('expecting', ofKind(EXPECT))];
   return clean(parts).join(' ').trim();
 }
 
@@ -278,8 +278,11 @@ export class Scanner {
   many<T>(p: () => Res<T>): T[] {
     const out: T[] = [];
     for (;;) {
+      const start = this.pos;
       const r = p();
       if (r === FAIL) return out;
+      // A grammar bug, not bad input: it would loop forever.
+      if (this.pos === start) throw new Error('many: parser succeeded without consuming input');
       out.push(r);
     }
   }

@@ -127,7 +127,8 @@ function bodySql(format: BodyFormat, stripNulls: boolean, binaryField?: string):
 export interface ReadOptions {
   format: BodyFormat;
   stripNulls: boolean;
-  count: 'exact' | undefined;
+  /** exact: count(*); a number: count at most that many rows (for Prefer: count=estimated). */
+  count: 'exact' | number | undefined;
 }
 
 /**
@@ -143,7 +144,20 @@ export function renderRead(plan: ReadPlan, opts: ReadOptions): RenderedRead {
     const col = plan.fields[0]?.field.column;
     binaryField = col?.udt === 'bytea' && names.length === 1 ? `"_p".${quoteIdent(names[0])}` : `convert_to("_p".${quoteIdent(names[0] ?? '')}::text, 'UTF8')`;
   }
-  const total = opts.count === 'exact' ? `(SELECT count(*) FROM (${levelSql(plan, p, undefined, true)}) AS "_c")` : 'NULL::bigint';
+  const total =
+    opts.count === undefined
+      ? 'NULL::bigint'
+      : `(SELECT count(*) FROM (${levelSql(plan, p, undefined, true)}${typeof opts.count === 'number' ? ` LIMIT ${p.add(opts.count)}` : ''}) AS "_c")`;
   const sql = `SELECT ${total} AS total, count("_p") AS page_total, ${bodySql(opts.format, opts.stripNulls, binaryField)} AS body FROM (${inner}) AS "_p"`;
   return { sql, params: p.values };
+}
+
+/** The planner's row estimate for the same rows (Prefer: count=planned), from EXPLAIN. */
+export function renderCountExplain(plan: ReadPlan): RenderedRead {
+  const p = new Params();
+  return { sql: `EXPLAIN (FORMAT JSON) ${levelSql(plan, p, undefined, true)}`, params: p.values };
+}
+
+export function plannedRows(explain: { 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }): number {
+  return Math.round(explain['QUERY PLAN'][0].Plan['Plan Rows']);
 }
