@@ -38,8 +38,11 @@ export function tableNotFound(schema: string, name: string, suggestion?: string)
   );
 }
 
-export function columnNotFound(table: string, column: string) {
-  return new ApiError(400, '42703', `column ${table}.${column} does not exist`);
+/** What PostgreSQL itself answers for an unknown column, decided before any SQL runs. */
+export function columnNotFound(table: string, column: string, suggestion?: string) {
+  return new ApiError(400, '42703', `column ${table}.${column} does not exist`, {
+    hint: suggestion ? `Perhaps you meant to reference the column "${table}.${suggestion}".` : null,
+  });
 }
 
 export function noRelationship(origin: string, target: string, schema: string, hint?: string, suggestion?: string) {

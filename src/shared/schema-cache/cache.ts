@@ -18,6 +18,8 @@ export class SchemaCache {
   private listener: pg.Client | undefined;
   private closed = false;
   private schemas: string[];
+  /** How many loads have completed (for observability and tests). */
+  loads = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -70,6 +72,7 @@ export class SchemaCache {
     try {
       const d = await loadSchemaCache(this.pool, this.schemas);
       this.data = d;
+      this.loads++;
       this.opts.log.info({ schemas: this.schemas, tables: d.tables.size, functions: d.functions.size, ms: d.loadMs }, 'schema cache loaded');
       return d;
     } catch (e) {

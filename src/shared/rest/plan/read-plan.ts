@@ -25,7 +25,7 @@ export function resolveField(cache: SchemaCacheData, table: Table, f: Field): Pl
   if (column) return { column, name: f.name, jsonPath: f.jsonPath };
   const func = cache.computed.get(qnKey(table))?.get(f.name);
   if (func) return { func, name: f.name, jsonPath: f.jsonPath };
-  throw columnNotFound(table.name, f.name);
+  throw columnNotFound(table.name, f.name, closest(f.name, table.columns.map((c) => c.name)));
 }
 
 /** The output key of a field: its alias, the last JSON path key, or the column name. */
