@@ -106,7 +106,8 @@ export interface PostgresOptions {
 export async function startPostgres(o: PostgresOptions): Promise<Service> {
   const bin = pgBinDir();
   const owner = clusterUser();
-  const user = o.user ?? 'basalt';
+  // Not 'basalt': "$user" in the default search_path would then resolve to the control schema.
+  const user = o.user ?? 'postgres';
   const port = o.port ?? (await freePort());
   ensureDir(path.dirname(o.dataDir), undefined, 0o755);
   if (!existsSync(path.join(o.dataDir, 'PG_VERSION'))) {

@@ -4,6 +4,7 @@ import { loadConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { createPool } from '../shared/db/pool.ts';
 import { migrateControlSchema } from '../shared/control/runner.ts';
+import { restConnectionUrl } from '../shared/control/authenticator.ts';
 import { JobQueues } from '../shared/jobs/queues.ts';
 import { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import { SchemaCache } from '../shared/schema-cache/cache.ts';
@@ -53,7 +54,8 @@ async function runServer(single: boolean) {
   const pool = createPool(config, log, { applicationName: 'basalt-api' });
   const schemaCache = new SchemaCache(pool, config.DB_SCHEMAS, { databaseUrl: config.DATABASE_URL, debounceMs: config.SCHEMA_RELOAD_DEBOUNCE_MS, log });
   await schemaCache.start();
-  const restPool = createPool(config, log, { applicationName: 'basalt-rest', pipeline: true });
+  const rest = await restConnectionUrl(config, log);
+  const restPool = createPool(config, log, { applicationName: 'basalt-rest', pipeline: true, connectionString: rest.url });
   const services: Services = {
     config,
     log,

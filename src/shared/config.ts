@@ -36,7 +36,17 @@ export const configSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: int(5_000, 1),
   DB_STATEMENT_TIMEOUT_MS: int(30_000, 1),
   DB_SCHEMAS: csv('public'),
-  DB_ANON_ROLE: z.string().min(1).default('anon'),
+  /** Empty disables anonymous access (requests without a token get 401 PGRST302). */
+  DB_ANON_ROLE: z.string().default('anon'),
+  /** The data API's login role connection; derived from DATABASE_URL (user `authenticator`) when unset. */
+  DB_REST_URL: url(['postgres:', 'postgresql:']).optional(),
+  DB_PRE_REQUEST: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/, 'must be schema.function').optional(),
+  DB_TX_END: z.enum(['commit', 'commit-allow-override', 'rollback', 'rollback-allow-override']).default('commit'),
+  JWT_AUD: z.string().optional(),
+  JWT_ROLE_CLAIM_KEY: z.string().regex(/^(\.([A-Za-z0-9_$-]+|"[^"]+")|\[\d+\])+$/, 'must be a path like .role or .app_metadata.role').default('.role'),
+  JWT_CACHE_MAX_ENTRIES: int(1000),
+  /** Largest request body the data API accepts (bytes, or e.g. 50mb). */
+  REST_MAX_BODY: z.string().default('50mb'),
   DB_MAX_ROWS: z.coerce.number().int().min(1).optional(),
   SCHEMA_RELOAD_DEBOUNCE_MS: int(100),
   JOB_WAIT_MS: int(30_000),

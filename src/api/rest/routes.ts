@@ -1,19 +1,23 @@
-import { Router, type Request, type Response, type NextFunction } from 'express';
+import express, { Router, type Request, type Response, type NextFunction } from 'express';
 import { ApiError } from '../../shared/errors.ts';
-import { verifyJwt } from '../../shared/auth/jwt.ts';
-import { handleRead, resolveProfile, type RestResponse } from '../../shared/rest/read.ts';
+import { JwtVerifier, jwtError, type Claims } from '../../shared/auth/jwt.ts';
+import { handleRead, resolveProfile, type RestRequest, type RestResponse } from '../../shared/rest/read.ts';
+import { handleWrite } from '../../shared/rest/write.ts';
+import { handleRpc } from '../../shared/rest/rpc.ts';
 import { restError } from '../../shared/rest/errors.ts';
 import { openApiDocument, allowedMethods } from '../../shared/rest/openapi.ts';
 import { negotiate } from '../../shared/rest/respond/media.ts';
 import { findTable } from '../../shared/rest/plan/read-plan.ts';
+import type { SchemaCacheData } from '../../shared/schema-cache/model.ts';
+import type { Services } from '../services.ts';
 
 const BASALT_VERSION = '0.1.0';
-import type { Services } from '../services.ts';
 
 /** The data API's envelope: { code, message, details, hint }. The only place it is built. */
 export function sendRestError(res: Response, e: unknown, log?: Request['log']): void {
   let err: ApiError;
   if (e instanceof ApiError) err = e;
+  else if ((e as { type?: string })?.type === 'entity.too.large') err = restError(413, 'PGRST413', 'Payload too large');
   else {
     log?.error({ err: e }, 'unhandled data API error');
     err = restError(500, 'PGRST000', 'Internal server error');
@@ -30,37 +34,86 @@ function send(res: Response, out: RestResponse) {
   else res.end(out.body);
 }
 
+function cookiesOf(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
 /** /rest/v1: the PostgREST-compatible data API. */
 export function restRouter(s: Services): Router {
   const r = Router();
-  const pool = s.restPool;
   const exposed = () => s.schemaCache.exposedSchemas;
+  const verifier = new JwtVerifier({
+    secret: s.config.JWT_SECRET,
+    audience: s.config.JWT_AUD,
+    roleClaimKey: s.config.JWT_ROLE_CLAIM_KEY,
+    cacheMax: s.config.JWT_CACHE_MAX_ENTRIES,
+  });
 
-  async function roleOf(req: Request): Promise<{ role: string; claims: Record<string, unknown> }> {
-    const auth = req.header('authorization');
-    const token = auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-    if (!token) return { role: s.config.DB_ANON_ROLE, claims: { role: s.config.DB_ANON_ROLE } };
-    const claims = await verifyJwt(token, s.config.JWT_SECRET);
-    return { role: typeof claims.role === 'string' ? claims.role : s.config.DB_ANON_ROLE, claims };
+  /** The role and claims of a request: its token (Authorization, else Supabase's apikey), or anon. */
+  async function authOf(req: Request, cache: SchemaCacheData): Promise<{ role: string; claims: Claims }> {
+    const bearer = req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+    const apikey = req.header('apikey')?.trim();
+    const token = bearer ?? (apikey && apikey.split('.').length === 3 ? apikey : undefined);
+    let role: string | undefined;
+    let claims: Claims = {};
+    if (token) {
+      claims = await verifier.verify(token);
+      role = verifier.roleOf(claims);
+    }
+    role ??= s.config.DB_ANON_ROLE || undefined;
+    if (!role) throw jwtError('PGRST302', 'Anonymous access is disabled');
+    // Only roles granted to the login role; a token can never pick any other.
+    if (!cache.roles.has(role)) {
+      throw new ApiError(token ? 403 : 401, '42501', `permission denied to set role "${role}"`);
+    }
+    if (!token) claims = { role };
+    return { role, claims };
   }
 
-  const read = async (req: Request, res: Response) => {
-    const schema = resolveProfile(req.header('accept-profile'), exposed());
-    const { role, claims } = await roleOf(req);
+  async function restRequest(req: Request, cache: SchemaCacheData, profileHeader: string): Promise<RestRequest> {
+    const schema = resolveProfile(req.header(profileHeader), exposed());
+    const { role, claims } = await authOf(req, cache);
     const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-    const out = await handleRead(
-      { cache: await s.schemaCache.get(), pool, maxRows: s.config.DB_MAX_ROWS },
-      {
+    return {
+      method: req.method,
+      resource: String(req.params.resource ?? req.params.fn ?? ''),
+      query: rawQuery,
+      headers: req.headers as Record<string, string | undefined>,
+      schema,
+      echoProfile: exposed().length > 1,
+      tx: {
+        role,
+        claims,
         method: req.method,
-        resource: String(req.params.resource),
-        query: rawQuery,
-        headers: req.headers as Record<string, string | undefined>,
-        schema,
-        echoProfile: exposed().length > 1,
-        tx: { role, claims, method: req.method, path: req.path, headers: req.headers as Record<string, string> },
+        path: req.originalUrl.split('?')[0],
+        headers: req.headers as Record<string, string>,
+        cookies: cookiesOf(req.header('cookie')),
+        preRequest: s.config.DB_PRE_REQUEST,
       },
-    );
-    send(res, out);
+    };
+  }
+
+  const ctx = async () => ({ cache: await s.schemaCache.get(), pool: s.restPool, maxRows: s.config.DB_MAX_ROWS, txEnd: s.config.DB_TX_END });
+
+  const read = async (req: Request, res: Response) => {
+    const c = await ctx();
+    send(res, await handleRead(c, await restRequest(req, c.cache, 'accept-profile')));
+  };
+  const write = async (req: Request, res: Response) => {
+    const c = await ctx();
+    const rr = await restRequest(req, c.cache, 'content-profile');
+    send(res, await handleWrite(c, { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
+  };
+  const rpc = async (req: Request, res: Response) => {
+    const c = await ctx();
+    const profile = req.method === 'GET' || req.method === 'HEAD' ? 'accept-profile' : 'content-profile';
+    const rr = await restRequest(req, c.cache, profile);
+    send(res, await handleRpc(c, { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
   };
 
   const root = async (req: Request, res: Response) => {
@@ -71,14 +124,29 @@ export function restRouter(s: Services): Router {
     if (exposed().length > 1) res.setHeader('Content-Profile', schema);
     res.status(200).end(req.method === 'HEAD' ? undefined : JSON.stringify(doc));
   };
+
+  // Bodies stay raw: JSON goes to PostgreSQL as text, CSV and forms are parsed by the engine.
+  const raw = express.raw({ type: () => true, limit: s.config.REST_MAX_BODY });
+
   r.get('/', root);
   r.head('/', root);
   r.options('/', (_req, res) => {
     res.setHeader('Allow', 'OPTIONS,GET,HEAD');
     res.status(200).end();
   });
+  r.get('/rpc/:fn', rpc);
+  r.head('/rpc/:fn', rpc);
+  r.post('/rpc/:fn', raw, rpc);
+  r.options('/rpc/:fn', (_req, res) => {
+    res.setHeader('Allow', 'OPTIONS,GET,HEAD,POST');
+    res.status(200).end();
+  });
   r.get('/:resource', read);
   r.head('/:resource', read);
+  r.post('/:resource', raw, write);
+  r.patch('/:resource', raw, write);
+  r.put('/:resource', raw, write);
+  r.delete('/:resource', raw, write);
   r.options('/:resource', async (req, res) => {
     const schema = resolveProfile(req.header('accept-profile'), exposed());
     const table = findTable(await s.schemaCache.get(), schema, String(req.params.resource));

@@ -9,4 +9,5 @@ export const catalog = {
   foreignKeys: load('foreign-keys'),
   viewColumns: load('view-columns'),
   functions: load('functions'),
+  roles: load('roles'),
 };

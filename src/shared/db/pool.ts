@@ -8,10 +8,10 @@ export type PoolClient = pg.PoolClient;
 export function createPool(
   config: Pick<Config, 'DATABASE_URL' | 'DB_POOL_MAX' | 'DB_POOL_IDLE_MS' | 'DB_CONNECT_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS'>,
   log?: Logger,
-  opts: { applicationName?: string; max?: number; pipeline?: boolean } = {},
+  opts: { applicationName?: string; max?: number; pipeline?: boolean; connectionString?: string } = {},
 ): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: config.DATABASE_URL,
+    connectionString: opts.connectionString ?? config.DATABASE_URL,
     max: opts.max ?? config.DB_POOL_MAX,
     idleTimeoutMillis: config.DB_POOL_IDLE_MS,
     connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,

@@ -15,14 +15,40 @@ export interface TxContext {
   method: string;
   path: string;
   headers: Record<string, string>;
+  cookies?: Record<string, string>;
   readOnly: boolean;
   /** PostgREST's `Prefer: tx=rollback`. */
   rollback?: boolean;
+  /** `Prefer: timezone=…`. */
+  timezone?: string;
+  /** A `schema.function` called after the set-up and before the statement. */
+  preRequest?: string;
 }
 
-const SETUP =
-  `SELECT set_config('search_path', $1, true), set_config('role', $2, true), set_config('request.jwt.claims', $3, true),` +
-  ` set_config('request.method', $4, true), set_config('request.path', $5, true), set_config('request.headers', $6, true)`;
+const CLAIM_KEY = /^[A-Za-z0-9_]+$/;
+
+/** One SELECT of set_config calls: role, claims (and the legacy per-claim GUCs), request data, search_path. */
+function setupStatement(ctx: TxContext): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const set = (name: string, value: string) => {
+    params.push(name, value);
+    return `set_config($${params.length - 1}, $${params.length}, true)`;
+  };
+  const calls = [
+    set('search_path', ctx.searchPath.map((s) => '"' + s.replace(/"/g, '""') + '"').join(', ')),
+    set('role', ctx.role),
+    set('request.jwt.claims', JSON.stringify(ctx.claims)),
+    set('request.method', ctx.method),
+    set('request.path', ctx.path),
+    set('request.headers', JSON.stringify(ctx.headers)),
+    set('request.cookies', JSON.stringify(ctx.cookies ?? {})),
+  ];
+  for (const [k, v] of Object.entries(ctx.claims)) {
+    if (CLAIM_KEY.test(k)) calls.push(set(`request.jwt.claim.${k}`, typeof v === 'string' ? v : JSON.stringify(v)));
+  }
+  if (ctx.timezone) calls.push(set('timezone', ctx.timezone));
+  return { sql: `SELECT ${calls.join(', ')}`, params };
+}
 
 export async function runInRequestTx<R extends pg.QueryResultRow>(
   pool: Pool,
@@ -42,10 +68,12 @@ export async function runStatementsInRequestTx(
   const client = await pool.connect();
   let broken = false;
   try {
-    const searchPath = ctx.searchPath.map((s) => '"' + s.replace(/"/g, '""') + '"').join(', ');
+    const setup = setupStatement(ctx);
+    const pre = ctx.preRequest ? [client.query(`SELECT ${ctx.preRequest.split('.').map((x) => '"' + x.replace(/"/g, '""') + '"').join('.')}()`)] : [];
     const results = await Promise.allSettled([
       client.query(ctx.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN'),
-      client.query(SETUP, [searchPath, ctx.role, JSON.stringify(ctx.claims), ctx.method, ctx.path, JSON.stringify(ctx.headers)]),
+      client.query(setup.sql, setup.params),
+      ...pre,
       ...statements.map((st) => client.query(st.sql, st.params)),
       client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT'),
     ]);
@@ -58,7 +86,8 @@ export async function runStatementsInRequestTx(
       }
       throw pgToApiError(failed.reason, ctx.role !== 'anon');
     }
-    return results.slice(2, 2 + statements.length).map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
+    const first = 2 + pre.length;
+    return results.slice(first, first + statements.length).map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
   } finally {
     client.release(broken);
   }
@@ -71,6 +100,9 @@ export function pgToApiError(e: unknown, authenticated: boolean): ApiError {
   if (!err || typeof err.code !== 'string') {
     return new ApiError(503, 'PGRST000', 'Database connection error', { details: (e as Error)?.message ?? null });
   }
+  // Errors a statement raised on purpose to abort itself (see basalt.raise_error).
+  if (err.code === 'PR124') return new ApiError(400, 'PGRST124', err.message, { details: err.detail ?? null });
+  if (err.code === 'PR116') return new ApiError(406, 'PGRST116', err.message, { details: err.detail ?? null });
   const status = httpStatusForSqlState(err.code, authenticated);
   return new ApiError(status, err.code, err.message, { details: err.detail ?? null, hint: err.hint ?? null });
 }

@@ -28,16 +28,17 @@ interface FkRow {
 type Queryable = Pick<pg.Pool, 'query'>;
 
 /** Loads the catalog for `schemas` in a handful of queries and builds the in-memory cache. */
-export async function loadSchemaCache(db: Queryable, schemas: string[]): Promise<SchemaCacheData> {
+export async function loadSchemaCache(db: Queryable, schemas: string[], loginRole = 'authenticator'): Promise<SchemaCacheData> {
   const started = performance.now();
-  const [tables, columns, fks, viewCols, funcs] = await Promise.all([
+  const [tables, columns, fks, viewCols, funcs, roles] = await Promise.all([
     db.query(catalog.tables, [schemas]),
     db.query(catalog.columns, [schemas]),
     db.query<FkRow>(catalog.foreignKeys),
     db.query(catalog.viewColumns, [schemas]),
     db.query(catalog.functions, [schemas]),
+    db.query<{ name: string }>(catalog.roles, [loginRole]),
   ]);
-  const data = buildSchemaCache(schemas, tables.rows, columns.rows, fks.rows, viewCols.rows, funcs.rows);
+  const data = buildSchemaCache(schemas, tables.rows, columns.rows, fks.rows, viewCols.rows, funcs.rows, roles.rows.map((r) => r.name));
   data.loadMs = Math.round(performance.now() - started);
   return data;
 }
@@ -50,6 +51,7 @@ export function buildSchemaCache(
   fkRows: FkRow[],
   viewColumnRows: any[],
   funcRows: any[],
+  roles: string[] = [],
 ): SchemaCacheData {
   const tables = new Map<string, Table>();
   for (const r of tableRows) {
@@ -183,6 +185,10 @@ export function buildSchemaCache(
         mode: m as 'i' | 'b' | 'v',
         hasDefault: pos >= firstDefault,
       })),
+      outArgs: modes
+        .map((m, i) => ({ m, i }))
+        .filter(({ m }) => m === 'o' || m === 'b' || m === 't')
+        .map(({ i }) => ({ name: r.arg_names[i] ?? '', type: r.arg_types[i] })),
       variadic: r.variadic,
       returnsSet: r.returns_set,
       returnType: r.return_type,
@@ -202,5 +208,5 @@ export function buildSchemaCache(
     }
   }
 
-  return { schemas, tables, relationships, functions, computed, loadedAt: new Date(), loadMs: 0 };
+  return { schemas, tables, relationships, functions, computed, roles: new Set(roles), loadedAt: new Date(), loadMs: 0 };
 }

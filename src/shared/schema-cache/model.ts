@@ -77,6 +77,8 @@ export interface Func extends QualifiedName {
   comment: string | null;
   /** Input arguments in order (IN, INOUT, VARIADIC). */
   args: FuncArg[];
+  /** Output columns (OUT, INOUT, TABLE) for `RETURNS TABLE (...)` and OUT parameters. */
+  outArgs: { name: string; type: string }[];
   variadic: boolean;
   returnsSet: boolean;
   returnType: string;
@@ -99,6 +101,8 @@ export interface SchemaCacheData {
   functions: Map<string, Func[]>;
   /** Computed columns by table key, then function name. */
   computed: Map<string, Map<string, Func>>;
+  /** The roles the data API's login role may switch to. */
+  roles: Set<string>;
   loadedAt: Date;
   loadMs: number;
 }

@@ -127,6 +127,13 @@ function bodySql(format: BodyFormat, stripNulls: boolean, binaryField?: string):
 export interface ReadOptions {
   format: BodyFormat;
   stripNulls: boolean;
+  /** Read from this relation name (e.g. a CTE over a function call) instead of the plan's table. */
+  source?: string;
+  /** A WITH clause to put first, written with `params`. */
+  withClause?: string;
+  params?: Params;
+  /** Also return the response.headers/response.status GUCs (functions may set them). */
+  responseGucs?: boolean;
   /** exact: count(*); a number: count at most that many rows (for Prefer: count=estimated). */
   count: 'exact' | number | undefined;
 }
@@ -136,8 +143,9 @@ export interface ReadOptions {
  * `body` (the response body, as text or bytea).
  */
 export function renderRead(plan: ReadPlan, opts: ReadOptions): RenderedRead {
-  const p = new Params();
-  const inner = levelSql(plan, p);
+  const p = opts.params ?? new Params();
+  const from = opts.source ? { from: `${opts.source} AS ${quoteIdent(plan.alias)}`, where: [] } : undefined;
+  const inner = levelSql(plan, p, from);
   let binaryField: string | undefined;
   if (opts.format === 'binary') {
     const names = outputNames(plan);
@@ -147,8 +155,11 @@ export function renderRead(plan: ReadPlan, opts: ReadOptions): RenderedRead {
   const total =
     opts.count === undefined
       ? 'NULL::bigint'
-      : `(SELECT count(*) FROM (${levelSql(plan, p, undefined, true)}${typeof opts.count === 'number' ? ` LIMIT ${p.add(opts.count)}` : ''}) AS "_c")`;
-  const sql = `SELECT ${total} AS total, count("_p") AS page_total, ${bodySql(opts.format, opts.stripNulls, binaryField)} AS body FROM (${inner}) AS "_p"`;
+      : `(SELECT count(*) FROM (${levelSql(plan, p, from, true)}${typeof opts.count === 'number' ? ` LIMIT ${p.add(opts.count)}` : ''}) AS "_c")`;
+  const gucs = opts.responseGucs
+    ? `, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status`
+    : '';
+  const sql = `${opts.withClause ? opts.withClause + ' ' : ''}SELECT ${total} AS total, count("_p") AS page_total, ${bodySql(opts.format, opts.stripNulls, binaryField)} AS body${gucs} FROM (${inner}) AS "_p"`;
   return { sql, params: p.values };
 }
 

@@ -1,0 +1,34 @@
+/** `response.headers` / `response.status` set by SQL (e.g. inside a function) shape the HTTP response. */
+import { ApiError } from '../../errors.ts';
+
+export function applyResponseGucs(headers: Record<string, string>, rawHeaders: string | null, rawStatus: string | null): number | undefined {
+  if (rawHeaders) {
+    let list: unknown;
+    try {
+      list = JSON.parse(rawHeaders);
+    } catch {
+      throw new ApiError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
+    }
+    if (!Array.isArray(list)) throw new ApiError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
+    for (const h of list) {
+      const entries = h && typeof h === 'object' ? Object.entries(h) : [];
+      if (entries.length !== 1 || typeof entries[0][1] !== 'string') {
+        throw new ApiError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
+      }
+      const [k, v] = entries[0] as [string, string];
+      // A repeated header (Set-Cookie, Cache-Control) is joined, as HTTP allows.
+      const existing = Object.keys(headers).find((x) => x.toLowerCase() === k.toLowerCase());
+      if (existing && k.toLowerCase() !== 'content-type' && k.toLowerCase() !== 'location') headers[existing] = `${headers[existing]}, ${v}`;
+      else {
+        if (existing) delete headers[existing];
+        headers[k] = v;
+      }
+    }
+  }
+  if (rawStatus) {
+    const n = Number(rawStatus);
+    if (!Number.isInteger(n) || n < 100 || n > 599) throw new ApiError(500, 'PGRST112', 'response.status guc must be a valid status code');
+    return n;
+  }
+  return undefined;
+}

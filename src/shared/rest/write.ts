@@ -1,0 +1,184 @@
+/** Writes (POST, PATCH, PUT, DELETE on a table or view) through parse → plan → render → execute → respond. */
+import { ApiError } from '../errors.ts';
+import type { Table } from '../schema-cache/model.ts';
+import { parseQueryParams } from './parse/query-params.ts';
+import { parsePrefer } from './parse/prefer.ts';
+import { parseBody, payloadColumns, type Payload } from './parse/body.ts';
+import type { Preferences } from './parse/types.ts';
+import { findTable, planRead } from './plan/read-plan.ts';
+import type { PlanCond, ReadPlan } from './plan/types.ts';
+import { outputNames } from './render/read.ts';
+import { renderMutation, type Mutation } from './render/mutate.ts';
+import { runStatementsInRequestTx } from './execute.ts';
+import { contentType, negotiate } from './respond/media.ts';
+import { contentRange } from './respond/range-status.ts';
+import { applyResponseGucs } from './respond/response-gucs.ts';
+import type { RestContext, RestRequest, RestResponse } from './read.ts';
+import { restError } from './errors.ts';
+
+export type TxEnd = 'commit' | 'commit-allow-override' | 'rollback' | 'rollback-allow-override';
+
+const csvEscape = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+
+function checkColumns(t: Table, cols: string[]) {
+  for (const c of cols) {
+    if (!t.columnsByName.has(c)) throw restError(400, 'PGRST204', `Could not find the '${c}' column of '${t.name}' in the schema cache`);
+  }
+}
+
+/** The payload as the JSON array text PostgreSQL will expand (restricted to `columns=` when given). */
+function rowsJson(p: Payload, columns?: string[]): string {
+  if (!columns) return JSON.stringify(p.rows);
+  return JSON.stringify(p.rows.map((r) => Object.fromEntries(columns.filter((c) => c in r).map((c) => [c, r[c]]))));
+}
+
+/** `id=eq.5` style filters on exactly the primary key, as PUT requires (PGRST105). */
+function pkFilterValues(t: Table, where: PlanCond[]): Record<string, string> {
+  const fail = () => restError(405, 'PGRST105', 'Filters must include all and only primary key columns with \'eq\' operators');
+  const values: Record<string, string> = {};
+  for (const c of where) {
+    if (c.kind !== 'filter' || c.negated || c.expr.kind !== 'simple' || c.expr.op !== 'eq' || c.expr.quant || c.field.jsonPath.length || !c.field.column) throw fail();
+    values[c.field.name] = c.expr.value;
+  }
+  const keys = Object.keys(values).sort();
+  if (t.pk.length === 0 || keys.join(',') !== [...t.pk].sort().join(',')) throw fail();
+  return values;
+}
+
+function preferenceApplied(prefs: Preferences, honoured: { tx?: string }): string | undefined {
+  const out: string[] = [];
+  if (prefs.resolution) out.push(`resolution=${prefs.resolution}`);
+  if (prefs.missing) out.push(`missing=${prefs.missing}`);
+  if (prefs.return) out.push(`return=${prefs.return}`);
+  if (prefs.count) out.push(`count=${prefs.count}`);
+  if (honoured.tx) out.push(`tx=${honoured.tx}`);
+  if (prefs.handling) out.push(`handling=${prefs.handling}`);
+  if (prefs.timezone) out.push(`timezone=${prefs.timezone}`);
+  if (prefs.maxAffected !== undefined && prefs.handling === 'strict') out.push(`max-affected=${prefs.maxAffected}`);
+  return out.length ? out.join(', ') : undefined;
+}
+
+/** Whether the transaction commits or rolls back, and the `tx` preference honoured, if any. */
+export function txOutcome(prefs: Preferences, txEnd: TxEnd): { rollback: boolean; applied?: string } {
+  const base = txEnd.startsWith('rollback');
+  if (prefs.tx && txEnd.endsWith('allow-override')) return { rollback: prefs.tx === 'rollback', applied: prefs.tx };
+  return { rollback: base };
+}
+
+export function checkStrict(prefs: Preferences) {
+  if (prefs.handling === 'strict' && prefs.invalid.length) {
+    throw restError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.invalid.join(', ')}`);
+  }
+}
+
+export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: RestRequest & { body?: Buffer }): Promise<RestResponse> {
+  const q = parseQueryParams(req.query);
+  const prefs = parsePrefer(req.headers.prefer);
+  checkStrict(prefs);
+  const media = negotiate(req.headers.accept);
+  if (media.kind === 'binary' || media.kind === 'openapi') throw restError(406, 'PGRST107', `None of these media types are available: ${req.headers.accept}`);
+  const table = findTable(ctx.cache, req.schema, req.resource);
+  const plan = planRead(ctx.cache, table, q, { range: { offset: 0 } });
+  const where = plan.where;
+  // The representation shows the affected rows as they are now: no filters, order or range again.
+  const returning: ReadPlan = { ...plan, where: [], order: [], offset: 0, limit: undefined };
+  const method = req.method;
+
+  let mutation: Mutation;
+  let isUpsert = false;
+  if (method === 'POST' || method === 'PUT') {
+    const payload = parseBody(req.headers['content-type'], req.body);
+    const columns = payloadColumns(payload, q.columns);
+    checkColumns(table, columns);
+    let onConflict: { columns: string[]; action: 'update' | 'nothing' } | undefined;
+    if (method === 'PUT') {
+      if (q.ranges.some((r) => r.path.length === 0)) throw restError(400, 'PGRST114', 'limit/offset querystring parameters are not allowed for PUT');
+      const keyValues = pkFilterValues(table, where);
+      if (payload.isArray && payload.rows.length !== 1) throw restError(400, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${payload.rows.length} rows`);
+      const row = payload.rows[0];
+      for (const [k, v] of Object.entries(keyValues)) {
+        if (!(k in row) || String(row[k]) !== v) throw restError(400, 'PGRST115', 'Payload values do not match URL in primary key column(s)');
+      }
+      onConflict = { columns: table.pk, action: 'update' };
+      isUpsert = true;
+    } else if (prefs.resolution) {
+      const target = q.onConflict ?? table.pk;
+      if (target.length === 0) throw restError(400, '42P10', 'there is no unique or exclusion constraint matching the ON CONFLICT specification');
+      checkColumns(table, target);
+      onConflict = { columns: target, action: prefs.resolution === 'merge-duplicates' ? 'update' : 'nothing' };
+      isUpsert = true;
+    }
+    mutation = {
+      kind: 'insert',
+      columns,
+      json: rowsJson(payload, q.columns),
+      rowCount: payload.rows.length,
+      applyDefaults: prefs.missing === 'default',
+      onConflict,
+    };
+  } else if (method === 'PATCH') {
+    const payload = parseBody(req.headers['content-type'], req.body);
+    if (payload.isArray && payload.rows.length !== 1) throw restError(400, 'PGRST102', 'Expected a single JSON object for PATCH');
+    const columns = payloadColumns(payload, q.columns);
+    checkColumns(table, columns);
+    mutation = { kind: 'update', columns, json: JSON.stringify(payload.rows[0] ?? {}), where };
+  } else {
+    mutation = { kind: 'delete', where };
+  }
+
+  const ret = prefs.return ?? 'minimal';
+  const representation = ret === 'representation';
+  const wantLocation = method === 'POST' && ret === 'headers-only' && table.pk.length > 0;
+  const strictMax = prefs.handling === 'strict' && prefs.maxAffected !== undefined && (method === 'PATCH' || method === 'DELETE');
+  const format = media.kind === 'csv' ? 'csv' : media.kind === 'object' ? 'object' : 'json';
+  const rendered = renderMutation(table, mutation, returning, {
+    representation,
+    format,
+    stripNulls: (media.kind === 'json' || media.kind === 'object') && media.stripNulls,
+    locationKeys: wantLocation ? table.pk : undefined,
+    maxAffected: strictMax ? prefs.maxAffected : undefined,
+    requireOne: media.kind === 'object',
+  });
+  const tx = txOutcome(prefs, ctx.txEnd);
+  const [result] = await runStatementsInRequestTx(
+    ctx.pool,
+    { ...req.tx, readOnly: false, searchPath: [req.schema, 'public'], rollback: tx.rollback, timezone: prefs.timezone },
+    [rendered],
+  );
+  const row = result.rows[0] as { page_total: string; inserted: boolean; body: string; location: string | null; response_headers: string | null; response_status: string | null };
+  const affected = Number(row.page_total);
+
+  const headers: Record<string, string> = {};
+  if (method === 'POST') headers['Content-Range'] = `*/${prefs.count === 'exact' ? affected : '*'}`;
+  else headers['Content-Range'] = contentRange(0, affected, prefs.count === 'exact' ? affected : null);
+  if (req.echoProfile) headers['Content-Profile'] = req.schema;
+  const applied = preferenceApplied(prefs, { tx: tx.applied });
+  if (applied) headers['Preference-Applied'] = applied;
+  if (row.location) {
+    const values = JSON.parse(row.location) as string[];
+    headers.Location = `/${encodeURIComponent(table.name)}?${table.pk.map((k, i) => `${encodeURIComponent(k)}=eq.${encodeURIComponent(values[i])}`).join('&')}`;
+  }
+
+  let status: number;
+  if (method === 'POST') status = isUpsert && !row.inserted && affected > 0 ? 200 : 201;
+  else if (method === 'PUT') status = representation ? 200 : 204;
+  else status = representation ? 200 : 204;
+
+  let body: string | null = null;
+  if (representation) {
+    headers['Content-Type'] = contentType(media);
+    body = row.body;
+    if (media.kind === 'csv') {
+      const header = outputNames(returning).map(csvEscape).join(',');
+      body = row.body ? `${header}\n${row.body}` : header;
+    }
+  }
+  const override = applyResponseGucs(headers, row.response_headers, row.response_status);
+  if (override) status = override;
+  if (status === 204) body = null;
+  return { status, headers, body };
+}
+
+export function assertWritable(method: string) {
+  if (!['POST', 'PATCH', 'PUT', 'DELETE'].includes(method)) throw new ApiError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);
+}
