@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
+import { expectApiError } from './expect-api-error.ts';
 import { parseLogicParam } from '../../src/shared/rest/parse/logic.ts';
 import type { LogicTree, OpExpr } from '../../src/shared/rest/parse/types.ts';
 
-function expectApiError(fn: () => unknown, expected: { status: number; code: string; message: string; details?: string }) {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ApiError);
-  const err = caught as ApiError;
-  expect({ status: err.status, code: err.code, message: err.message }).toEqual({
-    status: expected.status,
-    code: expected.code,
-    message: expected.message,
-  });
-  if (expected.details !== undefined) expect(err.details).toBe(expected.details);
-}
 
 const leaf = (name: string, expr: OpExpr, negated = false): LogicTree => ({
   kind: 'filter',

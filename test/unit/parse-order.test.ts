@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
+import { expectApiError, f } from './expect-api-error.ts';
 import { parseOrderParam, parseOrderValue } from '../../src/shared/rest/parse/order.ts';
 import type { Field } from '../../src/shared/rest/parse/types.ts';
 
-function expectApiError(fn: () => unknown, expected: { status: number; code: string; message: string; details?: string }) {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ApiError);
-  const err = caught as ApiError;
-  expect({ status: err.status, code: err.code, message: err.message }).toEqual({
-    status: expected.status,
-    code: expected.code,
-    message: expected.message,
-  });
-  if (expected.details !== undefined) expect(err.details).toBe(expected.details);
-}
 
-const f = (name: string, ...jsonPath: Field['jsonPath']): Field => ({ name, jsonPath });
 
 describe('order', () => {
   it('directions and null ordering', () => {

@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
+import { expectApiError } from './expect-api-error.ts';
 import { parsePrefer } from '../../src/shared/rest/parse/prefer.ts';
 import { combineRanges, parseLimitOffset, parseRangeHeader, readInteger } from '../../src/shared/rest/parse/range.ts';
 
-function expectApiError(fn: () => unknown, expected: { status: number; code: string; message: string; details?: string | null }) {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ApiError);
-  const err = caught as ApiError;
-  expect({ status: err.status, code: err.code, message: err.message }).toEqual({
-    status: expected.status,
-    code: expected.code,
-    message: expected.message,
-  });
-  if (expected.details !== undefined) expect(err.details).toBe(expected.details);
-}
 
 const NEGATIVE_LIMIT = { status: 416, code: 'PGRST103', message: 'Requested range not satisfiable', details: 'Limit should be greater than or equal to zero.' };
 const LOWER_GT_UPPER = {
