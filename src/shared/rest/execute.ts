@@ -69,14 +69,15 @@ export async function runStatementsInRequestTx(
   let broken = false;
   try {
     const setup = setupStatement(ctx);
-    const pre = ctx.preRequest ? [client.query(`SELECT ${ctx.preRequest.split('.').map((x) => '"' + x.replace(/"/g, '""') + '"').join('.')}()`)] : [];
-    const results = await Promise.allSettled([
-      client.query(ctx.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN'),
-      client.query(setup.sql, setup.params),
-      ...pre,
-      ...statements.map((st) => client.query(st.sql, st.params)),
-      client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT'),
-    ]);
+    // In pipeline mode the order of client.query calls is the order on the wire.
+    const sent: Promise<pg.QueryResult>[] = [];
+    sent.push(client.query(ctx.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN'));
+    sent.push(client.query(setup.sql, setup.params));
+    const pre = ctx.preRequest ? 1 : 0;
+    if (ctx.preRequest) sent.push(client.query(`SELECT ${ctx.preRequest.split('.').map((x) => '"' + x.replace(/"/g, '""') + '"').join('.')}()`));
+    for (const st of statements) sent.push(client.query(st.sql, st.params));
+    sent.push(client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT'));
+    const results = await Promise.allSettled(sent);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       if (results[results.length - 1].status === 'rejected') {
@@ -86,7 +87,7 @@ export async function runStatementsInRequestTx(
       }
       throw pgToApiError(failed.reason, ctx.role !== 'anon');
     }
-    const first = 2 + pre.length;
+    const first = 2 + pre;
     return results.slice(first, first + statements.length).map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
   } finally {
     client.release(broken);
