@@ -111,8 +111,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
 
   // The call: named arguments read from one JSON parameter, typed by the function's own signature.
   const p = new Params();
-  const jsonArg = p.add(singleJson ? (bodyText ?? '{}') : JSON.stringify(args));
-  const { fromItem, scalarSelect } = callParts(fn, args, jsonArg, singleJson);
+  const { fromItem, scalarSelect } = callParts(fn, args, p, singleJson, bodyText);
 
   const readOnly = isRead || fn.volatility !== 'v';
   const tx = txOutcome(prefs, ctx.txEnd);
@@ -185,15 +184,16 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
 }
 
 /** The function call as a FROM item (for rows) and as a one-row SELECT (for scalars). */
-function callParts(fn: Func, args: Record<string, unknown>, jsonArg: string, singleJson: boolean): { fromItem: string; scalarSelect: string } {
+function callParts(fn: Func, args: Record<string, unknown>, p: Params, singleJson: boolean, bodyText?: string): { fromItem: string; scalarSelect: string } {
   const name = qualified(fn.schema, fn.name);
   if (singleJson) {
-    const call = `${name}(${jsonArg}::${fn.args[0].type})`;
+    const call = `${name}(${p.add(bodyText ?? '{}')}::${fn.args[0].type})`;
     return { fromItem: `${call} AS "_f"`, scalarSelect: `SELECT ${call} AS "pgrst_scalar"` };
   }
   const used = fn.args.filter((a) => a.name in args);
   if (used.length === 0) return { fromItem: `${name}() AS "_f"`, scalarSelect: `SELECT ${name}() AS "pgrst_scalar"` };
-  const argsFrom = `json_to_record(${jsonArg}::json) AS "_args"(${used.map((a) => `${quoteIdent(a.name)} ${a.type}`).join(', ')})`;
+  // One JSON parameter holds every argument; json_to_record types each by the signature.
+  const argsFrom = `json_to_record(${p.add(JSON.stringify(args))}::json) AS "_args"(${used.map((a) => `${quoteIdent(a.name)} ${a.type}`).join(', ')})`;
   const named = used.map((a) => `${a.mode === 'v' ? 'VARIADIC ' : ''}${quoteIdent(a.name)} := "_args".${quoteIdent(a.name)}`).join(', ');
   return {
     fromItem: `${argsFrom} CROSS JOIN LATERAL ${name}(${named}) AS "_f"`,
