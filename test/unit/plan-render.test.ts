@@ -9,7 +9,7 @@ import { ApiError } from '../../src/shared/errors.ts';
 const table = (name: string, pk: string[]) => ({ schema: 'api', name, oid: 1, relkind: 'r', comment: null, pk, insertable: true, updatable: true, deletable: true });
 const col = (t: string, name: string, udt = 'int4', position = 1) => ({
   schema: 'api', table: t, name, position, type: udt === 'int4' ? 'integer' : 'text', udt, element_udt: null, category: udt === 'int4' ? 'N' : 'S',
-  nullable: true, default: null, generated: false, comment: null, max_length: null, enum: null,
+  nullable: true, default: null, generated: false, identity_always: false, comment: null, max_length: null, enum: null,
 });
 const fk = (name: string, t: string, cols: string[], ref: string, refCols: string[], inKey = false) => ({
   name, schema: 'api', table: t, ref_schema: 'api', ref_table: ref, columns: cols, ref_columns: refCols, is_unique: false, in_key: inKey,

@@ -8,7 +8,11 @@ SELECT n.nspname AS schema,
        CASE WHEN t.typcategory = 'A' THEN et.typname END AS element_udt,
        t.typcategory AS category,
        NOT a.attnotnull AS nullable,
-       pg_get_expr(d.adbin, d.adrelid) AS "default",
+       -- identity columns keep their default in a sequence, not in pg_attrdef
+       CASE WHEN a.attidentity <> ''
+            THEN format('nextval(%L::regclass)', pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname))
+            ELSE pg_get_expr(d.adbin, d.adrelid) END AS "default",
+       a.attidentity = 'a' AS identity_always,
        a.attgenerated <> '' AS generated,
        col_description(c.oid, a.attnum) AS comment,
        CASE WHEN a.atttypmod > 4 AND t.typname IN ('varchar', 'bpchar') THEN a.atttypmod - 4 END AS max_length,

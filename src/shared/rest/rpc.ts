@@ -59,7 +59,7 @@ function resultTable(cache: SchemaCacheData, f: Func): Table | undefined {
   if (f.outArgs.length === 0) return undefined;
   const columns: Column[] = f.outArgs.map((a, i) => ({
     name: a.name, position: i + 1, type: a.type, udt: a.type, elementUdt: null, category: 'U', nullable: true,
-    default: null, generated: false, comment: null, maxLength: null, enum: null,
+    default: null, generated: false, identityAlways: false, comment: null, maxLength: null, enum: null,
   }));
   return {
     schema: f.schema, name: f.name, oid: 0, kind: 'view', comment: null, pk: [], insertable: false, updatable: false, deletable: false,

@@ -101,9 +101,9 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
       }
       onConflict = { columns: table.pk, action: 'update' };
       isUpsert = true;
-    } else if (prefs.resolution) {
+    } else if (prefs.resolution && (q.onConflict || table.pk.length)) {
+      // Without a primary key or on_conflict, PostgREST ignores the resolution preference.
       const target = q.onConflict ?? table.pk;
-      if (target.length === 0) throw restError(400, '42P10', 'there is no unique or exclusion constraint matching the ON CONFLICT specification');
       checkColumns(table, target);
       onConflict = { columns: target, action: prefs.resolution === 'merge-duplicates' ? 'update' : 'nothing' };
       isUpsert = true;
@@ -121,7 +121,7 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     if (payload.isArray && payload.rows.length !== 1) throw restError(400, 'PGRST102', 'Expected a single JSON object for PATCH');
     const columns = payloadColumns(payload, q.columns);
     checkColumns(table, columns);
-    mutation = { kind: 'update', columns, json: JSON.stringify(payload.rows[0] ?? {}), where };
+    mutation = { kind: 'update', columns, json: JSON.stringify(payload.rows[0] ?? {}), where, applyDefaults: prefs.missing === 'default' };
   } else {
     mutation = { kind: 'delete', where };
   }
@@ -149,10 +149,10 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   const affected = Number(row.page_total);
 
   const headers: Record<string, string> = {};
-  if (method === 'POST') headers['Content-Range'] = `*/${prefs.count === 'exact' ? affected : '*'}`;
+  if (method === 'POST' || method === 'DELETE') headers['Content-Range'] = `*/${prefs.count === 'exact' ? affected : '*'}`;
   else headers['Content-Range'] = contentRange(0, affected, prefs.count === 'exact' ? affected : null);
   if (req.echoProfile) headers['Content-Profile'] = req.schema;
-  const applied = preferenceApplied(prefs, { tx: tx.applied });
+  const applied = preferenceApplied({ ...prefs, resolution: isUpsert && method === 'POST' ? prefs.resolution : undefined }, { tx: tx.applied });
   if (applied) headers['Preference-Applied'] = applied;
   if (row.location) {
     const values = JSON.parse(row.location) as string[];
@@ -160,8 +160,9 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   }
 
   let status: number;
-  if (method === 'POST') status = isUpsert && !row.inserted && affected > 0 ? 200 : 201;
-  else if (method === 'PUT') status = representation ? 200 : 204;
+  // merge-duplicates that inserted nothing answers 200; ignore-duplicates stays 201.
+  if (method === 'POST') status = isUpsert && prefs.resolution === 'merge-duplicates' && !row.inserted ? 200 : 201;
+  else if (method === 'PUT') status = representation ? (row.inserted ? 201 : 200) : 204;
   else status = representation ? 200 : 204;
 
   let body: string | null = null;

@@ -82,6 +82,7 @@ export function buildSchemaCache(
       nullable: r.nullable,
       default: r.default,
       generated: r.generated,
+      identityAlways: r.identity_always,
       comment: r.comment,
       maxLength: r.max_length,
       enum: r.enum,

@@ -20,6 +20,8 @@ export interface Column {
   nullable: boolean;
   default: string | null;
   generated: boolean;
+  /** GENERATED ALWAYS AS IDENTITY: inserting its default needs OVERRIDING SYSTEM VALUE. */
+  identityAlways: boolean;
   comment: string | null;
   maxLength: number | null;
   enum: string[] | null;

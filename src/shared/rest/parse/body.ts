@@ -25,8 +25,8 @@ export function parseBody(contentType: string | undefined, raw: Buffer | undefin
     let json: unknown;
     try {
       json = JSON.parse(text);
-    } catch (e) {
-      throw invalidJson((e as Error).message);
+    } catch {
+      throw invalidJson();
     }
     if (Array.isArray(json)) {
       if (!json.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) throw new ApiError(400, 'PGRST102', 'All object keys must match');
@@ -40,6 +40,10 @@ export function parseBody(contentType: string | undefined, raw: Buffer | undefin
       const rows = parseCsv(text, { columns: true, skip_empty_lines: true, relax_column_count: false, cast: (v, ctx) => (ctx.quoting ? v : v === 'NULL' ? null : v) }) as Record<string, unknown>[];
       return { rows, isArray: true };
     } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' || code === 'CSV_RECORD_INCONSISTENT_COLUMNS') {
+        throw new ApiError(400, 'PGRST102', 'All lines must have same number of fields');
+      }
       throw new ApiError(400, 'PGRST102', 'Invalid CSV body', { details: (e as Error).message });
     }
   }

@@ -20,7 +20,7 @@ export type Mutation =
       applyDefaults: boolean;
       onConflict?: { columns: string[]; action: 'update' | 'nothing' };
     }
-  | { kind: 'update'; columns: string[]; json: string; where: PlanCond[] }
+  | { kind: 'update'; columns: string[]; json: string; where: PlanCond[]; applyDefaults: boolean }
   | { kind: 'delete'; where: PlanCond[] };
 
 export interface MutateOptions {
@@ -38,12 +38,14 @@ export interface MutateOptions {
 
 function mutationSql(t: Table, m: Mutation, p: Params): string {
   const target = qualified(t.schema, t.name);
+  // xmax = 0 tells an inserted row from an updated one; views have no xmax.
+  const insertedFlag = t.kind === 'table' || t.kind === 'partitioned_table' ? '(xmax = 0)' : 'true';
   const alias = quoteIdent('t0');
   const cols = (m.kind === 'delete' ? [] : m.columns).map(quoteIdent);
   switch (m.kind) {
     case 'insert': {
       if (m.rowCount === 0) return `SELECT ${alias}.*, false AS "pgrst_inserted" FROM ${target} AS ${alias} WHERE false`;
-      if (cols.length === 0) return `INSERT INTO ${target} DEFAULT VALUES RETURNING ${target}.*, (xmax = 0) AS "pgrst_inserted"`;
+      if (cols.length === 0) return `INSERT INTO ${target} DEFAULT VALUES RETURNING ${target}.*, ${insertedFlag} AS "pgrst_inserted"`;
       let select: string;
       if (m.applyDefaults) {
         // A key missing from a row takes the column's default, evaluated per row.
@@ -51,7 +53,8 @@ function mutationSql(t: Table, m: Mutation, p: Params): string {
           const def = t.columnsByName.get(c)?.default;
           return `CASE WHEN "_j" ? ${p.add(c)} THEN "_r".${quoteIdent(c)} ELSE ${def ?? 'NULL'} END`;
         });
-        select = `SELECT ${exprs.join(', ')} FROM jsonb_array_elements(${p.add(m.json)}::jsonb) AS "_e"("_j") CROSS JOIN LATERAL jsonb_populate_record(NULL::${target}, "_j") AS "_r"`;
+        const overriding = m.columns.some((c) => t.columnsByName.get(c)?.identityAlways) ? 'OVERRIDING SYSTEM VALUE ' : '';
+        select = `${overriding}SELECT ${exprs.join(', ')} FROM jsonb_array_elements(${p.add(m.json)}::jsonb) AS "_e"("_j") CROSS JOIN LATERAL jsonb_populate_record(NULL::${target}, "_j") AS "_r"`;
       } else {
         select = `SELECT ${cols.map((c) => `"_r".${c}`).join(', ')} FROM json_populate_recordset(NULL::${target}, ${p.add(m.json)}::json) AS "_r"`;
       }
@@ -64,13 +67,21 @@ function mutationSql(t: Table, m: Mutation, p: Params): string {
             ? ` ON CONFLICT ${target_} DO ${m.onConflict.action === 'nothing' ? 'NOTHING' : `UPDATE SET ${quoteIdent(m.onConflict.columns[0])} = EXCLUDED.${quoteIdent(m.onConflict.columns[0])}`}`
             : ` ON CONFLICT ${target_} DO UPDATE SET ${updates.join(', ')}`;
       }
-      return `INSERT INTO ${target} (${cols.join(', ')}) ${select}${conflict} RETURNING ${target}.*, (xmax = 0) AS "pgrst_inserted"`;
+      return `INSERT INTO ${target} (${cols.join(', ')}) ${select}${conflict} RETURNING ${target}.*, ${insertedFlag} AS "pgrst_inserted"`;
     }
     case 'update': {
       const where = m.where.map((c) => condSql(c, 't0', p));
       if (cols.length === 0) return `SELECT ${alias}.*, false AS "pgrst_inserted" FROM ${target} AS ${alias} WHERE false`;
-      const sets = cols.map((c) => `${c} = "_r".${c}`).join(', ');
-      return `UPDATE ${target} AS ${alias} SET ${sets} FROM json_populate_record(NULL::${target}, ${p.add(m.json)}::json) AS "_r"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} RETURNING ${alias}.*, false AS "pgrst_inserted"`;
+      const body = p.add(m.json);
+      const sets = m.columns
+        .map((c) => {
+          const def = t.columnsByName.get(c)?.default;
+          // missing=default: a listed column absent from the body goes back to its default.
+          const value = m.applyDefaults ? `CASE WHEN ${body}::jsonb ? ${p.add(c)} THEN "_r".${quoteIdent(c)} ELSE ${def ?? 'NULL'} END` : `"_r".${quoteIdent(c)}`;
+          return `${quoteIdent(c)} = ${value}`;
+        })
+        .join(', ');
+      return `UPDATE ${target} AS ${alias} SET ${sets} FROM json_populate_record(NULL::${target}, ${body}::json) AS "_r"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} RETURNING ${alias}.*, false AS "pgrst_inserted"`;
     }
     case 'delete': {
       const where = m.where.map((c) => condSql(c, 't0', p));
