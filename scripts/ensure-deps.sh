@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   echo "basalt: installing npm packages…" >&2
-  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error >&2; else npm install --no-audit --no-fund --loglevel=error >&2; fi
+  # Not `npm ci`: npm 11 rejects this lock for lacking other platforms' optional packages.
+  npm install --no-audit --no-fund --loglevel=error >&2
 fi
 
-if [ "$mode" = test ]; then db_url=${TEST_DATABASE_URL:-}; redis_url=${TEST_REDIS_URL:-}; else db_url=${DATABASE_URL:-}; redis_url=${REDIS_URL:-}; fi
+if [ "$mode" = test ]; then db_url=${TEST_DATABASE_URL:-}; redis_url=${TEST_REDIS_URL:-}; vars="TEST_DATABASE_URL / TEST_REDIS_URL"
+else db_url=${DATABASE_URL:-}; redis_url=${REDIS_URL:-}; vars="DATABASE_URL / REDIS_URL"; fi
 
 have_pg() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1; }
 have_redis() { command -v redis-server >/dev/null 2>&1 || [ -x /usr/sbin/redis-server ]; }
@@ -21,7 +23,7 @@ pkgs=()
 [ -z "$redis_url" ] && ! have_redis && pkgs+=(redis-server)
 if [ ${#pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
-    echo "basalt: missing ${pkgs[*]}. Install them (sudo apt-get install ${pkgs[*]}) or set ${mode/test/TEST_}DATABASE_URL / REDIS_URL." >&2
+    echo "basalt: missing ${pkgs[*]}. Install them (sudo apt-get install ${pkgs[*]}) or set $vars." >&2
     exit 1
   fi
   echo "basalt: installing ${pkgs[*]} with apt-get…" >&2
