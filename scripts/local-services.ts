@@ -15,6 +15,16 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/** The saved port when it is still free, so the private services keep their addresses across restarts. */
+export async function portOr(saved: number | undefined): Promise<number> {
+  if (saved && (await new Promise<boolean>((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(saved, '127.0.0.1', () => srv.close(() => resolve(true)));
+  }))) return saved;
+  return freePort();
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
@@ -133,6 +143,7 @@ export async function startPostgres(o: PostgresOptions): Promise<Service> {
   const args = ['-D', o.dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
   const child = spawn(path.join(bin, 'postgres'), args, { stdio: ['ignore', logFd, logFd], uid: owner?.uid, gid: owner?.gid });
   const admin = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(o.password)}@127.0.0.1:${port}`;
+  const stop = () => stopChild(child, 'SIGINT');
   await waitFor('PostgreSQL', async () => {
     const c = new pg.Client({ connectionString: `${admin}/postgres` });
     await c.connect();
@@ -142,12 +153,12 @@ export async function startPostgres(o: PostgresOptions): Promise<Service> {
     } finally {
       await c.end();
     }
-  }, child, o.logFile);
-  return {
-    url: `${admin}/${encodeURIComponent(o.database)}`,
-    // SIGINT is PostgreSQL's "fast" shutdown: roll back sessions, checkpoint, exit.
-    stop: () => stopChild(child, 'SIGINT'),
-  };
+  }, child, o.logFile).catch(async (e) => {
+    await stop();
+    throw e;
+  });
+  // SIGINT is PostgreSQL's "fast" shutdown: roll back sessions, checkpoint, exit.
+  return { url: `${admin}/${encodeURIComponent(o.database)}`, stop };
 }
 
 export interface RedisOptions {
@@ -171,6 +182,7 @@ export async function startRedis(o: RedisOptions): Promise<Service> {
   const child = spawn(binary, args, { stdio: ['ignore', logFd, logFd] });
   child.on('error', () => {}); // reported by waitFor below
   const url = `redis://127.0.0.1:${port}`;
+  const stop = () => stopChild(child, 'SIGTERM');
   await waitFor('Redis', async () => {
     const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     r.on('error', () => {});
@@ -180,6 +192,9 @@ export async function startRedis(o: RedisOptions): Promise<Service> {
     } finally {
       r.disconnect();
     }
-  }, child, o.logFile);
-  return { url, stop: () => stopChild(child, 'SIGTERM') };
+  }, child, o.logFile).catch(async (e) => {
+    await stop();
+    throw e;
+  });
+  return { url, stop };
 }

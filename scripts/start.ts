@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startPostgres, startRedis, type Service } from './local-services.ts';
+import { portOr, startPostgres, startRedis, type Service } from './local-services.ts';
 import { migrateControlSchema } from '../src/shared/control/runner.ts';
 import { signRoleKey } from '../src/shared/auth/jwt.ts';
 
@@ -70,15 +70,21 @@ async function main() {
     BASALT_MASTER_KEY: process.env.BASALT_MASTER_KEY ?? sec.BASALT_MASTER_KEY,
     PORT: process.env.PORT ?? '3000',
   };
+  const portsFile = path.join(dataDir, 'ports.json');
+  const saved: { pg?: number; redis?: number } = existsSync(portsFile) ? JSON.parse(readFileSync(portsFile, 'utf8')) : {};
+  const ports = { pg: await portOr(saved.pg), redis: await portOr(saved.redis) };
+  writeFileSync(portsFile, JSON.stringify(ports));
+  let privateDb: string | undefined;
   if (!env.DATABASE_URL) {
-    say('starting a private PostgreSQL in .data/pg');
-    const pg = await startPostgres({ dataDir: path.join(dataDir, 'pg'), password: sec.PG_PASSWORD, database: 'basalt', logFile: path.join(dataDir, 'postgres.log') });
+    say(`starting a private PostgreSQL in .data/pg on 127.0.0.1:${ports.pg}`);
+    const pg = await startPostgres({ dataDir: path.join(dataDir, 'pg'), port: ports.pg, password: sec.PG_PASSWORD, database: 'basalt', logFile: path.join(dataDir, 'postgres.log') });
+    privateDb = `postgres://postgres:<PG_PASSWORD in .data/secrets.json>@127.0.0.1:${ports.pg}/basalt`;
     services.push(pg);
     env.DATABASE_URL = pg.url;
   }
   if (!env.REDIS_URL) {
-    say('starting a private Redis in .data/redis');
-    const redis = await startRedis({ dir: path.join(dataDir, 'redis'), logFile: path.join(dataDir, 'redis.log'), persist: true });
+    say(`starting a private Redis in .data/redis on 127.0.0.1:${ports.redis}`);
+    const redis = await startRedis({ dir: path.join(dataDir, 'redis'), port: ports.redis, logFile: path.join(dataDir, 'redis.log'), persist: true });
     services.push(redis);
     env.REDIS_URL = redis.url;
   }
@@ -99,7 +105,11 @@ async function main() {
   await Promise.all([launch('api', 'src/api/main.ts'), launch('worker', 'src/workers/main.ts')]);
 
   const url = `http://localhost:${env.PORT}`;
-  const [anon, service] = await Promise.all([signRoleKey('anon', env.JWT_SECRET!), signRoleKey('service_role', env.JWT_SECRET!)]);
+  // With a JWK/JWKS secret the keys come from the issuer, not from us.
+  const hmac = !env.JWT_SECRET!.trim().startsWith('{');
+  const [anon, service] = hmac
+    ? await Promise.all([signRoleKey('anon', env.JWT_SECRET!), signRoleKey('service_role', env.JWT_SECRET!)])
+    : ['(JWT_SECRET is a JWK: sign keys with your issuer)', '(same)'];
   process.stdout.write(
     [
       '',
@@ -109,7 +119,7 @@ async function main() {
       `  Admin credentials: ${env.ADMIN_USER} / ${env.ADMIN_PASSWORD}`,
       `  anon key:          ${anon}`,
       `  service_role key:  ${service}`,
-      `  Database:          ${env.DATABASE_URL === process.env.DATABASE_URL ? '(from DATABASE_URL)' : 'private, in .data/pg'}`,
+      `  Database:          ${privateDb ?? '(from DATABASE_URL)'}`,
       '',
       '  Ctrl-C stops everything.',
       '',

@@ -5,9 +5,9 @@ const NEXT_ACTIONS: Record<string, string> = {
   TABLE_NOT_FOUND: 'Check table name and try again',
   INVALID_QUERY: 'Check PostgREST filter documentation',
   VALIDATION_ERROR: 'Check the request body against the API documentation',
-  UNAUTHORIZED: 'Send admin credentials: Basic auth, an admin API key, or a service_role JWT',
+  UNAUTHORIZED: 'Send admin credentials: Basic auth with ADMIN_USER/ADMIN_PASSWORD, or a service_role JWT',
   JOB_NOT_FOUND: 'Check the job id; results expire after JOB_RESULT_TTL_SECONDS',
-  JOB_NOT_FINISHED: 'Poll GET /api/jobs/:id until state is completed',
+  JOB_NOT_FINISHED: 'Poll GET /api/jobs/:id; a result exists only once state is completed',
   NOT_FOUND: 'Check the URL and method',
 };
 

@@ -54,6 +54,8 @@ export const configSchema = z.object({
   JOB_LOCK_MS: int(30_000, 1_000),
   JOB_ATTEMPTS: int(3, 1),
   WORKER_CONCURRENCY: int(2, 1),
+  /** Statement timeout for job work (COPY); 0 means none. */
+  JOB_STATEMENT_TIMEOUT_MS: int(0),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('basalt'),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
 });
@@ -67,8 +69,14 @@ export class ConfigError extends Error {
   }
 }
 
-export function parseConfig(env: NodeJS.ProcessEnv): Config {
-  const r = configSchema.safeParse(env);
+/** Workers never sign or check tokens or admin logins, so they do not need those secrets. */
+const workerSchema = configSchema.extend({
+  JWT_SECRET: z.string().default(''),
+  ADMIN_PASSWORD: z.string().default(''),
+});
+
+export function parseConfig(env: NodeJS.ProcessEnv, kind: 'api' | 'worker' = 'api'): Config {
+  const r = (kind === 'worker' ? workerSchema : configSchema).safeParse(env);
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
   throw new ConfigError(problems);
@@ -80,10 +88,10 @@ let cached: Config | undefined;
  * The process's config. A bad environment ends the process with one readable message
  * listing every problem, never a stack trace.
  */
-export function loadConfig(): Config {
+export function loadConfig(kind: 'api' | 'worker' = 'api'): Config {
   if (cached) return cached;
   try {
-    cached = parseConfig(process.env);
+    cached = parseConfig(process.env, kind);
     return cached;
   } catch (e) {
     if (e instanceof ConfigError) {

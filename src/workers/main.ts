@@ -9,9 +9,9 @@ import { redisConnection } from '../shared/jobs/queues.ts';
 import type { ExportPayload, JobData, JobProgress } from '../shared/jobs/payloads.ts';
 import { runExport } from './export.ts';
 
-const config = loadConfig();
+const config = loadConfig('worker');
 const log = createLogger('worker', config.LOG_LEVEL);
-const pool = createPool(config, log, { applicationName: 'basalt-worker' });
+const pool = createPool(config, log, { applicationName: 'basalt-worker', statementTimeoutMs: config.JOB_STATEMENT_TIMEOUT_MS });
 const artifacts = new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS);
 const connection = redisConnection(config.REDIS_URL);
 const WORKER_ID = `${os.hostname()}:${process.pid}`;
@@ -90,8 +90,9 @@ async function shutdown(signal: string) {
   stopping = true;
   log.info({ signal }, 'worker stopping: finishing current jobs');
   const force = setTimeout(() => {
-    log.warn('shutdown timeout: returning active jobs to the queue');
-    for (const w of workers) void w.close(true);
+    // Exiting lets the job locks lapse; BullMQ's stalled-job check hands the jobs to another worker.
+    log.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timeout: exiting; active jobs go back to the queue when their locks lapse');
+    process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS);
   force.unref();
   await Promise.all(workers.map((w) => w.close()));

@@ -19,7 +19,7 @@ export function exportRoutes(s: Services): Router {
     const p = parsed.data;
     const { rows } = await s.pool.query<{ relname: string }>(
       `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') ORDER BY c.relname`,
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY c.relname`,
       [p.schema],
     );
     const existing = new Set(rows.map((r) => r.relname));

@@ -55,7 +55,7 @@ export function restRouter(s: Services): Router {
   });
 
   /** The role and claims of a request: its token (Authorization, else Supabase's apikey), or anon. */
-  async function authOf(req: Request, cache: SchemaCacheData): Promise<{ role: string; claims: Claims }> {
+  async function authOf(req: Request, cache: SchemaCacheData): Promise<{ role: string; claims: Claims; authenticated: boolean }> {
     const bearer = req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
     const apikey = req.header('apikey')?.trim();
     const token = bearer ?? (apikey && apikey.split('.').length === 3 ? apikey : undefined);
@@ -72,12 +72,12 @@ export function restRouter(s: Services): Router {
       throw new ApiError(token ? 403 : 401, '42501', `permission denied to set role "${role}"`);
     }
     if (!token) claims = { role };
-    return { role, claims };
+    return { role, claims, authenticated: !!token };
   }
 
   async function restRequest(req: Request, cache: SchemaCacheData, profileHeader: string): Promise<RestRequest> {
     const schema = resolveProfile(req.header(profileHeader), exposed());
-    const { role, claims } = await authOf(req, cache);
+    const { role, claims, authenticated } = await authOf(req, cache);
     const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
     return {
       method: req.method,
@@ -94,6 +94,7 @@ export function restRouter(s: Services): Router {
         headers: req.headers as Record<string, string>,
         cookies: cookiesOf(req.header('cookie')),
         preRequest: s.config.DB_PRE_REQUEST,
+        authenticated,
       },
     };
   }

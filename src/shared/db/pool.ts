@@ -8,14 +8,14 @@ export type PoolClient = pg.PoolClient;
 export function createPool(
   config: Pick<Config, 'DATABASE_URL' | 'DB_POOL_MAX' | 'DB_POOL_IDLE_MS' | 'DB_CONNECT_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS'>,
   log?: Logger,
-  opts: { applicationName?: string; max?: number; pipeline?: boolean; connectionString?: string } = {},
+  opts: { applicationName?: string; max?: number; pipeline?: boolean; connectionString?: string; statementTimeoutMs?: number } = {},
 ): pg.Pool {
   const pool = new pg.Pool({
     connectionString: opts.connectionString ?? config.DATABASE_URL,
     max: opts.max ?? config.DB_POOL_MAX,
     idleTimeoutMillis: config.DB_POOL_IDLE_MS,
     connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
-    statement_timeout: config.DB_STATEMENT_TIMEOUT_MS,
+    statement_timeout: opts.statementTimeoutMs ?? config.DB_STATEMENT_TIMEOUT_MS,
     application_name: opts.applicationName ?? 'basalt',
     // pg's pipeline mode writes queued queries without waiting for each answer.
     ...(opts.pipeline ? { pipeline: true } : {}),

@@ -6,7 +6,7 @@ const ident = z.string().min(1).max(63);
 export const exportPayload = z.object({
   schema: ident.default('public'),
   tables: z.array(ident).min(1),
-  format: z.enum(['csv', 'json', 'sql']).default('json'),
+  format: z.enum(['json', 'sql']).default('json'),
   includeData: z.boolean().default(true),
   rowLimit: z.number().int().positive().optional(),
 });

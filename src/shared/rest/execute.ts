@@ -23,6 +23,8 @@ export interface TxContext {
   timezone?: string;
   /** A `schema.function` called after the set-up and before the statement. */
   preRequest?: string;
+  /** Whether the request carried a verified token (42501 is then 403, else 401). */
+  authenticated?: boolean;
 }
 
 const CLAIM_KEY = /^[A-Za-z0-9_]+$/;
@@ -85,7 +87,7 @@ export async function runStatementsInRequestTx(
         broken = true;
         await client.query('ROLLBACK').then(() => (broken = false), () => {});
       }
-      throw pgToApiError(failed.reason, ctx.role !== 'anon');
+      throw pgToApiError(failed.reason, !!ctx.authenticated);
     }
     const first = 2 + pre;
     return results.slice(first, first + statements.length).map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
