@@ -52,3 +52,20 @@ export async function foreignRs256Token(payload: JWTPayload): Promise<string> {
   const { privateKey } = await generateKeyPair('RS256');
   return signToken(payload, { alg: 'RS256', key: privateKey });
 }
+
+/**
+ * Options for `createClient` in these tests: no session storage or refresh, and a
+ * realtime transport stub. supabase-js builds its realtime client eagerly and, on
+ * Node 20 (no global WebSocket), throws unless a transport is given; the data API
+ * tests never open a realtime connection.
+ */
+export const supabaseTestOptions = {
+  auth: { persistSession: false, autoRefreshToken: false },
+  realtime: {
+    transport: class NoWebSocket {
+      constructor() {
+        throw new Error('realtime is not available in the data API tests');
+      }
+    } as any,
+  },
+};
