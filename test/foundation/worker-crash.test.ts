@@ -26,7 +26,7 @@ beforeAll(async () => {
     INSERT INTO public.crash_rows SELECT i, repeat('y', 300) FROM generate_series(1, ${ROWS}) i;
   `);
   const port = await freePort();
-  env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), QUEUE_PREFIX: `crash${port}` };
+  env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), QUEUE_PREFIX: `crash${port}`, SHUTDOWN_TIMEOUT_MS: "120000" };
   base = `http://127.0.0.1:${port}`;
   await spawn('src/api/main.ts');
 }, 120_000);

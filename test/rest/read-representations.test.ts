@@ -276,7 +276,7 @@ describe('schema profiles', () => {
     expect([
       {
         code: 'PGRST106',
-        message: 'The schema must be one of the following: public, rest_read',
+        message: 'The schema must be one of the following: public, rest_read, rest_write',
         details: null,
         hint: null,
       },
@@ -284,7 +284,7 @@ describe('schema profiles', () => {
         code: 'PGRST106',
         message: 'Invalid schema: nope',
         details: null,
-        hint: 'Only the following schemas are exposed: public, rest_read',
+        hint: 'Only the following schemas are exposed: public, rest_read, rest_write',
       },
     ]).toContainEqual(r.json());
   });

@@ -68,11 +68,13 @@ export function restRouter(s: Services): Router {
     role ??= s.config.DB_ANON_ROLE || undefined;
     if (!role) throw jwtError('PGRST302', 'Anonymous access is disabled');
     // Only roles granted to the login role; a token can never pick any other.
-    if (!cache.roles.has(role)) {
-      throw new ApiError(token ? 403 : 401, '42501', `permission denied to set role "${role}"`);
-    }
-    if (!token) claims = { role };
-    return { role, claims, authenticated: !!token };
+    const bearer401 = { headers: { 'WWW-Authenticate': 'Bearer' } };
+    if (!cache.allRoles.has(role)) throw new ApiError(401, '22023', `role "${role}" does not exist`, bearer401);
+    if (!cache.roles.has(role)) throw new ApiError(token ? 403 : 401, '42501', `permission denied to set role "${role}"`, token ? {} : bearer401);
+    // PostgREST always puts the role it runs as into the claims.
+    claims = token ? { ...claims, role: claims.role ?? role } : { role };
+    // As PostgREST: anything but the anon role counts as authenticated (42501 → 403, not 401).
+    return { role, claims, authenticated: role !== s.config.DB_ANON_ROLE };
   }
 
   async function restRequest(req: Request, cache: SchemaCacheData, profileHeader: string): Promise<RestRequest> {
@@ -90,7 +92,8 @@ export function restRouter(s: Services): Router {
         role,
         claims,
         method: req.method,
-        path: req.originalUrl.split('?')[0],
+        // As SQL sees it behind Supabase's gateway: relative to /rest/v1.
+        path: req.path,
         headers: req.headers as Record<string, string>,
         cookies: cookiesOf(req.header('cookie')),
         preRequest: s.config.DB_PRE_REQUEST,
@@ -142,6 +145,7 @@ export function restRouter(s: Services): Router {
     res.setHeader('Allow', 'OPTIONS,GET,HEAD,POST');
     res.status(200).end();
   });
+  r.all('/rpc/:fn', (req, _res, next) => next(restError(405, 'PGRST101', `Cannot use the ${req.method} method on RPC`)));
   r.get('/:resource', read);
   r.head('/:resource', read);
   r.post('/:resource', raw, write);

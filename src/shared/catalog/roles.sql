@@ -1,5 +1,3 @@
--- The roles the data API may switch to: those granted to its login role.
-SELECT r.rolname AS name
+-- Every role, and whether the data API's login role may switch to it (is a member).
+SELECT r.rolname AS name, pg_has_role($1::text, r.oid, 'MEMBER') AND r.rolname <> $1::text AS granted
   FROM pg_roles r
- WHERE pg_has_role($1::text, r.oid, 'MEMBER')
-   AND r.rolname <> $1::text

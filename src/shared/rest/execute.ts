@@ -23,7 +23,7 @@ export interface TxContext {
   timezone?: string;
   /** A `schema.function` called after the set-up and before the statement. */
   preRequest?: string;
-  /** Whether the request carried a verified token (42501 is then 403, else 401). */
+  /** Whether the request runs as a role other than anon (42501 is then 403, else 401). */
   authenticated?: boolean;
 }
 
@@ -107,5 +107,9 @@ export function pgToApiError(e: unknown, authenticated: boolean): ApiError {
   if (err.code === 'PR124') return new ApiError(400, 'PGRST124', err.message, { details: err.detail ?? null });
   if (err.code === 'PR116') return new ApiError(406, 'PGRST116', err.message, { details: err.detail ?? null });
   const status = httpStatusForSqlState(err.code, authenticated);
-  return new ApiError(status, err.code, err.message, { details: err.detail ?? null, hint: err.hint ?? null });
+  return new ApiError(status, err.code, err.message, {
+    details: err.detail ?? null,
+    hint: err.hint ?? null,
+    headers: status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {},
+  });
 }

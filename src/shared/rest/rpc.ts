@@ -3,7 +3,7 @@ import { ApiError } from '../errors.ts';
 import type { Column, Func, SchemaCacheData, Table } from '../schema-cache/model.ts';
 import { qnKey } from '../schema-cache/model.ts';
 import { qualified, quoteIdent } from '../sql/ident.ts';
-import { parseQueryParams } from './parse/query-params.ts';
+import { parseQueryParams, splitQueryString } from './parse/query-params.ts';
 import { parsePrefer } from './parse/prefer.ts';
 import { combineRanges } from './parse/range.ts';
 import { mediaTypeOf } from './parse/body.ts';
@@ -23,7 +23,7 @@ const isJsonType = (t: string) => t === 'json' || t === 'jsonb';
 const signature = (f: Func) => `${f.schema}.${f.name}(${f.args.map((a) => `${a.name} => ${a.type}`).join(', ')})`;
 
 /** PostgREST's overload resolution: by the names of the arguments given. */
-export function chooseFunction(cache: SchemaCacheData, schema: string, name: string, given: string[], wholeBody: boolean): { fn: Func; singleJson: boolean } {
+export function chooseFunction(cache: SchemaCacheData, schema: string, name: string, given: string[], post: boolean): { fn: Func; singleJson: boolean } {
   const candidates = cache.functions.get(`${schema}.${name}`) ?? [];
   const names = new Set(given);
   const byName = candidates.filter(
@@ -41,15 +41,18 @@ export function chooseFunction(cache: SchemaCacheData, schema: string, name: str
   }
   // A single unnamed json/jsonb parameter takes the whole body.
   const single = candidates.filter((f) => f.args.length === 1 && f.args[0].name === '' && isJsonType(f.args[0].type));
-  if (wholeBody && single.length === 1) return { fn: single[0], singleJson: true };
+  if (post && single.length === 1) return { fn: single[0], singleJson: true };
+  // The hint names a real signature: an overload of the same name, else a function with a close name.
   const others = [...cache.functions.keys()].filter((k) => k.startsWith(`${schema}.`)).map((k) => k.slice(schema.length + 1));
-  const suggestion = closest(name, others.filter((n) => n !== name));
+  const near = candidates.length ? name : closest(name, others.filter((n) => n !== name));
+  const nearFn = near ? cache.functions.get(`${schema}.${near}`)?.[0] : undefined;
+  const params = [...given].sort();
   throw restError(
     404,
     'PGRST202',
-    `Could not find the function ${schema}.${name}${given.length ? `(${[...given].sort().join(', ')})` : ' without parameters'} in the schema cache`,
-    `Searched for the function ${schema}.${name}${given.length ? ` with parameters ${[...given].sort().join(', ')}` : ' without parameters'} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
-    suggestion ? `Perhaps you meant to call the function ${schema}.${suggestion}` : null,
+    `Could not find the function ${schema}.${name}${params.length ? `(${params.join(', ')})` : ' without parameters'} in the schema cache`,
+    `Searched for the function ${schema}.${name}${params.length ? ` with parameter${params.length > 1 ? 's' : ''} ${params.join(', ')}` : ' without parameters'}${post ? ' or with a single unnamed json/jsonb parameter' : ''}, but no matches were found in the schema cache.`,
+    nearFn ? `Perhaps you meant to call the function ${schema}.${nearFn.name}(${nearFn.args.map((a) => a.name).join(', ')})` : null,
   );
 }
 
@@ -77,8 +80,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
   let bodyText: string | undefined;
   let q;
   if (isRead) {
-    const argNames = new Set(candidates.flatMap((f) => f.args.map((a) => a.name)).filter(Boolean));
-    q = parseQueryParams(req.query, { rpcArgNames: argNames });
+    q = parseQueryParams(req.query, { rpcArgNames: rpcArgKeys(req.query) });
     for (const [k, v] of Object.entries(q.rpcArgs)) args[k] = v;
     for (const [k, vs] of Object.entries(q.rpcArgValues ?? {})) {
       if (candidates.some((f) => f.variadic && f.args[f.args.length - 1]?.name === k)) args[k] = vs;
@@ -106,7 +108,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
         if (one.length !== 1) return chooseFunction(ctx.cache, req.schema, req.resource, given, true);
         return { fn: one[0], singleJson: true };
       })()
-    : chooseFunction(ctx.cache, req.schema, req.resource, given, !isRead && bodyText !== undefined);
+    : chooseFunction(ctx.cache, req.schema, req.resource, given, !isRead);
   if (fn.isProcedure) throw restError(404, 'PGRST202', `Could not find the function ${req.schema}.${req.resource} in the schema cache`, 'Procedures cannot be called through /rpc');
 
   // The call: named arguments read from one JSON parameter, typed by the function's own signature.
@@ -144,7 +146,8 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
     headers['Content-Type'] = contentType(single && media.kind === 'json' ? { kind: 'json', stripNulls: false } : media);
     headers['Content-Range'] = contentRange(plan.offset, pageTotal, total);
     let status = fn.returnsSet ? rangeStatus(plan.offset, pageTotal, total) : 200;
-    if (prefs.count) headers['Preference-Applied'] = `count=${prefs.count}`;
+    const applied = [prefs.count ? `count=${prefs.count}` : '', tx.applied ? `tx=${tx.applied}` : ''].filter(Boolean).join(', ');
+    if (applied) headers['Preference-Applied'] = applied;
     let body: string | Buffer = row.body;
     if (!fn.returnsSet && pageTotal === 1 && media.kind === 'json') body = row.body; // a single composite is an object
     if (media.kind === 'csv') body = `${outputNames(plan).join(',')}\n${row.body}`;
@@ -176,8 +179,10 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
     body = null;
   } else {
     headers['Content-Type'] = binary ? 'application/octet-stream' : 'application/json; charset=utf-8';
-    headers['Content-Range'] = fn.returnsSet ? '0-*/*' : '0-0/*';
+    headers['Content-Range'] = fn.returnsSet ? '0-*/*' : `0-0/${prefs.count ? 1 : '*'}`;
+    if (prefs.count) headers['Preference-Applied'] = `count=${prefs.count}`;
   }
+  if (tx.applied) headers['Preference-Applied'] = [headers['Preference-Applied'], `tx=${tx.applied}`].filter(Boolean).join(', ');
   const override = applyResponseGucs(headers, row?.response_headers ?? null, row?.response_status ?? null);
   if (override) status = override;
   return { status, headers, body: req.method === 'HEAD' ? null : body };
@@ -199,4 +204,16 @@ function callParts(fn: Func, args: Record<string, unknown>, p: Params, singleJso
     fromItem: `${argsFrom} CROSS JOIN LATERAL ${name}(${named}) AS "_f"`,
     scalarSelect: `SELECT ${name}(${named}) AS "pgrst_scalar" FROM ${argsFrom}`,
   };
+}
+
+const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'columns', 'on_conflict', 'and', 'or', 'not.and', 'not.or']);
+const OPERATOR = /^(not\.)?(eq|neq|gt|gte|lt|lte|like|ilike|match|imatch|in|is|isdistinct|fts|plfts|phfts|wfts|cs|cd|ov|sl|sr|nxr|nxl|adj)(\([^)]*\))?\./;
+
+/** On GET, a top-level parameter whose value is not an operator expression is a function argument. */
+function rpcArgKeys(query: string): Set<string> {
+  const keys = new Set<string>();
+  for (const [k, v] of splitQueryString(query)) {
+    if (v !== undefined && !k.includes('.') && !RESERVED.has(k) && !OPERATOR.test(v)) keys.add(k);
+  }
+  return keys;
 }

@@ -36,9 +36,9 @@ export async function loadSchemaCache(db: Queryable, schemas: string[], loginRol
     db.query<FkRow>(catalog.foreignKeys),
     db.query(catalog.viewColumns, [schemas]),
     db.query(catalog.functions, [schemas]),
-    db.query<{ name: string }>(catalog.roles, [loginRole]),
+    db.query<{ name: string; granted: boolean }>(catalog.roles, [loginRole]),
   ]);
-  const data = buildSchemaCache(schemas, tables.rows, columns.rows, fks.rows, viewCols.rows, funcs.rows, roles.rows.map((r) => r.name));
+  const data = buildSchemaCache(schemas, tables.rows, columns.rows, fks.rows, viewCols.rows, funcs.rows, roles.rows.filter((r) => r.granted).map((r) => r.name), roles.rows.map((r) => r.name));
   data.loadMs = Math.round(performance.now() - started);
   return data;
 }
@@ -52,6 +52,7 @@ export function buildSchemaCache(
   viewColumnRows: any[],
   funcRows: any[],
   roles: string[] = [],
+  allRoles: string[] = roles,
 ): SchemaCacheData {
   const tables = new Map<string, Table>();
   for (const r of tableRows) {
@@ -209,5 +210,5 @@ export function buildSchemaCache(
     }
   }
 
-  return { schemas, tables, relationships, functions, computed, roles: new Set(roles), loadedAt: new Date(), loadMs: 0 };
+  return { schemas, tables, relationships, functions, computed, roles: new Set(roles), allRoles: new Set(allRoles), loadedAt: new Date(), loadMs: 0 };
 }

@@ -105,6 +105,8 @@ export interface SchemaCacheData {
   computed: Map<string, Map<string, Func>>;
   /** The roles the data API's login role may switch to. */
   roles: Set<string>;
+  /** Every role in the cluster (to tell a missing role from a forbidden one). */
+  allRoles: Set<string>;
   loadedAt: Date;
   loadMs: number;
 }
