@@ -19,14 +19,17 @@ export function requestLog(log: Logger): RequestHandler {
   return (req, res, next) => {
     const given = req.header('x-request-id');
     req.id = given && SAFE_ID.test(given) ? given : randomUUID();
-    req.log = log.child({ reqId: req.id });
+    // A child logger only when something logs: building one per request is not free.
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', { get: () => (child ??= log.child({ reqId: req.id })), configurable: true });
     res.setHeader('X-Request-Id', req.id);
     const start = process.hrtime.bigint();
     res.on('finish', () => {
+      if (res.statusCode < 500 && !log.isLevelEnabled('info')) return;
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      const line = { method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
-      if (res.statusCode >= 500) req.log.error(line, 'request failed');
-      else req.log.info(line, 'request');
+      const line = { reqId: req.id, method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
+      if (res.statusCode >= 500) log.error(line, 'request failed');
+      else log.info(line, 'request');
     });
     next();
   };

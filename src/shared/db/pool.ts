@@ -20,8 +20,10 @@ export function createPool(
     // pg's pipeline mode writes queued queries without waiting for each answer.
     ...(opts.pipeline ? { pipeline: true } : {}),
   } as pg.PoolConfig);
-  // An idle client that loses its server must not crash the process.
+  // A client that loses its server (idle or in use) must not crash the process: pg emits
+  // 'error' on the client, and an in-use one has no listener of the pool's.
   pool.on('error', (err) => log?.warn({ err: err.message }, 'idle database client error'));
+  pool.on('connect', (client) => client.on('error', (err) => log?.warn({ err: err.message }, 'database connection lost')));
   return pool;
 }
 

@@ -69,8 +69,11 @@ export async function runStatementsInRequestTx(
 ): Promise<pg.QueryResult[]> {
   const client = await pool.connect();
   let broken = false;
+  // Cork the socket so BEGIN, the set-up, the statement and COMMIT leave in one write.
+  const socket = (client as unknown as { connection?: { stream?: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection?.stream;
   try {
     const setup = setupStatement(ctx);
+    socket?.cork();
     // In pipeline mode the order of client.query calls is the order on the wire.
     const sent: Promise<pg.QueryResult>[] = [];
     sent.push(client.query(ctx.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN'));
@@ -79,6 +82,7 @@ export async function runStatementsInRequestTx(
     if (ctx.preRequest) sent.push(client.query(`SELECT ${ctx.preRequest.split('.').map((x) => '"' + x.replace(/"/g, '""') + '"').join('.')}()`));
     for (const st of statements) sent.push(client.query(st.sql, st.params));
     sent.push(client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT'));
+    socket?.uncork();
     const results = await Promise.allSettled(sent);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -92,6 +96,7 @@ export async function runStatementsInRequestTx(
     const first = 2 + pre;
     return results.slice(first, first + statements.length).map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
   } finally {
+    socket?.uncork();
     client.release(broken);
   }
 }

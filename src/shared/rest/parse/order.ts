@@ -2,6 +2,7 @@
  * `order=a.desc.nullslast,b,data->x.asc,clients(name).desc` and `rel.order=…`.
  * Each term must end at `,` or the end of the value; anything else is a PGRST100 error.
  */
+import { memoize } from './memo.ts';
 import { FAIL, type Res, Scanner, between, delimiter, field, fieldName, lexeme, parseTreePath } from './filters.ts';
 import type { OrderTerm, PathOrder } from './types.ts';
 
@@ -60,9 +61,9 @@ function orderList(s: Scanner): Res<OrderTerm[]> {
   );
 }
 
-export function parseOrderValue(value: string): OrderTerm[] {
-  return Scanner.run(`failed to parse order (${value})`, value, orderList);
-}
+export const parseOrderValue: (value: string) => OrderTerm[] = memoize((value) =>
+  Scanner.run(`failed to parse order (${value})`, value, orderList),
+);
 
 /** `order=…` → path []; `actors.order=…` → path ['actors']. */
 export function parseOrderParam(key: string, value: string): PathOrder {

@@ -4,6 +4,7 @@
  * Blanks around items and commas are ignored; text after a complete list is ignored, as in
  * PostgREST (`select=id)` parses as `id`).
  */
+import { memoize } from './memo.ts';
 import {
   FAIL,
   type Res,
@@ -166,6 +167,6 @@ function selectList(s: Scanner): SelectItem[] {
   return s.sepBy(() => selectItem(s), () => lexeme(s, () => s.char(',')));
 }
 
-export function parseSelect(value: string): SelectItem[] {
-  return Scanner.run(`failed to parse select parameter (${value})`, value, selectList);
-}
+export const parseSelect: (value: string) => SelectItem[] = memoize((value) =>
+  Scanner.run(`failed to parse select parameter (${value})`, value, selectList),
+);
