@@ -47,6 +47,7 @@ async function runPrimary() {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('disconnect', () => stop('parent exited'));
 }
 
 async function runServer(single: boolean) {
@@ -94,6 +95,8 @@ async function runServer(single: boolean) {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Started by a supervisor (npm start, the tests) and not a cluster child: leave with it.
+  if (single) process.on('disconnect', () => stop('parent exited'));
 }
 
 try {

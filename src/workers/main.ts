@@ -105,3 +105,5 @@ async function shutdown(signal: string) {
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));
+// Started by a supervisor (npm start, the tests): leave with it rather than linger.
+process.on('disconnect', () => void shutdown('parent exited'));
