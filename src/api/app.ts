@@ -7,7 +7,7 @@ import { ApiError } from '../shared/errors.ts';
 import { requireAdmin } from './admin/auth.ts';
 import { healthRoutes } from './health.ts';
 import { jobRoutes } from './jobs/routes.ts';
-import { exportRoutes } from './database/export.ts';
+import { databaseRouter } from './database/router.ts';
 import { restRouter } from './rest/routes.ts';
 
 /** Express assembly: request ids and logs, CORS, then each surface under its prefix. */
@@ -26,7 +26,7 @@ export function createApp(s: Services): Express {
   api.use(express.json({ limit: '10mb' }));
   api.use(healthRoutes(s));
   api.use('/jobs', requireAdmin(s.config), jobRoutes(s));
-  api.use('/database', requireAdmin(s.config), exportRoutes(s));
+  api.use('/database', databaseRouter(s));
   api.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.baseUrl}${req.path}`)));
   api.use(apiErrorHandler);
   app.use('/api', api);

@@ -6,8 +6,8 @@ import { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import { cancelChannel, CANCELLED, cancelKey, queueName, type JobType } from '../shared/jobs/names.ts';
 import os from 'node:os';
 import { redisConnection } from '../shared/jobs/queues.ts';
-import type { ExportPayload, JobData, JobProgress } from '../shared/jobs/payloads.ts';
-import { runExport } from './export.ts';
+import type { JobData, JobProgress } from '../shared/jobs/payloads.ts';
+import { handlers } from './handlers.ts';
 
 const config = loadConfig('worker');
 const log = createLogger('worker', config.LOG_LEVEL);
@@ -18,16 +18,22 @@ const WORKER_ID = `${os.hostname()}:${process.pid}`;
 
 type Handler = (job: Job<JobData>, signal: AbortSignal) => Promise<unknown>;
 
-const handlers: Partial<Record<JobType, Handler>> = {
-  export: (job, signal) =>
-    runExport(job.data.payload as ExportPayload, {
-      jobId: job.id!,
-      pool,
-      artifacts,
-      signal,
-      progress: (p: JobProgress) => job.updateProgress({ ...p, worker: WORKER_ID } as unknown as object),
-    }),
-};
+const bound: Partial<Record<JobType, Handler>> = Object.fromEntries(
+  Object.entries(handlers).map(([type, run]) => [
+    type,
+    (job: Job<JobData>, signal: AbortSignal) =>
+      run!(job.data.payload, {
+        jobId: job.id!,
+        attempt: job.attemptsMade + 1,
+        pool,
+        artifacts,
+        config,
+        log: log.child({ jobId: job.id, type }),
+        signal,
+        progress: (p: JobProgress) => job.updateProgress({ ...p, worker: WORKER_ID } as unknown as object),
+      }),
+  ]),
+);
 
 /** Wraps a handler with cancellation, logging and clear failure reasons. */
 function processor(type: JobType, handler: Handler): Processor<JobData> {
@@ -53,7 +59,7 @@ function processor(type: JobType, handler: Handler): Processor<JobData> {
   };
 }
 
-const workers = Object.entries(handlers).map(
+const workers = Object.entries(bound).map(
   ([type, handler]) =>
     new Worker<JobData>(queueName(type as JobType), processor(type as JobType, handler!), {
       connection: redisConnection(config.REDIS_URL),
@@ -81,7 +87,7 @@ const sweeper = setInterval(() => {
 }, 10 * 60_000);
 sweeper.unref();
 
-log.info({ queues: Object.keys(handlers), concurrency: config.WORKER_CONCURRENCY, worker: WORKER_ID }, 'worker ready');
+log.info({ queues: Object.keys(bound), concurrency: config.WORKER_CONCURRENCY, worker: WORKER_ID }, 'worker ready');
 process.send?.({ ready: true });
 
 let stopping = false;

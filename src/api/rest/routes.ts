@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response, type NextFunction } from 'express';
 import { ApiError } from '../../shared/errors.ts';
-import { JwtVerifier, jwtError, type Claims } from '../../shared/auth/jwt.ts';
-import { handleRead, resolveProfile, type RestRequest, type RestResponse } from '../../shared/rest/read.ts';
+import { handleRead, resolveProfile, type RestResponse } from '../../shared/rest/read.ts';
+import { requestContext } from './request-context.ts';
 import { handleWrite } from '../../shared/rest/write.ts';
 import { handleRpc } from '../../shared/rest/rpc.ts';
 import { restError } from '../../shared/rest/errors.ts';
@@ -34,75 +34,14 @@ function send(res: Response, out: RestResponse) {
   else res.end(out.body);
 }
 
-function cookiesOf(header: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
-  }
-  return out;
-}
-
 /** /rest/v1: the PostgREST-compatible data API. */
 export function restRouter(s: Services): Router {
   const r = Router();
   const exposed = () => s.schemaCache.exposedSchemas;
-  const verifier = new JwtVerifier({
-    secret: s.config.JWT_SECRET,
-    audience: s.config.JWT_AUD,
-    roleClaimKey: s.config.JWT_ROLE_CLAIM_KEY,
-    cacheMax: s.config.JWT_CACHE_MAX_ENTRIES,
-  });
-
-  /** The role and claims of a request: its token (Authorization, else Supabase's apikey), or anon. */
-  async function authOf(req: Request, cache: SchemaCacheData): Promise<{ role: string; claims: Claims; authenticated: boolean }> {
-    const bearer = req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-    const apikey = req.header('apikey')?.trim();
-    const token = bearer ?? (apikey && apikey.split('.').length === 3 ? apikey : undefined);
-    let role: string | undefined;
-    let claims: Claims = {};
-    if (token) {
-      claims = await verifier.verify(token);
-      role = verifier.roleOf(claims);
-    }
-    role ??= s.config.DB_ANON_ROLE || undefined;
-    if (!role) throw jwtError('PGRST302', 'Anonymous access is disabled');
-    // Only roles granted to the login role; a token can never pick any other.
-    const bearer401 = { headers: { 'WWW-Authenticate': 'Bearer' } };
-    if (!cache.allRoles.has(role)) throw new ApiError(401, '22023', `role "${role}" does not exist`, bearer401);
-    if (!cache.roles.has(role)) throw new ApiError(token ? 403 : 401, '42501', `permission denied to set role "${role}"`, token ? {} : bearer401);
-    // PostgREST always puts the role it runs as into the claims.
-    claims = token ? { ...claims, role: claims.role ?? role } : { role };
-    // As PostgREST: anything but the anon role counts as authenticated (42501 → 403, not 401).
-    return { role, claims, authenticated: role !== s.config.DB_ANON_ROLE };
-  }
-
-  async function restRequest(req: Request, cache: SchemaCacheData, profileHeader: string): Promise<RestRequest> {
-    const schema = resolveProfile(req.header(profileHeader), exposed());
-    const { role, claims, authenticated } = await authOf(req, cache);
-    const rawQuery = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '';
-    return {
-      method: req.method,
-      resource: String(req.params.resource ?? req.params.fn ?? ''),
-      query: rawQuery,
-      headers: req.headers as Record<string, string | undefined>,
-      schema,
-      echoProfile: exposed().length > 1,
-      tx: {
-        role,
-        claims,
-        method: req.method,
-        // As SQL sees it behind Supabase's gateway: relative to /rest/v1.
-        path: req.path,
-        headers: req.headers as Record<string, string>,
-        cookies: cookiesOf(req.header('cookie')),
-        preRequest: s.config.DB_PRE_REQUEST,
-        authenticated,
-      },
-    };
-  }
-
-  const ctx = async () => ({ cache: await s.schemaCache.get(), pool: s.restPool, maxRows: s.config.DB_MAX_ROWS, txEnd: s.config.DB_TX_END });
+  const rc = requestContext(s);
+  const restRequest = (req: Request, cache: SchemaCacheData, profileHeader: string) =>
+    rc.build(req, cache, { profileHeader, resource: String(req.params.resource ?? req.params.fn ?? '') });
+  const ctx = () => rc.engine();
 
   const read = async (req: Request, res: Response) => {
     const c = await ctx();

@@ -1,0 +1,7 @@
+import { Router } from 'express';
+import type { Services } from '../services.ts';
+
+/** (being built) */
+export function importRoutes(_s: Services): Router {
+  return Router();
+}

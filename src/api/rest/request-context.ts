@@ -1,0 +1,87 @@
+/**
+ * Express request → the engine's RestRequest: profile, role and claims from the token
+ * (Authorization, else Supabase's apikey), and what SQL sees of the request. Shared by
+ * /rest/v1 and the Database API's records and RPC.
+ */
+import type { Request } from 'express';
+import { ApiError } from '../../shared/errors.ts';
+import { JwtVerifier, jwtError, type Claims } from '../../shared/auth/jwt.ts';
+import { resolveProfile, type RestRequest } from '../../shared/rest/read.ts';
+import type { SchemaCacheData } from '../../shared/schema-cache/model.ts';
+import type { Services } from '../services.ts';
+
+function cookiesOf(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = decodeURIComponent(part.slice(i + 1).trim());
+  }
+  return out;
+}
+
+export interface RequestContextBuilder {
+  /** `profileHeader` is accept-profile for reads, content-profile for writes; `schema` overrides it. */
+  build(req: Request, cache: SchemaCacheData, opts: { profileHeader: string; schema?: string; resource: string; query?: string; path?: string }): Promise<RestRequest>;
+  engine(): Promise<{ cache: SchemaCacheData; pool: Services['restPool']; maxRows?: number; txEnd: Services['config']['DB_TX_END'] }>;
+}
+
+export function requestContext(s: Services): RequestContextBuilder {
+  const verifier = new JwtVerifier({
+    secret: s.config.JWT_SECRET,
+    audience: s.config.JWT_AUD,
+    roleClaimKey: s.config.JWT_ROLE_CLAIM_KEY,
+    cacheMax: s.config.JWT_CACHE_MAX_ENTRIES,
+  });
+
+  async function authOf(req: Request, cache: SchemaCacheData): Promise<{ role: string; claims: Claims; authenticated: boolean }> {
+    const bearer = req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+    const apikey = req.header('apikey')?.trim();
+    const token = bearer ?? (apikey && apikey.split('.').length === 3 ? apikey : undefined);
+    let role: string | undefined;
+    let claims: Claims = {};
+    if (token) {
+      claims = await verifier.verify(token);
+      role = verifier.roleOf(claims);
+    }
+    role ??= s.config.DB_ANON_ROLE || undefined;
+    if (!role) throw jwtError('PGRST302', 'Anonymous access is disabled');
+    // Only roles granted to the login role; a token can never pick any other.
+    const bearer401 = { headers: { 'WWW-Authenticate': 'Bearer' } };
+    if (!cache.allRoles.has(role)) throw new ApiError(401, '22023', `role "${role}" does not exist`, bearer401);
+    if (!cache.roles.has(role)) throw new ApiError(token ? 403 : 401, '42501', `permission denied to set role "${role}"`, token ? {} : bearer401);
+    // PostgREST always puts the role it runs as into the claims.
+    claims = token ? { ...claims, role: claims.role ?? role } : { role };
+    // As PostgREST: anything but the anon role counts as authenticated (42501 → 403, not 401).
+    return { role, claims, authenticated: role !== s.config.DB_ANON_ROLE };
+  }
+
+  return {
+    async build(req, cache, opts) {
+      const exposed = s.schemaCache.exposedSchemas;
+      const schema = opts.schema ?? resolveProfile(req.header(opts.profileHeader), exposed);
+      const { role, claims, authenticated } = await authOf(req, cache);
+      const rawQuery = opts.query ?? (req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
+      return {
+        method: req.method,
+        resource: opts.resource,
+        query: rawQuery,
+        headers: req.headers as Record<string, string | undefined>,
+        schema,
+        echoProfile: exposed.length > 1,
+        tx: {
+          role,
+          claims,
+          method: req.method,
+          path: opts.path ?? req.path,
+          headers: req.headers as Record<string, string>,
+          cookies: cookiesOf(req.header('cookie')),
+          preRequest: s.config.DB_PRE_REQUEST,
+          authenticated,
+        },
+      };
+    },
+    async engine() {
+      return { cache: await s.schemaCache.get(), pool: s.restPool, maxRows: s.config.DB_MAX_ROWS, txEnd: s.config.DB_TX_END };
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/** Which function does each job kind. One entry per kind; its module holds the work. */
+import type { Pool } from '../shared/db/pool.ts';
+import type { Logger } from '../shared/log.ts';
+import type { Config } from '../shared/config.ts';
+import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
+import type { JobType } from '../shared/jobs/names.ts';
+import type { ExportPayload, JobProgress } from '../shared/jobs/payloads.ts';
+import { runExport } from './export.ts';
+
+export interface JobContext {
+  jobId: string;
+  /** 1 on the first try; higher when BullMQ retries (e.g. after a worker died). */
+  attempt: number;
+  pool: Pool;
+  artifacts: ArtifactStore;
+  config: Config;
+  log: Logger;
+  signal: AbortSignal;
+  progress: (p: JobProgress) => Promise<void>;
+}
+
+export type JobHandler = (payload: unknown, ctx: JobContext) => Promise<unknown>;
+
+export const handlers: Partial<Record<JobType, JobHandler>> = {
+  export: (p, ctx) => runExport(p as ExportPayload, ctx),
+};
