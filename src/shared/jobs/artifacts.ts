@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Pool } from '../db/pool.ts';
+import { ApiError } from '../errors.ts';
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -65,29 +66,7 @@ export class ArtifactStore {
          VALUES ($1, $2, 'output', $3, $4, now() + make_interval(secs => $5))`,
         [id, jobId, meta.filename, meta.contentType, this.ttlSeconds],
       );
-      let seq = 0;
-      let total = 0;
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      const flush = async () => {
-        if (pendingBytes === 0) return;
-        const data = Buffer.concat(pending, pendingBytes);
-        pending = [];
-        pendingBytes = 0;
-        await client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, $2, $3)', [id, seq++, data]);
-      };
-      for await (const piece of source) {
-        const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
-        pending.push(buf);
-        pendingBytes += buf.length;
-        total += buf.length;
-        if (pendingBytes >= CHUNK_BYTES) {
-          await flush();
-          onBytes?.(total);
-        }
-      }
-      await flush();
-      onBytes?.(total);
+      const total = await this.writeChunks(client, id, source, undefined, onBytes);
       const { rows } = await client.query<ArtifactRow>(
         'UPDATE basalt.artifacts SET size = $2, complete = true WHERE id = $1 RETURNING *',
         [id, total],
@@ -100,6 +79,64 @@ export class ArtifactStore {
     } finally {
       client.release();
     }
+  }
+
+  /** Streams an uploaded input (a job's file) into the store; returns it once complete. */
+  async writeInput(meta: { filename: string; contentType: string }, source: AsyncIterable<Buffer | string>, maxBytes?: number): Promise<ArtifactInfo> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const id = randomUUID();
+      await client.query(
+        `INSERT INTO basalt.artifacts (id, role, filename, content_type, expires_at)
+         VALUES ($1, 'input', $2, $3, now() + make_interval(secs => $4))`,
+        [id, meta.filename, meta.contentType, this.ttlSeconds],
+      );
+      const total = await this.writeChunks(client, id, source, maxBytes);
+      const { rows } = await client.query<ArtifactRow>('UPDATE basalt.artifacts SET size = $2, complete = true WHERE id = $1 RETURNING *', [id, total]);
+      await client.query('COMMIT');
+      return toInfo(rows[0]);
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Writes `source` as 1 MiB chunks of artifact `id`; returns the byte count. */
+  private async writeChunks(
+    client: import('pg').PoolClient,
+    id: string,
+    source: AsyncIterable<Buffer | string>,
+    maxBytes?: number,
+    onBytes?: (total: number) => void,
+  ): Promise<number> {
+    let seq = 0;
+    let total = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const data = Buffer.concat(pending, pendingBytes);
+      pending = [];
+      pendingBytes = 0;
+      await client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, $2, $3)', [id, seq++, data]);
+    };
+    for await (const piece of source) {
+      const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
+      total += buf.length;
+      if (maxBytes !== undefined && total > maxBytes) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
+      pending.push(buf);
+      pendingBytes += buf.length;
+      if (pendingBytes >= CHUNK_BYTES) {
+        await flush();
+        onBytes?.(total);
+      }
+    }
+    await flush();
+    onBytes?.(total);
+    return total;
   }
 
   async info(id: string): Promise<ArtifactInfo | undefined> {

@@ -1,0 +1,50 @@
+/**
+ * multipart/form-data → the shared artifact store, streamed with busboy: the file is
+ * never held whole in memory, and any API or worker instance can read it afterwards.
+ */
+import busboy from 'busboy';
+import type { Request } from 'express';
+import { ApiError } from '../shared/errors.ts';
+import type { ArtifactInfo, ArtifactStore } from '../shared/jobs/artifacts.ts';
+
+export interface Upload {
+  /** The form's text fields. */
+  fields: Record<string, string>;
+  file: ArtifactInfo;
+}
+
+export async function receiveUpload(req: Request, store: ArtifactStore, opts: { fileField?: string; maxBytes?: number } = {}): Promise<Upload> {
+  const type = req.header('content-type') ?? '';
+  if (!type.toLowerCase().startsWith('multipart/form-data')) {
+    throw new ApiError(400, 'VALIDATION_ERROR', 'Send the file as multipart/form-data');
+  }
+  const fileField = opts.fileField ?? 'file';
+  return new Promise<Upload>((resolve, reject) => {
+    let bb: busboy.Busboy;
+    try {
+      bb = busboy({ headers: req.headers, limits: { files: 1, fields: 50, fieldSize: 64 * 1024 } });
+    } catch (e) {
+      reject(new ApiError(400, 'VALIDATION_ERROR', `Malformed multipart body: ${(e as Error).message}`));
+      return;
+    }
+    const fields: Record<string, string> = {};
+    let stored: Promise<ArtifactInfo> | undefined;
+    bb.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    bb.on('file', (name, stream, info) => {
+      if (name !== fileField || stored) {
+        stream.resume();
+        return;
+      }
+      stored = store.writeInput({ filename: info.filename || 'upload', contentType: info.mimeType || 'application/octet-stream' }, stream, opts.maxBytes);
+      stored.catch(() => stream.resume());
+    });
+    bb.on('error', (e) => reject(new ApiError(400, 'VALIDATION_ERROR', `Malformed multipart body: ${(e as Error).message}`)));
+    bb.on('close', () => {
+      if (!stored) return reject(new ApiError(400, 'VALIDATION_ERROR', `Missing the '${fileField}' file field`));
+      stored.then((file) => resolve({ fields, file }), reject);
+    });
+    req.pipe(bb);
+  });
+}
