@@ -23,7 +23,8 @@ export function createApp(s: Services): Express {
   app.use('/rest/v1', restRouter(s));
 
   const api = express.Router();
-  api.use(express.json({ limit: '10mb' }));
+  // Keep the bytes too: the data engine takes JSON text, and re-serialising would round bigints.
+  api.use(express.json({ limit: '10mb', verify: (req, _res, buf) => ((req as express.Request).rawBody = buf) }));
   api.use(healthRoutes(s));
   api.use('/jobs', requireAdmin(s.config), jobRoutes(s));
   api.use('/database', databaseRouter(s));

@@ -4,7 +4,7 @@ import { loadConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { createPool } from '../shared/db/pool.ts';
 import { migrateControlSchema } from '../shared/control/runner.ts';
-import { restConnectionUrl } from '../shared/control/authenticator.ts';
+import { enableAuthenticatorLogin, restConnectionUrl } from '../shared/control/authenticator.ts';
 import { JobQueues } from '../shared/jobs/queues.ts';
 import { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import { SchemaCache } from '../shared/schema-cache/cache.ts';
@@ -14,14 +14,16 @@ import type { Services } from './services.ts';
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
 
-async function migrate() {
+/** Once per start, before any web process exists: control schema, then the data API's login. */
+async function prepare() {
   const applied = await migrateControlSchema(config.DATABASE_URL);
   if (applied.length) log.info({ applied }, 'control schema migrated');
+  await enableAuthenticatorLogin(config, log);
 }
 
 /** The primary of a cluster: forks one web process per core and restarts any that crash. */
 async function runPrimary() {
-  await migrate();
+  await prepare();
   let stopping = false;
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork();
   let ready = 0;
@@ -51,11 +53,11 @@ async function runPrimary() {
 }
 
 async function runServer(single: boolean) {
-  if (single) await migrate();
+  if (single) await prepare();
   const pool = createPool(config, log, { applicationName: 'basalt-api' });
   const schemaCache = new SchemaCache(pool, config.DB_SCHEMAS, { databaseUrl: config.DATABASE_URL, debounceMs: config.SCHEMA_RELOAD_DEBOUNCE_MS, log });
   await schemaCache.start();
-  const rest = await restConnectionUrl(config, log);
+  const rest = restConnectionUrl(config);
   const restPool = createPool(config, log, { applicationName: 'basalt-rest', pipeline: true, connectionString: rest.url });
   const services: Services = {
     config,

@@ -32,19 +32,39 @@ export async function receiveUpload(req: Request, store: ArtifactStore, opts: { 
     bb.on('field', (name, value) => {
       fields[name] = value;
     });
+    let failed = false;
+    let fileStream: NodeJS.ReadableStream & { destroy(e?: Error): void } | undefined;
+    const fail = (e: unknown) => {
+      if (failed) return;
+      failed = true;
+      const err = e instanceof ApiError ? e : new ApiError(400, 'VALIDATION_ERROR', `Malformed multipart body: ${(e as Error).message}`);
+      // End the store's read of the file too, or its transaction would wait forever.
+      fileStream?.destroy(err);
+      req.unpipe(bb);
+      req.resume();
+      reject(err);
+    };
     bb.on('file', (name, stream, info) => {
+      // A body cut short errors this stream; unhandled, that would crash the process.
+      stream.on('error', fail);
       if (name !== fileField || stored) {
         stream.resume();
         return;
       }
+      fileStream = stream;
       stored = store.writeInput({ filename: info.filename || 'upload', contentType: info.mimeType || 'application/octet-stream' }, stream, opts.maxBytes);
-      stored.catch(() => stream.resume());
+      stored.catch((e) => {
+        stream.resume();
+        fail(e);
+      });
     });
-    bb.on('error', (e) => reject(new ApiError(400, 'VALIDATION_ERROR', `Malformed multipart body: ${(e as Error).message}`)));
+    bb.on('error', fail);
     bb.on('close', () => {
-      if (!stored) return reject(new ApiError(400, 'VALIDATION_ERROR', `Missing the '${fileField}' file field`));
-      stored.then((file) => resolve({ fields, file }), reject);
+      if (failed) return;
+      if (!stored) return fail(new ApiError(400, 'VALIDATION_ERROR', `Missing the '${fileField}' file field`));
+      stored.then((file) => resolve({ fields, file }), fail);
     });
+    req.on('error', fail);
     req.pipe(bb);
   });
 }

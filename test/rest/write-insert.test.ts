@@ -753,3 +753,22 @@ describe('constraint and type errors carry PostgreSQL code, message, details and
     expect(r.headers.get('location')).toBeNull();
   });
 });
+
+describe('JSON bodies reach PostgreSQL as sent', () => {
+  it('keeps integers above 2^53 and numeric trailing zeros exact, for one object and for arrays', async () => {
+    await db().query(`CREATE TABLE IF NOT EXISTS rest_write.precise (id int PRIMARY KEY, big bigint, amount numeric); GRANT ALL ON rest_write.precise TO anon`);
+    await db().query(`NOTIFY pgrst, 'reload schema'`);
+    let r = await post('precise', undefined, { raw: '{"id": 10901, "big": 9007199254740993, "amount": 1.10}', headers: { 'Content-Type': 'application/json' } });
+    for (let i = 0; r.status === 404 && i < 100; i++) {
+      await new Promise((res) => setTimeout(res, 25));
+      r = await post('precise', undefined, { raw: '{"id": 10901, "big": 9007199254740993, "amount": 1.10}', headers: { 'Content-Type': 'application/json' } });
+    }
+    expect(r.status, r.text).toBe(201);
+    const bulk = await post('precise', undefined, { raw: '[{"id": 10902, "big": 9223372036854775807, "amount": 2.500}]', headers: { 'Content-Type': 'application/json' } });
+    expect(bulk.status, bulk.text).toBe(201);
+    expect(await rows(`SELECT id, big::text, amount::text FROM rest_write.precise WHERE id IN (10901, 10902) ORDER BY id`)).toEqual([
+      { id: 10901, big: '9007199254740993', amount: '1.10' },
+      { id: 10902, big: '9223372036854775807', amount: '2.500' },
+    ]);
+  });
+});

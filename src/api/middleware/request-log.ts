@@ -8,6 +8,8 @@ declare global {
     interface Request {
       id: string;
       log: Logger;
+      /** The JSON body as received, kept by the /api body parser. */
+      rawBody?: Buffer;
     }
   }
 }

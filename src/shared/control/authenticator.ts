@@ -4,29 +4,46 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 
 export const AUTHENTICATOR = 'authenticator';
+// Set by the process that enabled the login, read by the processes it starts.
+const FALLBACK_ENV = 'BASALT_REST_LOGIN_FALLBACK';
+const LOCK_KEY = 7_403_112_002;
+
+const passwordOf = (config: Config) => createHmac('sha256', config.JWT_SECRET).update('basalt-authenticator').digest('hex');
 
 /**
  * The data API connects as `authenticator`, a NOINHERIT login role that can only
  * switch to the roles granted to it, so no token can reach a role it was not given.
  * Its password derives from JWT_SECRET, so every instance computes the same one.
+ * Run once per start, before web processes fork (they race otherwise: "tuple
+ * concurrently updated"); the advisory lock covers instances on other hosts.
  */
-export async function restConnectionUrl(config: Config, log: Logger): Promise<{ url: string; loginRole: string }> {
-  if (config.DB_REST_URL) return { url: config.DB_REST_URL, loginRole: decodeURIComponent(new URL(config.DB_REST_URL).username) };
-  const password = createHmac('sha256', config.JWT_SECRET).update('basalt-authenticator').digest('hex');
+export async function enableAuthenticatorLogin(config: Config, log: Logger): Promise<void> {
+  if (config.DB_REST_URL) return;
   const client = new pg.Client({ connectionString: config.DATABASE_URL, application_name: 'basalt-setup' });
   try {
     await client.connect();
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
     // ALTER ROLE takes no parameters; the password is our own hex digest, never user input.
-    await client.query(`ALTER ROLE ${AUTHENTICATOR} WITH LOGIN NOINHERIT PASSWORD '${password}'`);
-    const u = new URL(config.DATABASE_URL);
-    u.username = AUTHENTICATOR;
-    u.password = password;
-    return { url: u.toString(), loginRole: AUTHENTICATOR };
+    await client.query(`ALTER ROLE ${AUTHENTICATOR} WITH LOGIN NOINHERIT PASSWORD '${passwordOf(config)}'`);
+    await client.query('COMMIT');
+    delete process.env[FALLBACK_ENV];
   } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
     const user = decodeURIComponent(new URL(config.DATABASE_URL).username);
     log.warn({ err: (e as Error).message }, `cannot enable the authenticator login; the data API will connect as ${user} and only switch to roles granted to authenticator`);
-    return { url: config.DATABASE_URL, loginRole: AUTHENTICATOR };
+    process.env[FALLBACK_ENV] = '1';
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** The data API's connection string (pure: no I/O, the same in every process). */
+export function restConnectionUrl(config: Config): { url: string; loginRole: string } {
+  if (config.DB_REST_URL) return { url: config.DB_REST_URL, loginRole: decodeURIComponent(new URL(config.DB_REST_URL).username) };
+  if (process.env[FALLBACK_ENV] === '1') return { url: config.DATABASE_URL, loginRole: AUTHENTICATOR };
+  const u = new URL(config.DATABASE_URL);
+  u.username = AUTHENTICATOR;
+  u.password = passwordOf(config);
+  return { url: u.toString(), loginRole: AUTHENTICATOR };
 }

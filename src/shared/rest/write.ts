@@ -28,6 +28,8 @@ function checkColumns(t: Table, cols: string[]) {
 
 /** The payload as the JSON array text PostgreSQL will expand (restricted to `columns=` when given). */
 function rowsJson(p: Payload, columns?: string[]): string {
+  // Unrestricted JSON goes through as sent; json_populate_recordset ignores unknown keys anyway.
+  if (p.jsonText !== undefined && (!columns || p.isArray)) return p.isArray ? p.jsonText : `[${p.jsonText}]`;
   if (!columns) return JSON.stringify(p.rows);
   return JSON.stringify(p.rows.map((r) => Object.fromEntries(columns.filter((c) => c in r).map((c) => [c, r[c]]))));
 }
@@ -121,7 +123,8 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     if (payload.isArray && payload.rows.length !== 1) throw restError(400, 'PGRST102', 'Expected a single JSON object for PATCH');
     const columns = payloadColumns(payload, q.columns);
     checkColumns(table, columns);
-    mutation = { kind: 'update', columns, json: JSON.stringify(payload.rows[0] ?? {}), where, applyDefaults: prefs.missing === 'default' };
+    const json = payload.jsonText !== undefined && !payload.isArray ? payload.jsonText : JSON.stringify(payload.rows[0] ?? {});
+    mutation = { kind: 'update', columns, json, where, applyDefaults: prefs.missing === 'default' };
   } else {
     mutation = { kind: 'delete', where };
   }

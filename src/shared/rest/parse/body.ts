@@ -7,8 +7,11 @@ export interface Payload {
   rows: Record<string, unknown>[];
   /** Whether the client sent an array (bulk) rather than one object. */
   isArray: boolean;
-  /** The body as sent, when it was JSON: passed to PostgreSQL untouched. */
-  json?: unknown;
+  /**
+   * The body's JSON text as sent, when it was JSON: PostgreSQL gets this, not a
+   * re-serialisation (which would round bigints and drop numeric trailing zeros).
+   */
+  jsonText?: string;
 }
 
 const invalidJson = (details: string | null = null) => new ApiError(400, 'PGRST102', 'Empty or invalid json', { details });
@@ -30,10 +33,10 @@ export function parseBody(contentType: string | undefined, raw: Buffer | undefin
     }
     if (Array.isArray(json)) {
       if (!json.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) throw new ApiError(400, 'PGRST102', 'All object keys must match');
-      return { rows: json as Record<string, unknown>[], isArray: true, json };
+      return { rows: json as Record<string, unknown>[], isArray: true, jsonText: text };
     }
     if (json === null || typeof json !== 'object') throw invalidJson('The body must be a JSON object or an array of objects');
-    return { rows: [json as Record<string, unknown>], isArray: false, json };
+    return { rows: [json as Record<string, unknown>], isArray: false, jsonText: text };
   }
   if (type === 'text/csv') {
     try {

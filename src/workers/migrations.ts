@@ -1,0 +1,142 @@
+import { UnrecoverableError } from 'bullmq';
+import type { Pool } from '../shared/db/pool.ts';
+import type { Logger } from '../shared/log.ts';
+import { splitStatements } from '../shared/sql/statements.ts';
+import { isApiError } from '../shared/errors.ts';
+import {
+  formatMigrationError,
+  MIGRATION_ERROR,
+  migrationPayload,
+  type MigrationResult,
+} from '../shared/jobs/payloads/migrations.ts';
+
+/** Serialises custom migrations across every worker; any fixed key works. */
+export const MIGRATIONS_LOCK_KEY = 7_403_112_006;
+
+interface Ctx {
+  jobId: string;
+  pool: Pool;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+interface HistoryRow {
+  version_text: string;
+  name: string;
+  statements: string[];
+  job_id: string | null;
+  created_at: Date;
+}
+
+const refused = (code: (typeof MIGRATION_ERROR)[keyof typeof MIGRATION_ERROR], message: string) =>
+  new UnrecoverableError(formatMigrationError(code, message));
+
+const short = (s: string, max = 200) => (s.length > max ? `${s.slice(0, max)}…` : s);
+
+const result = (r: HistoryRow): MigrationResult => ({
+  version: r.version_text,
+  name: r.name,
+  statements: r.statements,
+  createdAt: r.created_at.toISOString(),
+  message: 'Migration executed successfully',
+});
+
+/**
+ * Applies one custom migration: every statement in one transaction, under an
+ * advisory lock so that two migrations never interleave, recorded in
+ * basalt.user_migrations only if all succeed. The schema cache reload (NOTIFY)
+ * is sent in the same transaction, so listeners hear it only on commit.
+ *
+ * Idempotent: a retry of a job whose earlier attempt committed finds its own
+ * record (same job id) and returns it without running anything again.
+ * Refusals (bad SQL, a failing statement, a version already taken) fail the job
+ * without retries; anything else (lost connection, …) is retried by BullMQ.
+ */
+export async function runMigration(payload: unknown, ctx: Ctx): Promise<MigrationResult> {
+  const parsed = migrationPayload.safeParse(payload);
+  if (!parsed.success) throw refused(MIGRATION_ERROR.failed, `Invalid migration payload: ${parsed.error.message}`);
+  const p = parsed.data;
+  let statements;
+  try {
+    statements = await splitStatements(p.sql);
+  } catch (e) {
+    if (isApiError(e)) throw refused(MIGRATION_ERROR.failed, e.message);
+    throw e;
+  }
+  if (statements.length === 0) throw refused(MIGRATION_ERROR.failed, 'The migration contains no SQL statements');
+  const tx = statements.find((s) => s.type === 'TransactionStmt');
+  if (tx) throw refused(MIGRATION_ERROR.failed, `Transaction control is not allowed in a migration: ${short(tx.text)}`);
+
+  // The connection is discarded afterwards: a migration may SET ROLE, search_path, … for the
+  // session, and none of that may reach the next job that borrows it.
+  const client = await ctx.pool.connect();
+  let pid: number | undefined;
+  // Cancelling the job cancels the statement in flight; the transaction then rolls back.
+  const onAbort = () => void (pid && ctx.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {}));
+  ctx.signal?.addEventListener('abort', onAbort);
+  try {
+    pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATIONS_LOCK_KEY]);
+    const own = await client.query<HistoryRow>(
+      `SELECT version_text, name, statements, job_id, created_at FROM basalt.user_migrations WHERE version = $1::numeric`,
+      [p.version],
+    );
+    if (own.rows[0]?.job_id === ctx.jobId) {
+      await client.query('ROLLBACK');
+      ctx.log.info({ version: p.version }, 'migration already applied by an earlier attempt of this job');
+      return result(own.rows[0]);
+    }
+    const latest = await client.query<{ version_text: string }>(
+      `SELECT version_text FROM basalt.user_migrations WHERE version >= $1::numeric ORDER BY version DESC LIMIT 1`,
+      [p.version],
+    );
+    if (latest.rows[0]) {
+      throw refused(
+        MIGRATION_ERROR.conflict,
+        `Migration version ${p.version} must be greater than the latest applied version ${latest.rows[0].version_text}`,
+      );
+    }
+
+    for (const [i, s] of statements.entries()) {
+      if (ctx.signal?.aborted) throw new Error('cancelled');
+      try {
+        await client.query(s.text);
+      } catch (e) {
+        if (ctx.signal?.aborted) throw e;
+        const pg = e as Error & { code?: string; detail?: string; hint?: string };
+        const extra = [pg.detail, pg.hint && `Hint: ${pg.hint}`].filter(Boolean).join(' ');
+        throw refused(
+          MIGRATION_ERROR.failed,
+          `Statement ${i + 1} of ${statements.length} failed: ${short(s.text)}: ${pg.message}${pg.code ? ` (SQLSTATE ${pg.code})` : ''}${extra ? `. ${extra}` : ''}. Nothing was applied.`,
+        );
+      }
+    }
+
+    const texts = statements.map((s) => `${s.text};`);
+    // The migration may have switched roles for the session; record it as ourselves.
+    await client.query('RESET SESSION AUTHORIZATION; RESET ROLE');
+    const { rows } = await client.query<HistoryRow>(
+      `INSERT INTO basalt.user_migrations (version, version_text, name, statements, job_id)
+       VALUES ($1::numeric, $2::text, $3, $4, $5)
+       RETURNING version_text, name, statements, job_id, created_at`,
+      [p.version, p.version, p.name, texts, ctx.jobId],
+    );
+    await client.query(`NOTIFY pgrst, 'reload schema'`);
+    try {
+      await client.query('COMMIT'); // deferred constraints are checked here
+    } catch (e) {
+      const pg = e as Error & { code?: string };
+      if (!pg.code || /^(08|57)/.test(pg.code)) throw e; // connection trouble: let BullMQ retry
+      throw refused(MIGRATION_ERROR.failed, `The migration failed at COMMIT: ${pg.message} (SQLSTATE ${pg.code}). Nothing was applied.`);
+    }
+    ctx.log.info({ version: p.version, name: p.name, statements: texts.length }, 'migration applied');
+    return result(rows[0]!);
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    ctx.signal?.removeEventListener('abort', onAbort);
+    client.release(true);
+  }
+}
