@@ -9,6 +9,19 @@ const NEXT_ACTIONS: Record<string, string> = {
   JOB_NOT_FOUND: 'Check the job id; results expire after JOB_RESULT_TTL_SECONDS',
   JOB_NOT_FINISHED: 'Poll GET /api/jobs/:id; a result exists only once state is completed',
   NOT_FOUND: 'Check the URL and method',
+  MIGRATION_FAILED: 'Fix the failing statement and send the migration again; nothing of it was applied',
+  MIGRATION_VERSION_CONFLICT: 'Use a version greater than the latest one in GET /api/database/migrations',
+  TRANSACTION_CONTROL_NOT_ALLOWED: 'Remove BEGIN/COMMIT/ROLLBACK/SAVEPOINT; the SQL already runs in its own transaction',
+  SQL_SYNTAX_ERROR: 'Fix the SQL syntax at the position given',
+  SQL_NOT_ALLOWED: 'Remove what the named rule refuses, or use the relaxed endpoint or a migration where appropriate',
+  QUERY_FAILED: 'Fix the query according to the PostgreSQL error message',
+  QUERY_TIMEOUT: 'Make the query faster (indexes, LIMIT) or raise DB_STATEMENT_TIMEOUT_MS',
+  IMPORT_FAILED: 'Fix the SQL file and import it again; nothing was imported (the import runs in one transaction)',
+  FUNCTION_NOT_FOUND: 'Check the function name, its schema and the argument names; GET /api/database/functions lists them',
+  INVALID_SCHEMA: 'Use one of the exposed schemas (DB_SCHEMAS)',
+  PERMISSION_DENIED: 'Check the GRANTs and row-level security policies for the role your token carries',
+  INVALID_TOKEN: 'Send a valid JWT or anon key as Authorization: Bearer <token> (or apikey)',
+  SCHEMA_NOT_FOUND: 'Check the schema name; without ?schema= the listing is of public',
 };
 
 /** The /api/* envelope: { error, message, statusCode, nextActions }. The only place it is built. */

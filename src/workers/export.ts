@@ -2,7 +2,8 @@ import { UnrecoverableError } from 'bullmq';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Pool, PoolClient } from '../shared/db/pool.ts';
 import { CopyTextRows } from '../shared/db/copy-text.ts';
-import { qualified, quoteIdent } from '../shared/sql/ident.ts';
+import { qualified, quoteIdent, quoteLiteral } from '../shared/sql/ident.ts';
+import { catalog } from '../shared/catalog/index.ts';
 import type { ExportPayload, JobProgress } from '../shared/jobs/payloads.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 
@@ -13,14 +14,6 @@ export interface ExportResult {
   bytes: number;
   artifactId: string;
   contentType: string;
-}
-
-interface ColumnInfo {
-  table: string;
-  name: string;
-  type: string;
-  notnull: boolean;
-  default: string | null;
 }
 
 interface Ctx {
@@ -48,12 +41,14 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
   };
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const columns = await tableColumns(client, p.schema, p.tables);
-    const missing = p.tables.filter((t) => !columns.has(t));
+    const kinds = await relkinds(client, p.schema, p.tables);
+    const missing = p.tables.filter((t) => !kinds.has(t));
     if (missing.length) throw new UnrecoverableError(`Table '${missing[0]}' does not exist in schema '${p.schema}'`);
 
     const limit = p.rowLimit ? ` LIMIT ${Number(p.rowLimit)}` : '';
     async function* copyRows(sql: string): AsyncGenerator<string> {
+      // Cancelled before this COPY began (the abort event has fired already): stop now.
+      if (ctx.signal?.aborted) throw new Error('cancelled');
       const stream = client.query(copyTo(sql));
       const rowStream = stream.pipe(new CopyTextRows());
       stream.on('error', (e) => rowStream.destroy(e));
@@ -86,25 +81,62 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
     }
 
     async function* sql(): AsyncGenerator<string | Buffer> {
+      const ddl = await loadDdl(client, p);
+      const schema = quoteIdent(p.schema);
       yield `-- Basalt export of schema ${p.schema}, ${new Date().toISOString()}\n`;
-      for (const t of p.tables) {
-        const cols = columns.get(t)!;
-        yield `\nCREATE TABLE IF NOT EXISTS ${qualified(p.schema, t)} (\n${cols
-          .map((c) => `  ${quoteIdent(c.name)} ${c.type}${c.notnull ? ' NOT NULL' : ''}${c.default ? ` DEFAULT ${c.default}` : ''}`)
-          .join(',\n')}\n);\n`;
+      yield `SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\nSET check_function_bodies = false;\n`;
+      if (p.schema !== 'public') yield `CREATE SCHEMA IF NOT EXISTS ${schema};\n`;
+      for (const q of ddl.sequences.filter((q) => !q.identity)) {
+        yield `CREATE SEQUENCE IF NOT EXISTS ${qualified(p.schema, q.name)} AS ${q.type} INCREMENT BY ${q.increment} MINVALUE ${q.min} MAXVALUE ${q.max} START WITH ${q.start} CACHE ${q.cache}${q.cycle ? ' CYCLE' : ' NO CYCLE'};\n`;
+      }
+      for (const f of ddl.functions) yield `\n${f.definition.trimEnd()};\n`;
+      for (const t of ddl.tables) {
+        const body = [
+          ...t.columns.map((c) => `  ${columnDef(c)}`),
+          ...t.constraints.map((k) => `  CONSTRAINT ${quoteIdent(k.name)} ${k.def}`),
+        ];
+        yield `\nCREATE TABLE IF NOT EXISTS ${qualified(p.schema, t.name)} (\n${body.join(',\n')}\n)${t.partition_key ? ` PARTITION BY ${t.partition_key}` : ''};\n`;
         if (!p.includeData) continue;
-        const list = cols.map((c) => quoteIdent(c.name)).join(', ');
-        yield `COPY ${qualified(p.schema, t)} (${list}) FROM stdin;\n`;
-        const stream = client.query(copyTo(`COPY (SELECT ${list} FROM ${qualified(p.schema, t)}${limit}) TO STDOUT`));
+        if (ctx.signal?.aborted) throw new Error('cancelled');
+        const list = t.columns.filter((c) => !c.generated).map((c) => quoteIdent(c.name)).join(', ');
+        yield `COPY ${qualified(p.schema, t.name)} (${list}) FROM stdin;\n`;
+        const stream = client.query(copyTo(`COPY (SELECT ${list} FROM ${qualified(p.schema, t.name)}${limit}) TO STDOUT`));
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           if (ctx.signal?.aborted) throw new Error('cancelled');
           bytes += chunk.length;
           rows += countNewlines(chunk);
           yield chunk;
-          await report(t);
+          await report(t.name);
         }
         yield '\\.\n';
       }
+      const tail: string[] = [];
+      for (const q of ddl.sequences) {
+        const seq = q.identity
+          ? `pg_catalog.pg_get_serial_sequence(${quoteLiteral(qualified(p.schema, q.owned_by_table!))}, ${quoteLiteral(q.owned_by_column!)})`
+          : quoteLiteral(qualified(p.schema, q.name));
+        tail.push(`SELECT pg_catalog.setval(${seq}, ${q.last_value ?? q.start}, ${q.last_value !== null});`);
+        if (!q.identity && q.owned_by_table && ddl.tableNames.has(q.owned_by_table)) {
+          tail.push(`ALTER SEQUENCE ${qualified(p.schema, q.name)} OWNED BY ${qualified(p.schema, q.owned_by_table)}.${quoteIdent(q.owned_by_column!)};`);
+        }
+      }
+      for (const t of ddl.tables) for (const ix of t.indexes) tail.push(ix.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ') + ';');
+      for (const t of ddl.tables) {
+        for (const fk of t.foreign_keys) {
+          // Idempotent, so that a file loads again over what it created (import with truncate).
+          const check = `SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = ${quoteLiteral(fk.name)} AND conrelid = ${quoteLiteral(qualified(p.schema, t.name))}::regclass`;
+          tail.push(`DO $basalt$ BEGIN IF NOT EXISTS (${check}) THEN ALTER TABLE ${qualified(p.schema, t.name)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.def}; END IF; END $basalt$;`);
+        }
+      }
+      for (const v of ddl.views) {
+        const def = v.definition.trim().replace(/;$/, '');
+        tail.push(
+          v.relkind === 'm'
+            ? `CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualified(p.schema, v.name)} AS\n${def}\nWITH DATA;`
+            : `CREATE OR REPLACE VIEW ${qualified(p.schema, v.name)} AS\n${def};`,
+        );
+      }
+      if (tail.length) yield `\n${tail.join('\n')}\n`;
     }
 
     const contentType = p.format === 'json' ? 'application/json' : 'application/sql';
@@ -135,19 +167,76 @@ function countNewlines(b: Buffer): number {
   return n;
 }
 
-async function tableColumns(client: PoolClient, schema: string, tables: string[]): Promise<Map<string, ColumnInfo[]>> {
-  const { rows } = await client.query<ColumnInfo>(
-    `SELECT c.relname AS table, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
-            a.attnotnull AS notnull, pg_get_expr(d.adbin, d.adrelid) AS default
-       FROM pg_class c
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-       LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-      WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
-      ORDER BY c.relname, a.attnum`,
+interface TableDdl {
+  name: string;
+  relkind: string;
+  partition_key: string | null;
+  columns: ColumnDdl[];
+  constraints: { name: string; def: string }[];
+  foreign_keys: { name: string; def: string }[];
+  indexes: string[];
+}
+interface ColumnDdl {
+  name: string;
+  type: string;
+  notnull: boolean;
+  default: string | null;
+  generated: string | null;
+  identity: 'a' | 'd' | null;
+  collation: string | null;
+}
+interface SequenceDdl {
+  name: string;
+  type: string;
+  start: string;
+  increment: string;
+  min: string;
+  max: string;
+  cache: string;
+  cycle: boolean;
+  last_value: string | null;
+  owned_by_table: string | null;
+  owned_by_column: string | null;
+  identity: boolean;
+}
+
+function columnDef(c: ColumnDdl): string {
+  let s = `${quoteIdent(c.name)} ${c.type}`;
+  if (c.collation) s += ` COLLATE ${c.collation}`;
+  if (c.generated) s += ` GENERATED ALWAYS AS (${c.generated}) STORED`;
+  if (c.identity) s += ` GENERATED ${c.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`;
+  if (c.notnull) s += ' NOT NULL';
+  if (c.default !== null) s += ` DEFAULT ${c.default}`;
+  return s;
+}
+
+/**
+ * The DDL of an SQL export: the requested tables; the sequences they use (owned, identity,
+ * or named in a default) or all of the schema's; its views and functions if asked for.
+ */
+async function loadDdl(client: PoolClient, p: ExportPayload) {
+  const tables = (await client.query<TableDdl>(catalog.tableDdl, [p.schema, p.tables])).rows;
+  const tableNames = new Set(tables.map((t) => t.name));
+  const defaults = tables.flatMap((t) => t.columns.map((c) => c.default ?? '')).filter((d) => d.includes('nextval('));
+  const sequences = (await client.query<SequenceDdl>(catalog.sequences, [p.schema])).rows.filter((q) =>
+    q.identity
+      ? tableNames.has(q.owned_by_table!)
+      : p.includeSequences || (q.owned_by_table !== null && tableNames.has(q.owned_by_table)) || defaults.some((d) => d.includes(q.name)),
+  );
+  const requested = new Set(p.tables);
+  const views = (await client.query<{ name: string; relkind: string; definition: string }>(catalog.views, [p.schema])).rows.filter(
+    (v) => p.includeViews || requested.has(v.name),
+  );
+  const functions = p.includeFunctions ? (await client.query<{ name: string; definition: string }>(catalog.functionsDdl, [p.schema])).rows : [];
+  return { tables, tableNames, sequences, views, functions };
+}
+
+async function relkinds(client: PoolClient, schema: string, tables: string[]): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ name: string; relkind: string }>(
+    `SELECT c.relname AS name, c.relkind::text AS relkind
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
     [schema, tables],
   );
-  const out = new Map<string, ColumnInfo[]>();
-  for (const r of rows) out.set(r.table, [...(out.get(r.table) ?? []), r]);
-  return out;
+  return new Map(rows.map((r) => [r.name, r.relkind]));
 }

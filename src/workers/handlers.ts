@@ -6,6 +6,9 @@ import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { JobType } from '../shared/jobs/names.ts';
 import type { ExportPayload, JobProgress } from '../shared/jobs/payloads.ts';
 import { runExport } from './export.ts';
+import { runImport } from './import.ts';
+import { runBulkUpsert } from './bulk-upsert.ts';
+import { runMigration } from './migrations.ts';
 
 export interface JobContext {
   jobId: string;
@@ -23,4 +26,7 @@ export type JobHandler = (payload: unknown, ctx: JobContext) => Promise<unknown>
 
 export const handlers: Partial<Record<JobType, JobHandler>> = {
   export: (p, ctx) => runExport(p as ExportPayload, ctx),
+  import: (p, ctx) => runImport(p, ctx),
+  'bulk-upsert': (p, ctx) => runBulkUpsert(p, ctx),
+  migrations: (p, ctx) => runMigration(p, ctx),
 };

@@ -1,7 +1,168 @@
-import { Router } from 'express';
+import { Readable } from 'node:stream';
+import { Router, type Request, type Response } from 'express';
+import { parse as parseCsv } from 'csv-parse';
+import { ApiError } from '../../shared/errors.ts';
+import { JsonArrayStream, type JsonArrayElement } from '../../shared/db/json-array-stream.ts';
+import { decodeJobError, type BulkUpsertPayload } from '../../shared/jobs/payloads/bulk-upsert.ts';
+import { receiveUpload } from '../uploads.ts';
+import { wantsAsync } from '../jobs/respond.ts';
 import type { Services } from '../services.ts';
 
-/** (being built) */
-export function bulkUpsertRoutes(_s: Services): Router {
-  return Router();
+/** Must match the worker's (src/workers/bulk-upsert.ts CSV_OPTIONS); kept here so the API does not load worker code. */
+const CSV_OPTIONS = { bom: true, skip_empty_lines: true } as const;
+
+/**
+ * POST /api/database/advance/bulk-upsert: multipart `file` (CSV with a header row, or a
+ * JSON array of objects), `table`, optional `upsertKey` (a column, or several
+ * comma-separated, matching a unique index), optional `schema` (default public) and
+ * `format` (csv|json; otherwise from the file name, its type, or its first byte).
+ * The file is streamed into the artifact store, its columns are checked against the
+ * table, then a bulk-upsert job does the work; answered like the other jobs (sync,
+ * or 202 with `Prefer: respond-async`), with `{rowsAffected, totalRecords, table}`.
+ */
+export function bulkUpsertRoutes(s: Services): Router {
+  const r = Router();
+  r.post('/advance/bulk-upsert', async (req, res) => {
+    const upload = await receiveUpload(req, s.artifacts);
+    let payload: BulkUpsertPayload;
+    try {
+      payload = await checkRequest(s, upload.fields, upload.file);
+    } catch (e) {
+      // Nothing will read the upload: drop it now rather than at expiry.
+      await s.pool.query('DELETE FROM basalt.artifacts WHERE id = $1', [upload.file.id]).catch(() => {});
+      throw e;
+    }
+    await answer(s, req, res, payload);
+  });
+  return r;
+}
+
+async function checkRequest(
+  s: Services,
+  fields: Record<string, string>,
+  file: { id: string; filename: string | null; contentType: string; size: number },
+): Promise<BulkUpsertPayload> {
+  const table = fields.table?.trim();
+  if (!table) throw new ApiError(400, 'VALIDATION_ERROR', "Missing the 'table' field");
+  const schema = fields.schema?.trim() || 'public';
+  const upsertKey = fields.upsertKey
+    ?.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  if (file.size === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'The uploaded file is empty');
+
+  const { rows } = await s.pool.query<{ name: string; generated: boolean }>(
+    `SELECT a.attname AS name, (a.attgenerated <> '' OR a.attidentity = 'a') AS generated
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
+    [schema, table],
+  );
+  if (rows.length === 0) throw new ApiError(404, 'TABLE_NOT_FOUND', `Table '${table}' does not exist`);
+  const tableColumns = new Map(rows.map((r) => [r.name, r]));
+
+  const format = detectFormat(fields.format, file, await firstBytes(s, file.id));
+  const columns = await fileColumns(s, file.id, format);
+  const seen = new Set<string>();
+  for (const c of columns) {
+    if (!c) throw new ApiError(400, 'VALIDATION_ERROR', 'The file has an empty column name');
+    if (seen.has(c)) throw new ApiError(400, 'VALIDATION_ERROR', `The file names column '${c}' twice`);
+    seen.add(c);
+    const col = tableColumns.get(c);
+    if (!col) throw new ApiError(400, 'VALIDATION_ERROR', `Column '${c}' does not exist in table '${table}'`);
+    if (col.generated) throw new ApiError(400, 'VALIDATION_ERROR', `Column '${c}' of table '${table}' is generated and cannot be written`);
+  }
+
+  if (upsertKey?.length) {
+    const missing = upsertKey.find((k) => !seen.has(k));
+    if (missing) {
+      throw new ApiError(400, 'VALIDATION_ERROR', tableColumns.has(missing) ? `upsertKey '${missing}' is not a column of the file` : `upsertKey '${missing}' is not a column of table '${table}'`);
+    }
+    const unique = await s.pool.query(
+      `SELECT 1 FROM pg_index i
+        WHERE i.indrelid = (quote_ident($1) || '.' || quote_ident($2))::regclass AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+          AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey))
+              = (SELECT array_agg(k ORDER BY k) FROM unnest($3::text[]) k)`,
+      [schema, table, upsertKey],
+    );
+    if (unique.rowCount === 0) {
+      throw new ApiError(400, 'VALIDATION_ERROR', `upsertKey (${upsertKey.join(', ')}) must match a unique index or constraint of table '${table}'`);
+    }
+  }
+  return { artifactId: file.id, schema, table, format, columns, ...(upsertKey?.length ? { upsertKey } : {}) };
+}
+
+async function firstBytes(s: Services, id: string): Promise<Buffer> {
+  const src = s.artifacts.stream(id);
+  try {
+    for await (const chunk of src) return chunk as Buffer;
+    return Buffer.alloc(0);
+  } finally {
+    src.destroy();
+  }
+}
+
+function detectFormat(explicit: string | undefined, file: { filename: string | null; contentType: string }, head: Buffer): 'csv' | 'json' {
+  const f = explicit?.trim().toLowerCase();
+  if (f === 'csv' || f === 'json') return f;
+  if (f) throw new ApiError(400, 'VALIDATION_ERROR', `format must be csv or json, got '${explicit}'`);
+  const name = (file.filename ?? '').toLowerCase();
+  if (name.endsWith('.csv')) return 'csv';
+  if (name.endsWith('.json')) return 'json';
+  const type = file.contentType.toLowerCase();
+  if (type.includes('csv')) return 'csv';
+  if (type.includes('json')) return 'json';
+  const text = head.subarray(0, 64).toString('utf8').replace(/^\ufeff/, '').trimStart();
+  return text.startsWith('[') ? 'json' : 'csv';
+}
+
+/** The CSV header row, or the first JSON object's keys: read from the start of the stored file, never all of it. */
+async function fileColumns(s: Services, id: string, format: 'csv' | 'json'): Promise<string[]> {
+  const src: Readable = s.artifacts.stream(id);
+  try {
+    if (format === 'csv') {
+      for await (const rec of src.pipe(parseCsv({ ...CSV_OPTIONS, to: 1, relax_column_count: true }))) return (rec as string[]).map((c) => c.trim());
+      throw new ApiError(400, 'VALIDATION_ERROR', 'The CSV file has no header row');
+    }
+    for await (const el of src.pipe(new JsonArrayStream())) {
+      const { value, line } = el as JsonArrayElement;
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError(400, 'VALIDATION_ERROR', `Row 1 (line ${line}) is not a JSON object`);
+      const keys = Object.keys(value);
+      if (keys.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'The first JSON object has no keys; its keys name the columns');
+      return keys;
+    }
+    throw new ApiError(400, 'VALIDATION_ERROR', 'The JSON array is empty');
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError(400, 'VALIDATION_ERROR', `Cannot read the ${format.toUpperCase()} file: ${(e as Error).message}; nothing was written`);
+  } finally {
+    src.destroy();
+  }
+}
+
+/**
+ * Like runJob (../jobs/respond.ts), but a job that failed because of the file (a bad
+ * value, a malformed row) is answered with its own 4xx, not 500 JOB_FAILED.
+ */
+async function answer(s: Services, req: Request, res: Response, payload: BulkUpsertPayload): Promise<void> {
+  const job = await s.queues.enqueue('bulk-upsert', payload);
+  req.log.info({ jobId: job.id, type: 'bulk-upsert' }, 'job enqueued');
+  const accepted = async (status?: unknown) => {
+    res.status(202).setHeader('Location', `/api/jobs/${job.id}`);
+    if (wantsAsync(req)) res.setHeader('Preference-Applied', 'respond-async');
+    res.json(status ?? (await s.queues.status(job)));
+  };
+  if (wantsAsync(req)) return accepted();
+  const status = await s.queues.waitFor(job, s.config.JOB_WAIT_MS);
+  if (status.state === 'completed') {
+    res.status(200).json(status.result);
+    return;
+  }
+  if (status.state === 'failed') {
+    const client = decodeJobError(status.error);
+    if (client) throw new ApiError(client.status, client.code, client.message);
+    throw new ApiError(500, 'JOB_FAILED', `The bulk-upsert job failed: ${status.error}`);
+  }
+  if (status.state === 'cancelled') throw new ApiError(409, 'JOB_CANCELLED', 'The bulk-upsert job was cancelled');
+  return accepted(status);
 }

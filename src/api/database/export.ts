@@ -6,6 +6,9 @@ import { exportPayload } from '../../shared/jobs/payloads.ts';
 import type { Services } from '../services.ts';
 import { runJob } from '../jobs/respond.ts';
 
+/** Larger results are not inlined in the synchronous answer; they are read from GET /api/jobs/:id/result. */
+export const INLINE_MAX_BYTES = 16 * 1024 * 1024;
+
 const body = exportPayload.extend({ tables: exportPayload.shape.tables.optional() });
 
 /** POST /api/database/advance/export: a COPY-streamed export job, answered sync or async. */
@@ -17,19 +20,28 @@ export function exportRoutes(s: Services): Router {
       throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     }
     const p = parsed.data;
-    const { rows } = await s.pool.query<{ relname: string }>(
-      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm') ORDER BY c.relname`,
+    const { rows } = await s.pool.query<{ relname: string; relkind: string }>(
+      `SELECT c.relname, c.relkind::text AS relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname`,
       [p.schema],
     );
     const existing = new Set(rows.map((r) => r.relname));
-    const tables = p.tables ?? [...existing];
+    // By default every table; views too for JSON with includeViews (in SQL they are DDL, added by the worker).
+    const defaultKinds = p.format === 'json' && p.includeViews ? ['r', 'p', 'v', 'm'] : ['r', 'p'];
+    const tables = p.tables ?? rows.filter((r) => defaultKinds.includes(r.relkind)).map((r) => r.relname);
     const missing = tables.find((t) => !existing.has(t));
     if (missing) throw new ApiError(404, 'TABLE_NOT_FOUND', `Table '${missing}' does not exist`);
     if (tables.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', `Schema '${p.schema}' has no tables to export`);
 
     await runJob(s, req, res, 'export', { ...p, tables }, async (status) => {
-      const result = status.result as { format: string; tables: string[]; rows: number; artifactId: string };
+      const result = status.result as { format: string; tables: string[]; rows: number; bytes: number; artifactId: string };
+      if (result.bytes > INLINE_MAX_BYTES) {
+        // Too big to inline as one JSON string: the client downloads the file itself.
+        const resultUrl = `/api/jobs/${status.id}/result`;
+        res.setHeader('Link', `<${resultUrl}>; rel="alternate"`);
+        res.json({ format: result.format, tables: result.tables, rows: result.rows, bytes: result.bytes, jobId: status.id, content: null, resultUrl });
+        return;
+      }
       await streamInline(s, res, status.id, result);
     });
   });

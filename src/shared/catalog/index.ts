@@ -10,4 +10,13 @@ export const catalog = {
   viewColumns: load('view-columns'),
   functions: load('functions'),
   roles: load('roles'),
+  dbFunctions: load('db-functions'),
+  indexes: load('indexes'),
+  policies: load('policies'),
+  triggers: load('triggers'),
+  schemaExists: load('schema-exists'),
+  tableDdl: load('table-ddl'),
+  sequences: load('sequences'),
+  views: load('views'),
+  functionsDdl: load('db-functions-ddl'),
 };

@@ -1,23 +1,18 @@
 import { z } from 'zod';
 import type { JobType } from './names.ts';
+import { migrationPayload } from './payloads/migrations.ts';
+import { exportPayload } from './payloads/export.ts';
+import { importPayload } from './payloads/import.ts';
+import { bulkUpsertPayload } from './payloads/bulk-upsert.ts';
 
-const ident = z.string().min(1).max(63);
-
-export const exportPayload = z.object({
-  schema: ident.default('public'),
-  tables: z.array(ident).min(1),
-  format: z.enum(['json', 'sql']).default('json'),
-  includeData: z.boolean().default(true),
-  rowLimit: z.number().int().positive().optional(),
-});
-export type ExportPayload = z.infer<typeof exportPayload>;
+export { exportPayload, type ExportPayload } from './payloads/export.ts';
 
 /** Payload schemas by job kind; kinds that later issues implement accept any object until then. */
 export const payloadSchemas: Record<JobType, z.ZodType> = {
   export: exportPayload,
-  import: z.record(z.string(), z.unknown()),
-  'bulk-upsert': z.record(z.string(), z.unknown()),
-  migrations: z.record(z.string(), z.unknown()),
+  import: importPayload,
+  'bulk-upsert': bulkUpsertPayload,
+  migrations: migrationPayload,
   license: z.record(z.string(), z.unknown()),
 };
 

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+const ident = z.string().min(1).max(63);
+
+/** What the API hands the bulk-upsert worker: the uploaded file (an input artifact) and where it goes. */
+export const bulkUpsertPayload = z.object({
+  artifactId: z.uuid(),
+  schema: ident.default('public'),
+  table: ident,
+  format: z.enum(['csv', 'json']),
+  /** The file's columns, in file order (CSV header, or the first JSON object's keys), checked against the table. */
+  columns: z.array(ident).min(1),
+  /** Conflict target columns; absent means a plain INSERT. */
+  upsertKey: z.array(ident).min(1).optional(),
+});
+export type BulkUpsertPayload = z.infer<typeof bulkUpsertPayload>;
+
+export interface BulkUpsertResult {
+  rowsAffected: number;
+  totalRecords: number;
+  table: string;
+}
+
+/**
+ * A worker failure the API should answer with a client error rather than 500
+ * JOB_FAILED. It travels as the failed job's reason, `CODE: message`, which is also
+ * what `GET /api/jobs/:id` shows in `error`.
+ */
+export const BULK_UPSERT_CLIENT_ERRORS = { VALIDATION_ERROR: 400, TABLE_NOT_FOUND: 404 } as const;
+export type BulkUpsertClientError = keyof typeof BULK_UPSERT_CLIENT_ERRORS;
+
+export const encodeJobError = (code: BulkUpsertClientError, message: string) => `${code}: ${message}`;
+
+export function decodeJobError(reason: string | null): { status: number; code: BulkUpsertClientError; message: string } | undefined {
+  const m = /^([A-Z_]+): ([\s\S]*)$/.exec(reason ?? '');
+  if (!m || !(m[1] in BULK_UPSERT_CLIENT_ERRORS)) return undefined;
+  const code = m[1] as BulkUpsertClientError;
+  return { status: BULK_UPSERT_CLIENT_ERRORS[code], code, message: m[2] };
+}

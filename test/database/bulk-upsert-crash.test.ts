@@ -1,0 +1,93 @@
+/**
+ * A bulk upsert whose worker is killed mid-COPY is retried by another worker and
+ * applied exactly once. Runs its own API + workers on a separate queue prefix, like
+ * test/foundation/worker-crash.test.ts, so that killing workers disturbs no one else.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminAuth, databaseUrl, db, redisUrl, testEnv } from '../support/env.ts';
+import { freePort } from '../../scripts/local-services.ts';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { ArtifactStore } from '../../src/shared/jobs/artifacts.ts';
+import { runBulkUpsert } from '../../src/workers/bulk-upsert.ts';
+import { poll, startProcess, stopProcess, whenReady, type Started } from '../support/processes.ts';
+
+const ROWS = 400_000;
+const TABLE = `bu_crash_${process.pid}`;
+let base: string;
+let env: Record<string, string | undefined>;
+const started: Started[] = [];
+const spawn = async (entry: 'src/api/main.ts' | 'src/workers/main.ts') => {
+  const p = startProcess(entry, env);
+  started.push(p);
+  await whenReady(p);
+  return p;
+};
+const status = async (location: string) => (await fetch(`${base}${location}`, { headers: { Authorization: adminAuth } })).json();
+
+beforeAll(async () => {
+  // No unique key: a file applied twice would leave every row twice.
+  await db().query(`DROP TABLE IF EXISTS public.${TABLE}; CREATE TABLE public.${TABLE} (seq bigserial, id int NOT NULL, pad text)`);
+  const port = await freePort();
+  env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), QUEUE_PREFIX: `bucrash${port}` };
+  base = `http://127.0.0.1:${port}`;
+  await spawn('src/api/main.ts');
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(started.map((p) => stopProcess(p, 'SIGKILL')));
+});
+
+describe('bulk upsert and worker failure', () => {
+  it('a worker killed mid-COPY leaves nothing; the retry on another worker writes the file exactly once', async () => {
+    const first = await spawn('src/workers/main.ts');
+    const pad = 'z'.repeat(80);
+    const csv = 'id,pad\n' + Array.from({ length: ROWS }, (_, i) => `${i + 1},${pad}`).join('\n') + '\n';
+    const form = new FormData();
+    form.append('table', TABLE);
+    form.append('file', new Blob([csv], { type: 'text/csv' }), 'crash.csv');
+    const res = await fetch(`${base}/api/database/advance/bulk-upsert`, { method: 'POST', headers: { Authorization: adminAuth, Prefer: 'respond-async' }, body: form });
+    expect(res.status).toBe(202);
+    const location = res.headers.get('location')!;
+    const jobId = location.split('/').pop()!;
+
+    const mid = await poll(async () => {
+      const s = await status(location);
+      return s.state === 'active' && s.progress?.rows > 0 ? s : undefined;
+    }, 'progress', 60_000, 10);
+    expect(mid.progress.worker).toMatch(new RegExp(`:${first.child.pid}$`));
+    expect(mid.progress.rows).toBeLessThan(ROWS);
+    await stopProcess(first, 'SIGKILL');
+    // The killed worker's transaction is gone with its session.
+    expect((await db().query(`SELECT count(*)::int AS n FROM public.${TABLE}`)).rows[0].n).toBe(0);
+
+    const second = await spawn('src/workers/main.ts');
+    const done = await poll(async () => {
+      const s = await status(location);
+      return s.state === 'completed' || s.state === 'failed' ? s : undefined;
+    }, 'completion on the second worker', 90_000, 200);
+    expect(done.state).toBe('completed');
+    expect(done.result).toEqual({ rowsAffected: ROWS, totalRecords: ROWS, table: TABLE });
+    expect(done.progress.worker).toMatch(new RegExp(`:${second.child.pid}$`));
+
+    const { rows } = await db().query(`SELECT count(*)::int AS n, count(DISTINCT id)::int AS ids, min(id) AS lo, max(id) AS hi FROM public.${TABLE}`);
+    expect(rows[0]).toEqual({ n: ROWS, ids: ROWS, lo: 1, hi: ROWS });
+    // One stored result; the input was dropped when the job committed.
+    const a = await db().query(`SELECT role, count(*)::int AS n FROM basalt.artifacts WHERE job_id = $1 GROUP BY role`, [jobId]);
+    expect(a.rows).toEqual([{ role: 'output', n: 1 }]);
+  }, 180_000);
+
+  it('a retry after the commit (worker died before reporting) answers the stored result and writes nothing again', async () => {
+    const t = `${TABLE}_again`;
+    await db().query(`CREATE TABLE public.${t} (id int, v text)`);
+    const store = new ArtifactStore(db(), 3600);
+    const input = await store.writeInput({ filename: 'x.csv', contentType: 'text/csv' }, Readable.from([Buffer.from('id,v\n1,a\n2,b\n')]));
+    const payload = { artifactId: input.id, table: t, format: 'csv', columns: ['id', 'v'] };
+    const ctx = { jobId: randomUUID(), pool: db(), artifacts: store, config: { JOB_RESULT_TTL_SECONDS: 3600 }, progress: async () => {} };
+    const first = await runBulkUpsert(payload, ctx);
+    expect(first).toEqual({ rowsAffected: 2, totalRecords: 2, table: t });
+    const again = await runBulkUpsert(payload, ctx);
+    expect(again).toEqual(first);
+    expect((await db().query(`SELECT count(*)::int AS n FROM public.${t}`)).rows[0].n).toBe(2);
+  });
+});
