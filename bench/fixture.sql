@@ -1,5 +1,6 @@
--- The read benchmark's data. Values are derived from the row number (no random()),
--- so every run serves the same bodies and the two servers can be compared byte for byte.
+-- The benchmarks' data (bench/rest-read.ts, bench/rest-write.ts). Values are derived from
+-- the row number (no random()), so every run serves the same bodies and the two servers
+-- can be compared byte for byte.
 DROP SCHEMA IF EXISTS bench CASCADE;
 CREATE SCHEMA bench;
 
@@ -58,5 +59,25 @@ FROM generate_series(1, 200000) AS i;
 CREATE INDEX ON bench.books (author_id);
 CREATE INDEX ON bench.authors (publisher_id);
 
+-- The write benchmark's target: bench/rest-write.ts empties it between scenarios.
+CREATE TABLE bench.events (
+  id bigserial PRIMARY KEY,
+  kind text NOT NULL,
+  payload jsonb,
+  created_at timestamptz DEFAULT now()
+);
+
+-- RPC: a pure function (read-only transaction) and a volatile one that writes a row.
+CREATE FUNCTION bench.add_them(a int, b int) RETURNS int
+  LANGUAGE sql IMMUTABLE
+  AS 'SELECT a + b';
+
+CREATE FUNCTION bench.log_event(kind text) RETURNS bigint
+  LANGUAGE sql VOLATILE
+  AS 'INSERT INTO bench.events (kind) VALUES (log_event.kind) RETURNING id';
+
 GRANT USAGE ON SCHEMA bench TO anon;
 GRANT SELECT ON ALL TABLES IN SCHEMA bench TO anon;
+GRANT INSERT ON bench.events TO anon;
+GRANT USAGE ON SEQUENCE bench.events_id_seq TO anon;
+GRANT EXECUTE ON FUNCTION bench.add_them(int, int), bench.log_event(text) TO anon;

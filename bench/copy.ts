@@ -1,0 +1,299 @@
+/**
+ * COPY throughput through Basalt's job API against psql's \copy, in one run:
+ *
+ *  1. export: 1 M rows (~100 bytes each) via POST /api/database/advance/export
+ *     (format sql = COPY text, Prefer: respond-async), then GET /api/jobs/:id/result
+ *     streamed to nowhere; vs `psql -c "\copy bench_copy to stdout" > /dev/null`.
+ *  2. bulk upsert: the same 1 M rows shifted by half (500 000 conflict, 500 000 new),
+ *     CSV, via POST /api/database/advance/bulk-upsert (upload included); vs psql:
+ *     \copy into a temp staging table + one INSERT … ON CONFLICT DO UPDATE, one transaction.
+ *  3. peak RSS of the API processes and the worker (VmHWM, and VmRSS sampled every 100 ms).
+ *
+ * Each measurement runs A B B A (Basalt, psql, psql, Basalt); the table is reset
+ * and vacuumed before every upsert. Starts its own PostgreSQL and Redis in a temp dir
+ * and removes everything at the end. Writes bench/results/copy.json.
+ */
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, openAsBlob, readdirSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { freePort, startPostgres, startRedis, type Service } from '../scripts/local-services.ts';
+import { migrateControlSchema } from '../src/shared/control/runner.ts';
+import { fmt, root, table } from './harness.ts';
+
+const ROWS = 1_000_000;
+const ADMIN = { user: 'admin', password: 'bench-admin-password' };
+const auth = 'Basic ' + Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64');
+const started = Date.now();
+const log = (m: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${m}\n`);
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'basalt-bench-copy-'));
+chmodSync(tmp, 0o755);
+const services: Service[] = [];
+const children: ChildProcess[] = [];
+
+async function cleanup() {
+  await Promise.all(
+    children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise<void>((r) => (c.once('exit', () => r()), c.kill('SIGTERM'))))),
+  );
+  for (const s of services.reverse()) await s.stop().catch(() => {});
+  rmSync(tmp, { recursive: true, force: true });
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void cleanup().finally(() => process.exit(130)));
+
+function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(root, entry), [], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    children.push(child);
+    const t = setTimeout(() => reject(new Error(`${name} not ready in 60 s`)), 60_000);
+    child.on('message', (m: { ready?: boolean }) => m?.ready && (clearTimeout(t), resolve(child)));
+    child.once('exit', (code) => reject(new Error(`${name} exited (code ${code})`)));
+  });
+}
+
+// ---- memory: VmHWM / VmRSS of a process and its descendants ----
+
+function tree(pid: number): number[] {
+  const kids = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // gone
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => (out.push(p), (kids.get(p) ?? []).forEach(walk));
+  walk(pid);
+  return out;
+}
+function memKb(pid: number): { rss: number; hwm: number } {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const get = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? 0);
+    return { rss: get('VmRSS'), hwm: get('VmHWM') };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+/** Peak per process (MB) of a subtree: max of sampled VmRSS and of VmHWM. */
+class MemWatch {
+  peak = 0;
+  private timer: NodeJS.Timeout;
+  constructor(private readonly root: number) {
+    this.timer = setInterval(() => this.sample(), 100);
+  }
+  sample() {
+    for (const p of tree(this.root)) {
+      const m = memKb(p);
+      this.peak = Math.max(this.peak, m.rss / 1024, m.hwm / 1024);
+    }
+  }
+  stop() {
+    this.sample();
+    clearInterval(this.timer);
+  }
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  return new Promise((resolve, reject) =>
+    execFile(cmd, args, { env, maxBuffer: 16 << 20 }, (err, _out, stderr) => (err ? reject(new Error(`${cmd} failed: ${stderr || err.message}`)) : resolve())),
+  );
+}
+
+async function main() {
+  log(`temp dir ${tmp}; starting PostgreSQL and Redis`);
+  const pgs = await startPostgres({
+    dataDir: path.join(tmp, 'pg'),
+    password: 'basalt-bench',
+    database: 'basalt_bench',
+    logFile: path.join(tmp, 'postgres.log'),
+    settings: { shared_buffers: '256MB', max_connections: '100', fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_wal_size: '4GB' },
+  });
+  services.push(pgs);
+  const redis = await startRedis({ dir: path.join(tmp, 'redis'), logFile: path.join(tmp, 'redis.log'), persist: false });
+  services.push(redis);
+  await migrateControlSchema(pgs.url);
+  const db = new pg.Client({ connectionString: pgs.url });
+  await db.connect();
+  const pgVersion = (await db.query("SELECT current_setting('server_version') AS v")).rows[0].v as string;
+
+  log(`creating bench_copy with ${ROWS} rows`);
+  const fill = (from: number, to: number, tag: string) =>
+    `SELECT i AS id, 'user ' || i AS name, 'user' || i || '@example.com' AS email, ${tag === 'new' ? 'i % 997' : 'i % 1000'} AS score,
+            md5(i::text || '${tag}') AS token, timestamptz '2024-01-01' + i * interval '1 second' AS created
+       FROM generate_series(${from}, ${to}) i`;
+  await db.query(`CREATE TABLE public.bench_copy (id int PRIMARY KEY, name text NOT NULL, email text, score int, token text, created timestamptz)`);
+  await db.query(`INSERT INTO public.bench_copy ${fill(1, ROWS, 'old')}`);
+  await db.query('VACUUM (ANALYZE) public.bench_copy');
+  const width = (await db.query(`SELECT avg(length(t::text))::int AS w FROM (SELECT * FROM public.bench_copy LIMIT 10000) t`)).rows[0].w as number;
+
+  // The upsert file: ids ROWS/2+1 … ROWS*3/2, so half of them conflict.
+  const csvPath = path.join(tmp, 'upsert.csv');
+  await db.query(`CREATE TABLE public.upsert_src AS ${fill(ROWS / 2 + 1, (ROWS * 3) / 2, 'new')}`);
+  await run('psql', ['-X', '-q', pgs.url, '-c', `\\copy (SELECT * FROM public.upsert_src) to '${csvPath}' with (format csv, header)`]);
+  await db.query('DROP TABLE public.upsert_src');
+  const csvFile = csvPath;
+  const csvBytes = statSync(csvFile).size;
+
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: pgs.url,
+    REDIS_URL: redis.url,
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    JWT_SECRET: 'bench-secret-that-is-at-least-32-characters-long',
+    ADMIN_USER: ADMIN.user,
+    ADMIN_PASSWORD: ADMIN.password,
+    WEB_CONCURRENCY: '1',
+    WORKER_CONCURRENCY: '1',
+    LOG_LEVEL: 'warn',
+  };
+  log('starting Basalt API and worker');
+  const [api, worker] = await Promise.all([startChild('API', 'src/api/main.ts', env), startChild('worker', 'src/workers/main.ts', env)]);
+  const apiMem = new MemWatch(api.pid!);
+  const workerMem = new MemWatch(worker.pid!);
+  const base = `http://127.0.0.1:${port}`;
+
+  const waitJob = async (location: string) => {
+    for (;;) {
+      const s = await (await fetch(base + location, { headers: { Authorization: auth } })).json();
+      if (s.state === 'completed') return s;
+      if (s.state === 'failed' || s.state === 'cancelled') throw new Error(`job ${location} ${s.state}: ${s.error}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+
+  // ---- export ----
+  const apiExport = async () => {
+    const t0 = performance.now();
+    const res = await fetch(`${base}/api/database/advance/export`, {
+      method: 'POST',
+      headers: { Authorization: auth, 'Content-Type': 'application/json', Prefer: 'respond-async' },
+      body: JSON.stringify({ tables: ['bench_copy'], format: 'sql' }),
+    });
+    if (res.status !== 202) throw new Error(`export answered ${res.status}: ${await res.text()}`);
+    const location = res.headers.get('location')!;
+    const s = await waitJob(location);
+    const out = await fetch(`${base}${location}/result`, { headers: { Authorization: auth } });
+    let bytes = 0;
+    for await (const c of out.body!) bytes += (c as Uint8Array).length;
+    if (s.result.rows !== ROWS) throw new Error(`export wrote ${s.result.rows} rows`);
+    return { seconds: (performance.now() - t0) / 1000, bytes };
+  };
+  const psqlExport = async () => {
+    const t0 = performance.now();
+    await run('bash', ['-c', `psql -X -q "$URL" -c '\\copy public.bench_copy to stdout' > /dev/null`], { ...process.env, URL: pgs.url });
+    return { seconds: (performance.now() - t0) / 1000 };
+  };
+  log('export: Basalt, psql, psql, Basalt');
+  const ex = { basalt: [] as number[], psql: [] as number[], bytes: 0 };
+  for (const who of ['basalt', 'psql', 'psql', 'basalt'] as const) {
+    if (who === 'basalt') {
+      const r = await apiExport();
+      ex.basalt.push(r.seconds);
+      ex.bytes = r.bytes;
+    } else ex.psql.push((await psqlExport()).seconds);
+    log(`  ${who}: ${ex[who].at(-1)!.toFixed(2)} s`);
+  }
+
+  // ---- bulk upsert ----
+  const reset = async () => {
+    await db.query(`DELETE FROM public.bench_copy WHERE id > ${ROWS}`);
+    await db.query('VACUUM (ANALYZE) public.bench_copy');
+    // Bulk-upsert jobs leave outputs only; keep the artifact store small between runs.
+    await db.query('VACUUM basalt.artifact_chunks');
+  };
+  const check = async () => {
+    const { rows } = await db.query(`SELECT count(*)::int AS n, count(*) FILTER (WHERE score = id % 997)::int AS updated FROM public.bench_copy`);
+    if (rows[0].n !== (ROWS * 3) / 2 || rows[0].updated < ROWS) throw new Error(`unexpected table state after upsert: ${JSON.stringify(rows[0])}`);
+  };
+  const apiUpsert = async () => {
+    const t0 = performance.now();
+    const form = new FormData();
+    form.append('table', 'bench_copy');
+    form.append('upsertKey', 'id');
+    form.append('file', await openAsBlob(csvFile, { type: 'text/csv' }), 'upsert.csv');
+    const res = await fetch(`${base}/api/database/advance/bulk-upsert`, { method: 'POST', headers: { Authorization: auth, Prefer: 'respond-async' }, body: form });
+    if (res.status !== 202) throw new Error(`bulk-upsert answered ${res.status}: ${await res.text()}`);
+    const s = await waitJob(res.headers.get('location')!);
+    const seconds = (performance.now() - t0) / 1000;
+    if (s.result.totalRecords !== ROWS || s.result.rowsAffected !== ROWS) throw new Error(`bulk-upsert result ${JSON.stringify(s.result)}`);
+    return seconds;
+  };
+  const sqlFile = path.join(tmp, 'upsert.sql');
+  writeFileSync(
+    sqlFile,
+    `BEGIN;
+CREATE TEMP TABLE staging (LIKE public.bench_copy INCLUDING DEFAULTS) ON COMMIT DROP;
+\\copy staging (id, name, email, score, token, created) from '${csvFile}' with (format csv, header)
+INSERT INTO public.bench_copy (id, name, email, score, token, created) SELECT id, name, email, score, token, created FROM staging
+  ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, score = EXCLUDED.score, token = EXCLUDED.token, created = EXCLUDED.created;
+COMMIT;
+`,
+  );
+  const psqlUpsert = async () => {
+    const t0 = performance.now();
+    await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', pgs.url, '-f', sqlFile]);
+    return (performance.now() - t0) / 1000;
+  };
+  log('bulk upsert: Basalt, psql, psql, Basalt');
+  const up = { basalt: [] as number[], psql: [] as number[] };
+  for (const who of ['basalt', 'psql', 'psql', 'basalt'] as const) {
+    await reset();
+    up[who].push(who === 'basalt' ? await apiUpsert() : await psqlUpsert());
+    await check();
+    log(`  ${who}: ${up[who].at(-1)!.toFixed(2)} s`);
+  }
+  apiMem.stop();
+  workerMem.stop();
+  await db.end();
+
+  // ---- report ----
+  const best = (xs: number[]) => Math.min(...xs);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const exRatio = best(ex.psql) / best(ex.basalt);
+  const upRatio = best(up.psql) / best(up.basalt);
+  const rowsPerS = (s: number) => fmt(ROWS / s / 1000, 0) + 'k';
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(
+    `\nmachine: ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, PostgreSQL ${pgVersion}; ` +
+      `${ROWS} rows of ~${width} bytes; upsert file ${(csvBytes / 1e6).toFixed(0)} MB CSV, half conflicting; best of 2 runs each (A B B A)\n`,
+  );
+  console.log(
+    table([
+      ['measure', 'Basalt s', 'rows/s', 'psql s', 'rows/s', 'ratio', 'target', ''],
+      ['export (COPY TO)', fmt(best(ex.basalt), 2), rowsPerS(best(ex.basalt)), fmt(best(ex.psql), 2), rowsPerS(best(ex.psql)), `${fmt(exRatio * 100, 0)}%`, '≥ 85%', verdict(exRatio >= 0.85)],
+      ['bulk upsert (COPY FROM + ON CONFLICT)', fmt(best(up.basalt), 2), rowsPerS(best(up.basalt)), fmt(best(up.psql), 2), rowsPerS(best(up.psql)), `${fmt(upRatio * 100, 0)}%`, '≥ 70%', verdict(upRatio >= 0.7)],
+    ]),
+  );
+  console.log('\n' + table([
+    ['process', 'peak RSS MB', 'target', ''],
+    ['API (primary + web process)', fmt(apiMem.peak, 0), '< 250', verdict(apiMem.peak < 250)],
+    ['worker', fmt(workerMem.peak, 0), '< 250', verdict(workerMem.peak < 250)],
+  ]));
+  const out = {
+    date: new Date().toISOString(),
+    machine: { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model, node: process.version, postgres: pgVersion },
+    rows: ROWS,
+    rowBytes: width,
+    export: { basaltSeconds: ex.basalt, psqlSeconds: ex.psql, bytes: ex.bytes, ratioBest: exRatio, ratioMean: mean(ex.psql) / mean(ex.basalt), target: 0.85 },
+    bulkUpsert: { basaltSeconds: up.basalt, psqlSeconds: up.psql, fileBytes: csvBytes, ratioBest: upRatio, ratioMean: mean(up.psql) / mean(up.basalt), target: 0.7 },
+    peakRssMb: { api: apiMem.peak, worker: workerMem.peak, target: 250 },
+  };
+  mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+  writeFileSync(path.join(root, 'bench/results/copy.json'), JSON.stringify(out, null, 2) + '\n');
+  log('wrote bench/results/copy.json');
+}
+
+main()
+  .catch((e) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup());
