@@ -11,7 +11,8 @@ import { JsonArrayError, JsonArrayStream, type JsonArrayElement } from '../share
 import { qualified, quoteIdent } from '../shared/sql/ident.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { JobProgress } from '../shared/jobs/payloads.ts';
-import { bulkUpsertPayload, encodeJobError, type BulkUpsertClientError, type BulkUpsertPayload, type BulkUpsertResult } from '../shared/jobs/payloads/bulk-upsert.ts';
+import { BULK_UPSERT_CLIENT_ERRORS, bulkUpsertPayload, type BulkUpsertClientError, type BulkUpsertPayload, type BulkUpsertResult } from '../shared/jobs/payloads/bulk-upsert.ts';
+import { jobClientError } from '../shared/jobs/client-error.ts';
 
 interface Ctx {
   jobId: string;
@@ -31,7 +32,7 @@ export const CSV_OPTIONS = { bom: true, skip_empty_lines: true } as const;
 /** A problem with one record of the file that the parsers do not see (not an object, an unexpected key). */
 class RecordError extends Error {}
 
-const clientError = (code: BulkUpsertClientError, message: string) => new UnrecoverableError(encodeJobError(code, message));
+const clientError = (code: BulkUpsertClientError, message: string) => jobClientError(BULK_UPSERT_CLIENT_ERRORS[code], code, message);
 
 /**
  * Streams the uploaded CSV or JSON file through its parser into COPY on a temporary

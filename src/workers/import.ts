@@ -14,6 +14,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Pool, PoolClient } from '../shared/db/pool.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { JobProgress } from '../shared/jobs/payloads.ts';
+import { jobClientError } from '../shared/jobs/client-error.ts';
 import { IMPORT_FILE_ERROR, importPayload, type ImportPayload, type ImportResult } from '../shared/jobs/payloads/import.ts';
 import { readDump } from '../shared/sql/dump-reader.ts';
 import { qualified, quoteIdent } from '../shared/sql/ident.ts';
@@ -202,7 +203,7 @@ async function run(client: PoolClient, sql: string, line: number) {
   }
 }
 
-const fileError = (msg: string) => new UnrecoverableError(`${IMPORT_FILE_ERROR} ${msg}`);
+const fileError = (msg: string) => jobClientError(400, 'IMPORT_FAILED', `${IMPORT_FILE_ERROR} ${msg}`);
 
 /** The table a COPY or INSERT statement loads, read with PostgreSQL's own parser. */
 async function targetOf(sql: string): Promise<Target | undefined> {

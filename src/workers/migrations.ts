@@ -3,9 +3,8 @@ import type { Pool } from '../shared/db/pool.ts';
 import type { Logger } from '../shared/log.ts';
 import { splitStatements } from '../shared/sql/statements.ts';
 import { isApiError } from '../shared/errors.ts';
+import { jobClientError } from '../shared/jobs/client-error.ts';
 import {
-  formatMigrationError,
-  MIGRATION_ERROR,
   migrationPayload,
   type MigrationResult,
 } from '../shared/jobs/payloads/migrations.ts';
@@ -28,8 +27,10 @@ interface HistoryRow {
   created_at: Date;
 }
 
-const refused = (code: (typeof MIGRATION_ERROR)[keyof typeof MIGRATION_ERROR], message: string) =>
-  new UnrecoverableError(formatMigrationError(code, message));
+// A migration the database refused is the client's error (see shared/jobs/client-error.ts).
+const MIGRATION_ERROR = { failed: 'failed', conflict: 'conflict' } as const;
+const refused = (kind: keyof typeof MIGRATION_ERROR, message: string) =>
+  kind === 'conflict' ? jobClientError(409, 'MIGRATION_VERSION_CONFLICT', message) : jobClientError(400, 'MIGRATION_FAILED', message);
 
 const short = (s: string, max = 200) => (s.length > max ? `${s.slice(0, max)}…` : s);
 

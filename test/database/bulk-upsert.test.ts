@@ -226,6 +226,6 @@ describe('bulk upsert', () => {
       await new Promise((res) => setTimeout(res, 50));
     }
     expect(status.state).toBe('failed');
-    expect(status.error).toMatch(/^VALIDATION_ERROR: Row 2 \(line 3\), column 'id'/);
+    expect(status.error).toMatch(/^VALIDATION_ERROR \(400\): Row 2 \(line 3\), column 'id'/);
   });
 });

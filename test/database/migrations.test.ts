@@ -195,7 +195,7 @@ describe('migrations: apply and list', () => {
     expect(again).toEqual(first);
     expect((await db().query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n).toBe(1);
     // Another job with the same version is a conflict.
-    await expect(runMigration(payload, { jobId: randomUUID(), pool: db(), log })).rejects.toThrow(/MIGRATION_CONFLICT/);
+    await expect(runMigration(payload, { jobId: randomUUID(), pool: db(), log })).rejects.toThrow(/^MIGRATION_VERSION_CONFLICT \(409\)/);
   });
 
   it('session settings made by a migration do not outlive it', async () => {

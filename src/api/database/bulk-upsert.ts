@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { parse as parseCsv } from 'csv-parse';
 import { ApiError } from '../../shared/errors.ts';
 import { JsonArrayStream, type JsonArrayElement } from '../../shared/db/json-array-stream.ts';
-import { decodeJobError, type BulkUpsertPayload } from '../../shared/jobs/payloads/bulk-upsert.ts';
+import type { BulkUpsertPayload } from '../../shared/jobs/payloads/bulk-upsert.ts';
 import { receiveUpload } from '../uploads.ts';
-import { wantsAsync } from '../jobs/respond.ts';
+import { runJob } from '../jobs/respond.ts';
 import type { Services } from '../services.ts';
 
 /** Must match the worker's (src/workers/bulk-upsert.ts CSV_OPTIONS); kept here so the API does not load worker code. */
@@ -32,7 +32,10 @@ export function bulkUpsertRoutes(s: Services): Router {
       await s.pool.query('DELETE FROM basalt.artifacts WHERE id = $1', [upload.file.id]).catch(() => {});
       throw e;
     }
-    await answer(s, req, res, payload);
+    // Failures caused by the file come back as their own 4xx (shared/jobs/client-error.ts).
+    await runJob(s, req, res, 'bulk-upsert', payload, async (status) => {
+      res.status(200).json(status.result);
+    });
   });
   return r;
 }
@@ -140,29 +143,3 @@ async function fileColumns(s: Services, id: string, format: 'csv' | 'json'): Pro
   }
 }
 
-/**
- * Like runJob (../jobs/respond.ts), but a job that failed because of the file (a bad
- * value, a malformed row) is answered with its own 4xx, not 500 JOB_FAILED.
- */
-async function answer(s: Services, req: Request, res: Response, payload: BulkUpsertPayload): Promise<void> {
-  const job = await s.queues.enqueue('bulk-upsert', payload);
-  req.log.info({ jobId: job.id, type: 'bulk-upsert' }, 'job enqueued');
-  const accepted = async (status?: unknown) => {
-    res.status(202).setHeader('Location', `/api/jobs/${job.id}`);
-    if (wantsAsync(req)) res.setHeader('Preference-Applied', 'respond-async');
-    res.json(status ?? (await s.queues.status(job)));
-  };
-  if (wantsAsync(req)) return accepted();
-  const status = await s.queues.waitFor(job, s.config.JOB_WAIT_MS);
-  if (status.state === 'completed') {
-    res.status(200).json(status.result);
-    return;
-  }
-  if (status.state === 'failed') {
-    const client = decodeJobError(status.error);
-    if (client) throw new ApiError(client.status, client.code, client.message);
-    throw new ApiError(500, 'JOB_FAILED', `The bulk-upsert job failed: ${status.error}`);
-  }
-  if (status.state === 'cancelled') throw new ApiError(409, 'JOB_CANCELLED', 'The bulk-upsert job was cancelled');
-  return accepted(status);
-}

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { ApiError } from '../../shared/errors.ts';
-import { IMPORT_FILE_ERROR, type ImportPayload } from '../../shared/jobs/payloads/import.ts';
+import type { ImportPayload } from '../../shared/jobs/payloads/import.ts';
 import type { Services } from '../services.ts';
 import { receiveUpload } from '../uploads.ts';
 import { runJob } from '../jobs/respond.ts';
@@ -24,17 +24,10 @@ export function importRoutes(s: Services): Router {
       fileSize: upload.file.size,
       truncate,
     };
-    try {
-      await runJob(s, req, res, 'import', payload, async (status) => {
-        res.json(status.result);
-      });
-    } catch (e) {
-      // The file's own fault (bad SQL, a COPY row that does not fit): a client error.
-      if (e instanceof ApiError && e.code === 'JOB_FAILED' && e.message.includes(IMPORT_FILE_ERROR)) {
-        throw new ApiError(400, 'IMPORT_FAILED', e.message.slice(e.message.indexOf(IMPORT_FILE_ERROR)));
-      }
-      throw e;
-    }
+    // The file's own faults come back as 400 IMPORT_FAILED (see shared/jobs/client-error.ts).
+    await runJob(s, req, res, 'import', payload, async (status) => {
+      res.json(status.result);
+    });
   });
   return r;
 }

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { ApiError, isApiError } from '../../shared/errors.ts';
-import { migrationPayload, parseMigrationError, type MigrationResult } from '../../shared/jobs/payloads/migrations.ts';
+import { migrationPayload, type MigrationResult } from '../../shared/jobs/payloads/migrations.ts';
 import { splitStatements } from '../../shared/sql/statements.ts';
 import type { Services } from '../services.ts';
 import { runJob } from '../jobs/respond.ts';
@@ -52,16 +52,10 @@ export function migrationsRoutes(s: Services): Router {
     );
     if (latest.rows[0]) throw versionConflict(p.version, latest.rows[0].version_text);
 
-    try {
-      await runJob(s, req, res, 'migrations', p, async (status) => {
-        res.status(201).json(status.result as MigrationResult);
-      });
-    } catch (e) {
-      const refused = isApiError(e) && e.code === 'JOB_FAILED' ? parseMigrationError(e.message) : null;
-      if (!refused) throw e;
-      if (refused.code === 'MIGRATION_CONFLICT') throw new ApiError(409, 'MIGRATION_VERSION_CONFLICT', refused.message);
-      throw new ApiError(400, 'MIGRATION_FAILED', refused.message);
-    }
+    // A failing statement (400 MIGRATION_FAILED) or a version taken meanwhile (409) comes back as is.
+    await runJob(s, req, res, 'migrations', p, async (status) => {
+      res.status(201).json(status.result as MigrationResult);
+    });
   });
 
   return r;

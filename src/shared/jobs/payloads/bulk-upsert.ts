@@ -21,19 +21,6 @@ export interface BulkUpsertResult {
   table: string;
 }
 
-/**
- * A worker failure the API should answer with a client error rather than 500
- * JOB_FAILED. It travels as the failed job's reason, `CODE: message`, which is also
- * what `GET /api/jobs/:id` shows in `error`.
- */
+/** Client errors a bulk upsert reports (see ../client-error.ts), with their statuses. */
 export const BULK_UPSERT_CLIENT_ERRORS = { VALIDATION_ERROR: 400, TABLE_NOT_FOUND: 404 } as const;
 export type BulkUpsertClientError = keyof typeof BULK_UPSERT_CLIENT_ERRORS;
-
-export const encodeJobError = (code: BulkUpsertClientError, message: string) => `${code}: ${message}`;
-
-export function decodeJobError(reason: string | null): { status: number; code: BulkUpsertClientError; message: string } | undefined {
-  const m = /^([A-Z_]+): ([\s\S]*)$/.exec(reason ?? '');
-  if (!m || !(m[1] in BULK_UPSERT_CLIENT_ERRORS)) return undefined;
-  const code = m[1] as BulkUpsertClientError;
-  return { status: BULK_UPSERT_CLIENT_ERRORS[code], code, message: m[2] };
-}

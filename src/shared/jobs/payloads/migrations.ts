@@ -17,17 +17,3 @@ export interface MigrationResult {
   message: string;
 }
 
-/**
- * A migration refused by the database (a statement failed, or its version was taken
- * in the meantime). The worker fails the job with this text, so a poller sees the
- * reason; the API recognises the prefix and answers 4xx instead of 500.
- */
-export const MIGRATION_ERROR = { failed: 'MIGRATION_FAILED', conflict: 'MIGRATION_CONFLICT' } as const;
-export type MigrationErrorCode = (typeof MIGRATION_ERROR)[keyof typeof MIGRATION_ERROR];
-
-export const formatMigrationError = (code: MigrationErrorCode, message: string) => `[${code}] ${message}`;
-
-export function parseMigrationError(text: string): { code: MigrationErrorCode; message: string } | null {
-  const m = /\[(MIGRATION_FAILED|MIGRATION_CONFLICT)\] ([\s\S]*)$/.exec(text);
-  return m ? { code: m[1] as MigrationErrorCode, message: m[2]! } : null;
-}
