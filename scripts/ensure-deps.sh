@@ -33,5 +33,6 @@ if [ ${#pkgs[@]} -gt 0 ]; then
   made_policy=
   if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
   apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2
-  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+  # An if, not `[ … ] && rm`: as the script's last command that would exit 1 under set -e.
+  if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
