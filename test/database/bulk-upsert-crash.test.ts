@@ -4,38 +4,30 @@
  * test/foundation/worker-crash.test.ts, so that killing workers disturbs no one else.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminAuth, databaseUrl, db, redisUrl, testEnv } from '../support/env.ts';
-import { freePort } from '../../scripts/local-services.ts';
+import { adminAuth, db } from '../support/env.ts';
+import { isolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ArtifactStore } from '../../src/shared/jobs/artifacts.ts';
 import { runBulkUpsert } from '../../src/workers/bulk-upsert.ts';
-import { poll, startProcess, stopProcess, whenReady, type Started } from '../support/processes.ts';
+import { poll, stopProcess } from '../support/processes.ts';
 
 const ROWS = 400_000;
 const TABLE = `bu_crash_${process.pid}`;
+let stack: IsolatedStack;
 let base: string;
-let env: Record<string, string | undefined>;
-const started: Started[] = [];
-const spawn = async (entry: 'src/api/main.ts' | 'src/workers/main.ts') => {
-  const p = startProcess(entry, env);
-  started.push(p);
-  await whenReady(p);
-  return p;
-};
-const status = async (location: string) => (await fetch(`${base}${location}`, { headers: { Authorization: adminAuth } })).json();
+const spawn = (entry: 'src/api/main.ts' | 'src/workers/main.ts') => stack.spawn(entry);
+const status = (location: string) => stack.status(location);
 
 beforeAll(async () => {
   // No unique key: a file applied twice would leave every row twice.
   await db().query(`DROP TABLE IF EXISTS public.${TABLE}; CREATE TABLE public.${TABLE} (seq bigserial, id int NOT NULL, pad text)`);
-  const port = await freePort();
-  env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), QUEUE_PREFIX: `bucrash${port}` };
-  base = `http://127.0.0.1:${port}`;
-  await spawn('src/api/main.ts');
+  stack = await isolatedStack('bucrash');
+  base = stack.base;
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(started.map((p) => stopProcess(p, 'SIGKILL')));
+  await stack?.stop();
 });
 
 describe('bulk upsert and worker failure', () => {

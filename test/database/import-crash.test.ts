@@ -4,32 +4,24 @@
  * ends with exactly the file's rows. Runs its own API + workers on a separate queue prefix.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminAuth, databaseUrl, db, redisUrl, testEnv } from '../support/env.ts';
-import { freePort } from '../../scripts/local-services.ts';
-import { poll, startProcess, stopProcess, whenReady, type Started } from '../support/processes.ts';
+import { adminAuth, db } from '../support/env.ts';
+import { isolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
+import { poll, stopProcess } from '../support/processes.ts';
 
+let stack: IsolatedStack;
 let base: string;
-let env: Record<string, string | undefined>;
-const started: Started[] = [];
-const spawn = async (entry: 'src/api/main.ts' | 'src/workers/main.ts') => {
-  const p = startProcess(entry, env);
-  started.push(p);
-  await whenReady(p);
-  return p;
-};
-const status = async (location: string) => (await fetch(`${base}${location}`, { headers: { Authorization: adminAuth } })).json();
+const spawn = (entry: 'src/api/main.ts' | 'src/workers/main.ts') => stack.spawn(entry);
+const status = (location: string) => stack.status(location);
 const ROWS = 1_500_000;
 
 beforeAll(async () => {
   await db().query(`DROP TABLE IF EXISTS public.xio_crash; DROP TABLE IF EXISTS public.xio_crash_log`);
-  const port = await freePort();
-  env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), QUEUE_PREFIX: `xiocrash${port}`, SHUTDOWN_TIMEOUT_MS: '120000' };
-  base = `http://127.0.0.1:${port}`;
-  await spawn('src/api/main.ts');
+  stack = await isolatedStack('xiocrash');
+  base = stack.base;
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(started.map((p) => stopProcess(p, 'SIGKILL')));
+  await stack?.stop();
 });
 
 /** A file that creates a table and loads ROWS rows into it (about 40 MB): long enough to kill the worker mid-COPY. */

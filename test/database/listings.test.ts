@@ -7,8 +7,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, apiUrl, db } from '../support/env.ts';
 import { anonKey, serviceKey } from '../support/keys.ts';
+import { type Json } from '../support/http.ts';
 
-type Json = any;
 const base = `${apiUrl}/api/database`;
 
 async function list(path: string, auth: string | null = adminAuth): Promise<{ status: number; body: Json; headers: Headers }> {

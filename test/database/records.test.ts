@@ -9,18 +9,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { apiUrl, db } from '../support/env.ts';
 import { anonKey, userToken } from '../support/keys.ts';
 import { poll } from '../support/processes.ts';
+import { type Json, type Reply, toReply } from '../support/http.ts';
 
-type Json = any;
 const base = `${apiUrl}/api/database/records`;
 const USER_A = '11111111-1111-4111-8111-111111111111';
 const USER_B = '22222222-2222-4222-8222-222222222222';
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: () => Json;
-}
 
 async function call(method: string, path: string, o: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string | null } = {}): Promise<Reply> {
   const headers: Record<string, string> = {};
@@ -32,8 +25,7 @@ async function call(method: string, path: string, o: { body?: unknown; raw?: str
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   Object.assign(headers, o.headers);
   const res = await fetch(`${base}${path}`, { method, headers, body });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+  return toReply(res);
 }
 
 const get = (path: string, o: Parameters<typeof call>[2] = {}) => call('GET', path, o);

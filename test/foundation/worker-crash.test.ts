@@ -3,20 +3,14 @@
  * can kill workers without disturbing the shared ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminAuth, databaseUrl, db, redisUrl, testEnv } from '../support/env.ts';
-import { freePort } from '../../scripts/local-services.ts';
-import { poll, startProcess, stopProcess, whenReady, type Started } from '../support/processes.ts';
+import { adminAuth, db } from '../support/env.ts';
+import { isolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
+import { poll, stopProcess } from '../support/processes.ts';
 
+let stack: IsolatedStack;
 let base: string;
-let env: Record<string, string | undefined>;
-const started: Started[] = [];
-const spawn = async (entry: 'src/api/main.ts' | 'src/workers/main.ts') => {
-  const p = startProcess(entry, env);
-  started.push(p);
-  await whenReady(p);
-  return p;
-};
-const status = async (location: string) => (await fetch(`${base}${location}`, { headers: { Authorization: adminAuth } })).json();
+const spawn = (entry: 'src/api/main.ts' | 'src/workers/main.ts') => stack.spawn(entry);
+const status = (location: string) => stack.status(location);
 const ROWS = 600_000;
 
 beforeAll(async () => {
@@ -25,14 +19,12 @@ beforeAll(async () => {
     CREATE TABLE public.crash_rows (id int PRIMARY KEY, pad text);
     INSERT INTO public.crash_rows SELECT i, repeat('y', 300) FROM generate_series(1, ${ROWS}) i;
   `);
-  const port = await freePort();
-  env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), QUEUE_PREFIX: `crash${port}`, SHUTDOWN_TIMEOUT_MS: "120000" };
-  base = `http://127.0.0.1:${port}`;
-  await spawn('src/api/main.ts');
+  stack = await isolatedStack('crash');
+  base = stack.base;
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(started.map((p) => stopProcess(p, 'SIGKILL')));
+  await stack?.stop();
 });
 
 describe('worker failure', () => {
@@ -75,7 +67,7 @@ describe('worker failure', () => {
 
   it('a worker given SIGTERM finishes its current job before it exits', async () => {
     // Only one worker may hold the job: stop the others first.
-    await Promise.all(started.slice(1).map((p) => stopProcess(p)));
+    await Promise.all(stack.started.slice(1).map((p) => stopProcess(p)));
     const w = await spawn('src/workers/main.ts');
     const res = await fetch(`${base}/api/database/advance/export`, {
       method: 'POST',

@@ -14,17 +14,8 @@ import { apiUrl, databaseUrl, db, redisUrl, restUrl, testEnv } from '../support/
 import { startProcess, stopProcess, whenReady, type Started } from '../support/processes.ts';
 import { freePort } from '../../scripts/local-services.ts';
 import { anonKey, foreignRs256Token, serviceKey, signHs256, signToken, supabaseTestOptions, unsignedToken, userToken } from '../support/keys.ts';
+import { JSON_CT, type Json, type Reply, toReply } from '../support/http.ts';
 
-type Json = any;
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: () => Json;
-}
-
-const JSON_CT = 'application/json; charset=utf-8';
 const now = () => Math.floor(Date.now() / 1000);
 
 /** supabase-js as the browser uses it: the anon key, plus a user's token when signed in. */
@@ -57,8 +48,7 @@ async function raw(method: string, path: string, o: RawOptions = {}): Promise<Re
   }
   Object.assign(headers, o.headers);
   const res = await fetch(`${o.base ?? restUrl}${path}`, { method, headers, body });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+  return toReply(res);
 }
 
 /** POST /rpc/whoami with the given Authorization header (none when undefined). */

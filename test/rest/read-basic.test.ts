@@ -9,18 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import { PostgrestClient } from '@supabase/postgrest-js';
 import { db, restUrl } from '../support/env.ts';
+import { type Json, type Param, type Reply, toReply } from '../support/http.ts';
 
 const client = new PostgrestClient(restUrl, { schema: 'rest_read' });
-
-type Json = any;
-type Param = [string, string];
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: () => Json;
-}
 
 /** GET /rest/v1/<table>?<params> in the rest_read profile. */
 async function get(table: string, params: Param[] = [], headers: Record<string, string> = {}): Promise<Reply> {
@@ -28,8 +19,7 @@ async function get(table: string, params: Param[] = [], headers: Record<string, 
   const res = await fetch(`${restUrl}/${table}${search ? `?${search}` : ''}`, {
     headers: { 'Accept-Profile': 'rest_read', ...headers },
   });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+  return toReply(res);
 }
 
 /** GET that must succeed; returns the parsed JSON body. */

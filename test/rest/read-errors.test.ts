@@ -9,24 +9,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { restUrl } from '../support/env.ts';
-
-type Json = any;
-type Param = [string, string];
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: () => Json;
-}
+import { type Json, type Param, type Reply, toReply } from '../support/http.ts';
 
 async function get(table: string, params: Param[] = [], headers: Record<string, string> = {}): Promise<Reply> {
   const search = new URLSearchParams(params).toString();
   const res = await fetch(`${restUrl}/${table}${search ? `?${search}` : ''}`, {
     headers: { 'Accept-Profile': 'rest_read', ...headers },
   });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+  return toReply(res);
 }
 
 interface ErrorBody {

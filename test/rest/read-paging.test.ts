@@ -15,18 +15,9 @@
 import { describe, expect, it } from 'vitest';
 import { PostgrestClient } from '@supabase/postgrest-js';
 import { restUrl } from '../support/env.ts';
+import { type Json, type Param, type Reply, toReply } from '../support/http.ts';
 
 const client = new PostgrestClient(restUrl, { schema: 'rest_read' });
-
-type Json = any;
-type Param = [string, string];
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: () => Json;
-}
 
 async function request(
   method: 'GET' | 'HEAD',
@@ -39,8 +30,7 @@ async function request(
     method,
     headers: { 'Accept-Profile': 'rest_read', ...headers },
   });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+  return toReply(res);
 }
 
 const get = (table: string, params: Param[] = [], headers: Record<string, string> = {}) =>

@@ -6,18 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { PostgrestClient } from '@supabase/postgrest-js';
 import { restUrl } from '../support/env.ts';
+import { JSON_CT, type Json, type Param, type Reply, toReply } from '../support/http.ts';
 
 const client = new PostgrestClient(restUrl, { schema: 'rest_read' });
-
-type Json = any;
-type Param = [string, string];
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: () => Json;
-}
 
 async function request(
   method: string,
@@ -27,15 +18,12 @@ async function request(
 ): Promise<Reply> {
   const search = new URLSearchParams(params).toString();
   const res = await fetch(`${restUrl}${path}${search ? `?${search}` : ''}`, { method, headers });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+  return toReply(res);
 }
 
 /** GET in the rest_read profile. */
 const get = (table: string, params: Param[] = [], headers: Record<string, string> = {}) =>
   request('GET', `/${table}`, params, { 'Accept-Profile': 'rest_read', ...headers });
-
-const JSON_CT = 'application/json; charset=utf-8';
 
 describe('JSON (default)', () => {
   it('answers application/json with an array when no Accept is given', async () => {

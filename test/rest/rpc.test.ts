@@ -13,9 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { createClient } from '@supabase/supabase-js';
 import { apiUrl, db, restUrl } from '../support/env.ts';
 import { anonKey, supabaseTestOptions } from '../support/keys.ts';
-
-type Json = any;
-type Param = [string, string];
+import { JSON_CT, type Json, type Param } from '../support/http.ts';
 
 interface Reply {
   status: number;
@@ -25,7 +23,6 @@ interface Reply {
   json: () => Json;
 }
 
-const JSON_CT = 'application/json; charset=utf-8';
 const OBJECT = 'application/vnd.pgrst.object+json';
 
 const supabase = createClient(apiUrl, anonKey, { ...supabaseTestOptions, db: { schema: 'rest_write' } });

@@ -10,8 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createClient } from '@supabase/supabase-js';
 import { apiUrl, db } from '../support/env.ts';
 import { anonKey, supabaseTestOptions } from '../support/keys.ts';
-
-type Json = any;
+import { type Json } from '../support/http.ts';
 
 const supabase = createClient(apiUrl, anonKey, { ...supabaseTestOptions, db: { schema: 'rest_write' } });
 

@@ -11,18 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { db, restUrl } from '../support/env.ts';
-
-type Json = any;
-type Param = [string, string];
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: () => Json;
-}
-
-const JSON_CT = 'application/json; charset=utf-8';
+import { JSON_CT, type Json, type Param, type Reply, toReply } from '../support/http.ts';
 
 interface SendOptions {
   params?: Param[];
@@ -48,8 +37,7 @@ async function send(method: string, path: string, o: SendOptions = {}): Promise<
   }
   Object.assign(headers, o.headers);
   const res = await fetch(`${restUrl}${path}${search ? `?${search}` : ''}`, { method, headers, body });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+  return toReply(res);
 }
 
 const post = (table: string, body: unknown, o: Omit<SendOptions, 'body'> = {}) => send('POST', `/${table}`, { ...o, body });

@@ -10,18 +10,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { db, restUrl } from '../support/env.ts';
+import { JSON_CT, type Json, type Param, type Reply, toReply } from '../support/http.ts';
 
-type Json = any;
-type Param = [string, string];
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: () => Json;
-}
-
-const JSON_CT = 'application/json; charset=utf-8';
 const OBJECT = 'application/vnd.pgrst.object+json';
 
 interface SendOptions {
@@ -46,8 +36,7 @@ async function send(method: string, path: string, o: SendOptions = {}): Promise<
   }
   Object.assign(headers, o.headers);
   const res = await fetch(`${restUrl}${path}${search ? `?${search}` : ''}`, { method, headers, body });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
+  return toReply(res);
 }
 
 const patch = (table: string, params: Param[], body: unknown, headers: Record<string, string> = {}) =>

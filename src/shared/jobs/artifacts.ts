@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { Pool } from '../db/pool.ts';
+import type { Pool, PoolClient } from '../db/pool.ts';
 import { ApiError } from '../errors.ts';
 
 const CHUNK_BYTES = 1 << 20;
@@ -50,49 +50,40 @@ export class ArtifactStore {
    * mid-write leaves nothing; a retried job replaces its earlier output, so a job
    * has exactly one.
    */
-  async writeJobOutput(
+  writeJobOutput(
     jobId: string,
     meta: { filename: string; contentType: string },
     source: AsyncIterable<Buffer | string>,
     onBytes?: (total: number) => void,
   ): Promise<ArtifactInfo> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`DELETE FROM basalt.artifacts WHERE job_id = $1 AND role = 'output'`, [jobId]);
-      const id = randomUUID();
-      await client.query(
-        `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, expires_at)
-         VALUES ($1, $2, 'output', $3, $4, now() + make_interval(secs => $5))`,
-        [id, jobId, meta.filename, meta.contentType, this.ttlSeconds],
-      );
-      const total = await this.writeChunks(client, id, source, undefined, onBytes);
-      const { rows } = await client.query<ArtifactRow>(
-        'UPDATE basalt.artifacts SET size = $2, complete = true WHERE id = $1 RETURNING *',
-        [id, total],
-      );
-      await client.query('COMMIT');
-      return toInfo(rows[0]);
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
+    return this.write({ ...meta, role: 'output', jobId }, source, {
+      onBytes,
+      before: (c) => c.query(`DELETE FROM basalt.artifacts WHERE job_id = $1 AND role = 'output'`, [jobId]),
+    });
   }
 
   /** Streams an uploaded input (a job's file) into the store; returns it once complete. */
-  async writeInput(meta: { filename: string; contentType: string }, source: AsyncIterable<Buffer | string>, maxBytes?: number): Promise<ArtifactInfo> {
+  writeInput(meta: { filename: string; contentType: string }, source: AsyncIterable<Buffer | string>, maxBytes?: number): Promise<ArtifactInfo> {
+    return this.write({ ...meta, role: 'input', jobId: null }, source, { maxBytes });
+  }
+
+  /** One artifact, written in one transaction: complete, or not there at all. */
+  private async write(
+    row: { role: 'input' | 'output'; jobId: string | null; filename: string; contentType: string },
+    source: AsyncIterable<Buffer | string>,
+    opts: { maxBytes?: number; onBytes?: (total: number) => void; before?: (c: PoolClient) => Promise<unknown> },
+  ): Promise<ArtifactInfo> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      await opts.before?.(client);
       const id = randomUUID();
       await client.query(
-        `INSERT INTO basalt.artifacts (id, role, filename, content_type, expires_at)
-         VALUES ($1, 'input', $2, $3, now() + make_interval(secs => $4))`,
-        [id, meta.filename, meta.contentType, this.ttlSeconds],
+        `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
+        [id, row.jobId, row.role, row.filename, row.contentType, this.ttlSeconds],
       );
-      const total = await this.writeChunks(client, id, source, maxBytes);
+      const total = await this.writeChunks(client, id, source, opts.maxBytes, opts.onBytes);
       const { rows } = await client.query<ArtifactRow>('UPDATE basalt.artifacts SET size = $2, complete = true WHERE id = $1 RETURNING *', [id, total]);
       await client.query('COMMIT');
       return toInfo(rows[0]);
@@ -106,7 +97,7 @@ export class ArtifactStore {
 
   /** Writes `source` as 1 MiB chunks of artifact `id`; returns the byte count. */
   private async writeChunks(
-    client: import('pg').PoolClient,
+    client: PoolClient,
     id: string,
     source: AsyncIterable<Buffer | string>,
     maxBytes?: number,
