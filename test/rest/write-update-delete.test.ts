@@ -10,34 +10,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { db, restUrl } from '../support/env.ts';
-import { JSON_CT, type Json, type Param, type Reply, toReply } from '../support/http.ts';
+import { JSON_CT, type Json, type Param, type Reply, toReply, sender, type SendOptions } from '../support/http.ts';
 
 const OBJECT = 'application/vnd.pgrst.object+json';
 
-interface SendOptions {
-  params?: Param[];
-  body?: unknown;
-  raw?: string;
-  headers?: Record<string, string>;
-  /** Content-Profile to send; `null` sends none. */
-  profile?: string | null;
-}
-
-async function send(method: string, path: string, o: SendOptions = {}): Promise<Reply> {
-  const search = new URLSearchParams(o.params ?? []).toString();
-  const headers: Record<string, string> = {};
-  const profile = o.profile === undefined ? 'rest_write' : o.profile;
-  if (profile !== null) headers['Content-Profile'] = profile;
-  let body: string | undefined;
-  if (o.raw !== undefined) body = o.raw;
-  else if (o.body !== undefined) {
-    body = JSON.stringify(o.body);
-    headers['Content-Type'] = 'application/json';
-  }
-  Object.assign(headers, o.headers);
-  const res = await fetch(`${restUrl}${path}${search ? `?${search}` : ''}`, { method, headers, body });
-  return toReply(res);
-}
+const rawSend = sender(restUrl, 'rest_write');
+const send = async (method: string, path: string, o: SendOptions = {}): Promise<Reply> => toReply(await rawSend(method, path, o));
 
 const patch = (table: string, params: Param[], body: unknown, headers: Record<string, string> = {}) =>
   send('PATCH', `/${table}`, { params, body, headers });

@@ -16,3 +16,32 @@ export async function toReply(res: Response): Promise<Reply> {
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: () => JSON.parse(text) };
 }
+
+export interface SendOptions {
+  params?: Param[];
+  /** JSON-encoded and sent as application/json. */
+  body?: unknown;
+  /** Sent verbatim (set Content-Type in headers). */
+  raw?: string;
+  headers?: Record<string, string>;
+  /** The profile to send (Accept-Profile for GET/HEAD, Content-Profile otherwise); `null` sends none. */
+  profile?: string | null;
+}
+
+/** A request to `${base}${path}` with a default profile, answering a Reply. */
+export function sender(base: string, defaultProfile: string) {
+  return async (method: string, path: string, o: SendOptions = {}): Promise<Response> => {
+    const search = new URLSearchParams(o.params ?? []).toString();
+    const headers: Record<string, string> = {};
+    const profile = o.profile === undefined ? defaultProfile : o.profile;
+    if (profile !== null) headers[method === 'GET' || method === 'HEAD' ? 'Accept-Profile' : 'Content-Profile'] = profile;
+    let body: string | undefined;
+    if (o.raw !== undefined) body = o.raw;
+    else if (o.body !== undefined) {
+      body = JSON.stringify(o.body);
+      headers['Content-Type'] = 'application/json';
+    }
+    Object.assign(headers, o.headers);
+    return fetch(`${base}${path}${search ? `?${search}` : ''}`, { method, headers, body });
+  };
+}
