@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { ApiError } from '../errors.ts';
+import { quoteIdent } from '../sql/ident.ts';
 import type { Pool } from '../db/pool.ts';
 import { httpStatusForSqlState } from './errors.ts';
 
@@ -37,7 +38,7 @@ function setupStatement(ctx: TxContext): { sql: string; params: unknown[] } {
     return `set_config($${params.length - 1}, $${params.length}, true)`;
   };
   const calls = [
-    set('search_path', ctx.searchPath.map((s) => '"' + s.replace(/"/g, '""') + '"').join(', ')),
+    set('search_path', ctx.searchPath.map(quoteIdent).join(', ')),
     set('role', ctx.role),
     set('request.jwt.claims', JSON.stringify(ctx.claims)),
     set('request.method', ctx.method),
@@ -79,7 +80,7 @@ export async function runStatementsInRequestTx(
     sent.push(client.query(ctx.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN'));
     sent.push(client.query(setup.sql, setup.params));
     const pre = ctx.preRequest ? 1 : 0;
-    if (ctx.preRequest) sent.push(client.query(`SELECT ${ctx.preRequest.split('.').map((x) => '"' + x.replace(/"/g, '""') + '"').join('.')}()`));
+    if (ctx.preRequest) sent.push(client.query(`SELECT ${ctx.preRequest.split('.').map(quoteIdent).join('.')}()`));
     for (const st of statements) sent.push(client.query(st.sql, st.params));
     sent.push(client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT'));
     socket?.uncork();
