@@ -7,6 +7,7 @@ import { ApiError } from '../shared/errors.ts';
 import { requireAdmin } from './admin/auth.ts';
 import { healthRoutes } from './health.ts';
 import { jobRoutes } from './jobs/routes.ts';
+import { keyRoutes } from './admin/keys.ts';
 import { databaseRouter } from './database/router.ts';
 import { restRouter } from './rest/routes.ts';
 
@@ -26,7 +27,8 @@ export function createApp(s: Services): Express {
   // Keep the bytes too: the data engine takes JSON text, and re-serialising would round bigints.
   api.use(express.json({ limit: '10mb', verify: (req, _res, buf) => ((req as express.Request).rawBody = buf) }));
   api.use(healthRoutes(s));
-  api.use('/jobs', requireAdmin(s.config), jobRoutes(s));
+  api.use('/jobs', requireAdmin(s.config, s.apiKeys), jobRoutes(s));
+  api.use('/project', requireAdmin(s.config, s.apiKeys), keyRoutes(s));
   api.use('/database', databaseRouter(s));
   api.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.baseUrl}${req.path}`)));
   api.use(apiErrorHandler);

@@ -9,6 +9,7 @@ import { JobQueues } from '../shared/jobs/queues.ts';
 import { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import { SchemaCache } from '../shared/schema-cache/cache.ts';
 import { createApp } from './app.ts';
+import { ApiKeyStore } from '../shared/auth/api-keys.ts';
 import type { Services } from './services.ts';
 
 const config = loadConfig();
@@ -67,6 +68,7 @@ async function runServer(single: boolean) {
     schemaCache,
     queues: new JobQueues(config.REDIS_URL, { attempts: config.JOB_ATTEMPTS, resultTtlSeconds: config.JOB_RESULT_TTL_SECONDS, prefix: config.QUEUE_PREFIX }),
     artifacts: new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS),
+    apiKeys: new ApiKeyStore(pool, log),
   };
   const app = createApp(services);
   const server: Server = app.listen(config.PORT, config.HOST, () => {
@@ -84,7 +86,7 @@ async function runServer(single: boolean) {
     stopping = true;
     log.info({ signal: sig }, 'draining: no new connections, finishing requests in flight');
     server.close(async () => {
-      await Promise.allSettled([schemaCache.close(), services.queues.close()]);
+      await Promise.allSettled([schemaCache.close(), services.queues.close(), services.apiKeys.close()]);
       await Promise.allSettled([pool.end(), restPool.end()]);
       log.info('api stopped');
       process.exit(0);

@@ -4,6 +4,7 @@ import type { Pool } from '../shared/db/pool.ts';
 import type { JobQueues } from '../shared/jobs/queues.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { SchemaCache } from '../shared/schema-cache/cache.ts';
+import type { ApiKeyStore } from '../shared/auth/api-keys.ts';
 
 /** What every route handler may use; built once per process in main.ts. */
 export interface Services {
@@ -15,4 +16,5 @@ export interface Services {
   queues: JobQueues;
   artifacts: ArtifactStore;
   schemaCache: SchemaCache;
+  apiKeys: ApiKeyStore;
 }

@@ -6,6 +6,7 @@
 import type { Request } from 'express';
 import { ApiError } from '../../shared/errors.ts';
 import { JwtVerifier, jwtError, type Claims } from '../../shared/auth/jwt.ts';
+import { KEY_FORMAT } from '../../shared/auth/api-keys.ts';
 import { resolveProfile, type RestRequest } from '../../shared/rest/read.ts';
 import type { SchemaCacheData } from '../../shared/schema-cache/model.ts';
 import type { Services } from '../services.ts';
@@ -33,9 +34,16 @@ export function requestContext(s: Services): RequestContextBuilder {
     cacheMax: s.config.JWT_CACHE_MAX_ENTRIES,
   });
 
-  async function authOf(req: Request, cache: SchemaCacheData): Promise<{ role: string; claims: Claims; authenticated: boolean }> {
+  async function authOf(req: Request, cache: SchemaCacheData): Promise<{ role: string; claims: Claims; authenticated: boolean; keySchema?: string }> {
     const bearer = req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
     const apikey = req.header('apikey')?.trim();
+    // A Basalt API key (64 hex) in either header: its schema is the profile, its type the role.
+    const key = [bearer, apikey].find((t) => t && KEY_FORMAT.test(t));
+    if (key) {
+      const found = await s.apiKeys.lookup(key);
+      if (!found) throw jwtError('PGRST301', 'Invalid API key');
+      return { role: found.type, claims: { role: found.type, api_key_id: found.id, schema: found.schema }, authenticated: found.type !== s.config.DB_ANON_ROLE, keySchema: found.schema };
+    }
     const token = bearer ?? (apikey && apikey.split('.').length === 3 ? apikey : undefined);
     let role: string | undefined;
     let claims: Claims = {};
@@ -58,8 +66,11 @@ export function requestContext(s: Services): RequestContextBuilder {
   return {
     async build(req, cache, opts) {
       const exposed = s.schemaCache.exposedSchemas;
-      const schema = opts.schema ?? resolveProfile(req.header(opts.profileHeader), exposed);
-      const { role, claims, authenticated } = await authOf(req, cache);
+      const { role, claims, authenticated, keySchema } = await authOf(req, cache);
+      const asked = opts.schema ?? req.header(opts.profileHeader);
+      // An API key of schema A never reads or writes schema B.
+      if (keySchema && asked && asked !== keySchema) throw new ApiError(403, '42501', `This API key is scoped to schema "${keySchema}"`);
+      const schema = resolveProfile(keySchema ?? asked, exposed);
       const rawQuery = opts.query ?? (req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
       return {
         method: req.method,

@@ -70,6 +70,11 @@ export class SchemaCache {
 
   private async load(): Promise<SchemaCacheData> {
     try {
+      // Schemas that have API keys are projects: serve them without a restart.
+      const keyed = await this.pool
+        .query<{ schema_name: string }>('SELECT DISTINCT schema_name FROM basalt.api_keys WHERE is_active')
+        .then((r) => r.rows.map((x) => x.schema_name), () => [] as string[]);
+      for (const k of keyed) if (!this.schemas.includes(k)) this.schemas.push(k);
       const d = await loadSchemaCache(this.pool, this.schemas);
       this.data = d;
       this.loads++;
