@@ -8,6 +8,7 @@ import { requireAdmin } from './admin/auth.ts';
 import { healthRoutes } from './health.ts';
 import { jobRoutes } from './jobs/routes.ts';
 import { keyRoutes } from './admin/keys.ts';
+import { schemaRoutes } from './admin/schemas.ts';
 import { databaseRouter } from './database/router.ts';
 import { restRouter } from './rest/routes.ts';
 
@@ -29,6 +30,8 @@ export function createApp(s: Services): Express {
   api.use(healthRoutes(s));
   api.use('/jobs', requireAdmin(s.config, s.apiKeys), jobRoutes(s));
   api.use('/project', requireAdmin(s.config, s.apiKeys), keyRoutes(s));
+  api.use(['/schemas', '/schema'], requireAdmin(s.config, s.apiKeys));
+  api.use(schemaRoutes(s));
   api.use('/database', databaseRouter(s));
   api.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.baseUrl}${req.path}`)));
   api.use(apiErrorHandler);

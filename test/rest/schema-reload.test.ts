@@ -5,9 +5,15 @@ import { poll } from '../support/processes.ts';
 import { SchemaCache } from '../../src/shared/schema-cache/cache.ts';
 import { createLogger } from '../../src/shared/log.ts';
 
-const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+// A database of its own: NOTIFY is per database, so other test files' DDL cannot add reloads here.
+const isolatedUrl = (() => {
+  const u = new URL(databaseUrl);
+  u.pathname = '/basalt_reload_test';
+  return u.toString();
+})();
+let pool: pg.Pool | undefined;
 afterAll(async () => {
-  await pool.end();
+  await pool?.end();
 });
 
 describe('schema cache reloads', () => {
@@ -38,20 +44,24 @@ describe('schema cache reloads', () => {
   });
 
   it("reloads on NOTIFY pgrst, 'reload schema' and debounces bursts into few loads", async () => {
-    const cache = new SchemaCache(pool, ['public'], { databaseUrl, debounceMs: 50, log: createLogger('test', 'silent') });
+    await db().query('DROP DATABASE IF EXISTS basalt_reload_test');
+    await db().query('CREATE DATABASE basalt_reload_test');
+    pool = new pg.Pool({ connectionString: isolatedUrl, max: 2 });
+    const notify = (payload: string) => pool!.query(`SELECT pg_notify('pgrst', $1)`, [payload]);
+    const cache = new SchemaCache(pool, ['public'], { databaseUrl: isolatedUrl, debounceMs: 50, log: createLogger('test', 'silent') });
     await cache.start();
     try {
       expect(cache.loads).toBe(1);
-      await db().query(`NOTIFY pgrst, 'reload schema'`);
+      await notify('reload schema');
       await poll(async () => (cache.loads >= 2 ? true : undefined), 'a reload', 5_000, 10);
       const loadsBefore = cache.loads;
-      for (let i = 0; i < 20; i++) await db().query(`NOTIFY pgrst, 'reload schema'`);
+      for (let i = 0; i < 20; i++) await notify('reload schema');
       await poll(async () => (cache.loads > loadsBefore ? true : undefined), 'the burst reload', 5_000, 10);
       await new Promise((r) => setTimeout(r, 300));
       expect(cache.loads - loadsBefore).toBeLessThanOrEqual(2);
       // Other payloads on the channel are not reload requests.
       const settled = cache.loads;
-      await db().query(`NOTIFY pgrst, 'reload config'`);
+      await notify('reload config');
       await new Promise((r) => setTimeout(r, 200));
       expect(cache.loads).toBe(settled);
     } finally {

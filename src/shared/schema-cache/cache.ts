@@ -18,6 +18,8 @@ export class SchemaCache {
   private listener: pg.Client | undefined;
   private closed = false;
   private schemas: string[];
+  /** DB_SCHEMAS and what expose() added; projects are added to these on each load. */
+  private readonly configured: string[];
   /** How many loads have completed (for observability and tests). */
   loads = 0;
 
@@ -27,6 +29,7 @@ export class SchemaCache {
     private readonly opts: { databaseUrl: string; debounceMs: number; log: Logger },
   ) {
     this.schemas = [...schemas];
+    this.configured = [...schemas];
   }
 
   get exposedSchemas(): readonly string[] {
@@ -35,8 +38,7 @@ export class SchemaCache {
 
   /** Adds schemas (e.g. a project created at run time) and reloads. */
   async expose(schemas: string[]): Promise<SchemaCacheData> {
-    const added = schemas.filter((s) => !this.schemas.includes(s));
-    if (added.length) this.schemas.push(...added);
+    for (const s of schemas) if (!this.configured.includes(s)) this.configured.push(s);
     return this.reload();
   }
 
@@ -70,11 +72,11 @@ export class SchemaCache {
 
   private async load(): Promise<SchemaCacheData> {
     try {
-      // Schemas that have API keys are projects: serve them without a restart.
+      // Projects (and schemas with API keys) are served without a restart.
       const keyed = await this.pool
-        .query<{ schema_name: string }>('SELECT DISTINCT schema_name FROM basalt.api_keys WHERE is_active')
+        .query<{ schema_name: string }>('SELECT schema_name FROM basalt.api_keys WHERE is_active UNION SELECT schema_name FROM basalt.projects')
         .then((r) => r.rows.map((x) => x.schema_name), () => [] as string[]);
-      for (const k of keyed) if (!this.schemas.includes(k)) this.schemas.push(k);
+      this.schemas = [...this.configured, ...keyed.filter((k) => !this.configured.includes(k))];
       const d = await loadSchemaCache(this.pool, this.schemas);
       this.data = d;
       this.loads++;

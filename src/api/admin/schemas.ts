@@ -1,0 +1,94 @@
+/** Schemas as projects (contract: shared/seeds/selfhosted-admin-api.md, "Schemas (Projects)"). */
+import { Router } from 'express';
+import { z } from 'zod';
+import pg from 'pg';
+import { ApiError } from '../../shared/errors.ts';
+import { withTransaction } from '../../shared/db/pool.ts';
+import { quoteIdent } from '../../shared/sql/ident.ts';
+import type { Services } from '../services.ts';
+
+/** Schemas no project may take or drop. */
+const RESERVED = new Set(['public', 'information_schema', 'basalt', 'auth']);
+const isSystem = (name: string) => RESERVED.has(name) || name.startsWith('pg_');
+
+const createBody = z.object({
+  // 58 = 63 (PostgreSQL's identifier limit) minus the role's "_user" suffix.
+  schemaName: z
+    .string({ error: 'schemaName is required' })
+    .regex(/^[A-Za-z][A-Za-z0-9_]{0,57}$/, 'schemaName must start with a letter and hold only letters, digits and underscores (at most 58)'),
+  // Any character is fine: the password travels as a bind parameter.
+  password: z.string({ error: 'password is required' }).min(8, 'password must be at least 8 characters'),
+});
+
+export function schemaRoutes(s: Services): Router {
+  const r = Router();
+  const roles = ['anon', 'authenticated', 'service_role'].map(quoteIdent).join(', ');
+
+  r.get('/schemas', async (_req, res) => {
+    const { rows } = await s.pool.query<{ nspname: string }>(
+      `SELECT nspname FROM pg_namespace
+        WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN ('information_schema', 'basalt', 'auth')
+        ORDER BY nspname = 'public', nspname`,
+    );
+    res.json(rows.map((x) => x.nspname));
+  });
+
+  r.post('/schema/create', async (req, res) => {
+    const parsed = createBody.safeParse(req.body ?? {});
+    if (!parsed.success) throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
+    const { schemaName, password } = parsed.data;
+    if (isSystem(schemaName)) throw new ApiError(400, 'VALIDATION_ERROR', `'${schemaName}' is a reserved schema name`);
+    const username = `${schemaName}_user`;
+    const schema = quoteIdent(schemaName);
+    const owner = quoteIdent(username);
+    try {
+      await withTransaction(s.pool, async (c) => {
+        await c.query('SELECT basalt.create_login_role($1, $2)', [username, password]);
+        await c.query(`CREATE SCHEMA ${schema} AUTHORIZATION ${owner}`);
+        await c.query(`GRANT USAGE ON SCHEMA ${schema} TO ${roles}`);
+        // What the owner creates later is usable by the data API's roles; RLS decides rows.
+        await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${roles}`);
+        await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT USAGE, SELECT ON SEQUENCES TO ${roles}`);
+        await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT EXECUTE ON FUNCTIONS TO ${roles}`);
+        await c.query('INSERT INTO basalt.projects (schema_name, username) VALUES ($1, $2)', [schemaName, username]);
+      });
+    } catch (e) {
+      if (e instanceof pg.DatabaseError && (e.code === '42P06' || e.code === '42710' || e.code === '23505')) {
+        throw new ApiError(400, 'VALIDATION_ERROR', `Schema "${schemaName}" or role "${username}" already exists`);
+      }
+      throw e;
+    }
+    // The DDL trigger reloads every instance's schema cache; projects are exposed on reload.
+    res.status(201).json({ success: true, message: `Schema "${schemaName}" created successfully with dedicated user`, username });
+  });
+
+  r.delete('/schema/:schemaName', async (req, res) => {
+    const name = req.params.schemaName;
+    if (isSystem(name)) throw new ApiError(400, 'VALIDATION_ERROR', `'${name}' is a system schema and cannot be deleted`);
+    // Each surface parses its own query string (see app.ts).
+    const cascade = new URLSearchParams(req.originalUrl.split('?')[1] ?? '').get('cascade') === 'true';
+    const exists = await s.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name]);
+    if (!exists.rowCount) throw new ApiError(404, 'SCHEMA_NOT_FOUND', `Schema "${name}" does not exist`);
+    try {
+      await withTransaction(s.pool, async (c) => {
+        const project = await c.query<{ username: string }>('DELETE FROM basalt.projects WHERE schema_name = $1 RETURNING username', [name]);
+        await c.query('DELETE FROM basalt.api_keys WHERE schema_name = $1', [name]);
+        await c.query(`DROP SCHEMA ${quoteIdent(name)}${cascade ? ' CASCADE' : ''}`);
+        const user = project.rows[0]?.username;
+        if (user) {
+          await c.query(`DROP OWNED BY ${quoteIdent(user)}`);
+          await c.query(`DROP ROLE ${quoteIdent(user)}`);
+        }
+      });
+    } catch (e) {
+      if (e instanceof pg.DatabaseError && e.code === '2BP01') {
+        throw new ApiError(400, 'VALIDATION_ERROR', `Schema "${name}" is not empty; delete it with ?cascade=true`);
+      }
+      throw e;
+    }
+    s.apiKeys.forget();
+    res.json({ success: true, message: `Schema "${name}" deleted successfully` });
+  });
+
+  return r;
+}
