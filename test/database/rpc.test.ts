@@ -9,24 +9,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { apiUrl, db } from '../support/env.ts';
 import { anonKey, userToken } from '../support/keys.ts';
 import { poll } from '../support/processes.ts';
-import { type Json, type Reply, toReply } from '../support/http.ts';
+import { caller, type Json, type Reply } from '../support/http.ts';
 
 const base = `${apiUrl}/api/database/rpc`;
 const USER_A = '33333333-3333-4333-8333-333333333333';
 const USER_B = '44444444-4444-4444-8444-444444444444';
 
-async function call(method: string, path: string, o: { body?: unknown; raw?: string; headers?: Record<string, string>; token?: string | null } = {}): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  const token = o.token === undefined ? anonKey : o.token;
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let body: string | undefined;
-  if (o.raw !== undefined) body = o.raw;
-  else if (o.body !== undefined) body = JSON.stringify(o.body);
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  Object.assign(headers, o.headers);
-  const res = await fetch(`${base}${path}`, { method, headers, body });
-  return toReply(res);
-}
+const call = caller(base, anonKey);
 
 function expectEnvelope(r: Reply, status: number, error: string) {
   expect(r.status).toBe(status);

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { createClient } from '@supabase/supabase-js';
 import { apiUrl, db, restUrl } from '../support/env.ts';
 import { anonKey, supabaseTestOptions } from '../support/keys.ts';
-import { JSON_CT, type Json, type Param } from '../support/http.ts';
+import { JSON_CT, sender, type Json, type Param, type SendOptions } from '../support/http.ts';
 
 interface Reply {
   status: number;
@@ -27,28 +27,12 @@ const OBJECT = 'application/vnd.pgrst.object+json';
 
 const supabase = createClient(apiUrl, anonKey, { ...supabaseTestOptions, db: { schema: 'rest_write' } });
 
-interface CallOptions {
-  params?: Param[];
-  body?: unknown;
-  raw?: string;
-  headers?: Record<string, string>;
-  /** The profile header to send (Accept-Profile for GET/HEAD, Content-Profile otherwise); `null` sends none. */
-  profile?: string | null;
-}
+type CallOptions = SendOptions;
+const send = sender(restUrl, 'rest_write');
 
+/** Like the shared sender, keeping the raw bytes too (binary results). */
 async function call(method: string, fn: string, o: CallOptions = {}): Promise<Reply> {
-  const search = new URLSearchParams(o.params ?? []).toString();
-  const headers: Record<string, string> = {};
-  const profile = o.profile === undefined ? 'rest_write' : o.profile;
-  if (profile !== null) headers[method === 'GET' || method === 'HEAD' ? 'Accept-Profile' : 'Content-Profile'] = profile;
-  let body: string | undefined;
-  if (o.raw !== undefined) body = o.raw;
-  else if (o.body !== undefined) {
-    body = JSON.stringify(o.body);
-    headers['Content-Type'] = 'application/json';
-  }
-  Object.assign(headers, o.headers);
-  const res = await fetch(`${restUrl}/rpc/${fn}${search ? `?${search}` : ''}`, { method, headers, body });
+  const res = await send(method, `/rpc/${fn}`, o);
   const bytes = new Uint8Array(await res.arrayBuffer());
   const text = new TextDecoder().decode(bytes);
   return { status: res.status, headers: res.headers, text, bytes, json: () => JSON.parse(text) };

@@ -45,3 +45,26 @@ export function sender(base: string, defaultProfile: string) {
     return fetch(`${base}${path}${search ? `?${search}` : ''}`, { method, headers, body });
   };
 }
+
+export interface CallerOptions {
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+  /** Sent as Bearer; `null` sends no token. */
+  token?: string | null;
+}
+
+/** Requests to `${base}${path}` as a caller with a token (the Database API's records and RPC). */
+export function caller(base: string, defaultToken: string) {
+  return async (method: string, path: string, o: CallerOptions = {}): Promise<Reply> => {
+    const headers: Record<string, string> = {};
+    const token = o.token === undefined ? defaultToken : o.token;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    let body: string | undefined;
+    if (o.raw !== undefined) body = o.raw;
+    else if (o.body !== undefined) body = JSON.stringify(o.body);
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    Object.assign(headers, o.headers);
+    return toReply(await fetch(`${base}${path}`, { method, headers, body }));
+  };
+}
