@@ -4,6 +4,7 @@ import { buildSchemaCache } from '../../src/shared/schema-cache/build.ts';
 import { parseQueryParams } from '../../src/shared/rest/parse/query-params.ts';
 import { checkCast, findTable, planRead } from '../../src/shared/rest/plan/read-plan.ts';
 import { renderRead } from '../../src/shared/rest/render/read.ts';
+import { renderMutation } from '../../src/shared/rest/render/mutate.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 
 const table = (name: string, pk: string[]) => ({ schema: 'api', name, oid: 1, relkind: 'r', comment: null, pk, insertable: true, updatable: true, deletable: true });
@@ -124,5 +125,16 @@ describe('plan + render', () => {
     expect(r.sql).toMatch(/LIMIT \$\d+ OFFSET \$\d+/);
     expect(r.params).toEqual(expect.arrayContaining([5, 20]));
     expect(r.sql).toContain('(SELECT count(*) FROM (SELECT 1 FROM "api"."films"');
+  });
+});
+
+describe('renderMutation', () => {
+  it('binds only the parameters its SQL uses when no representation is asked for', () => {
+    const table = findTable(cache, 'api', 'films');
+    const plan = planRead(cache, table, parseQueryParams('select=title->a'), { range: { offset: 0 } });
+    const returning = { ...plan, where: [], order: [], offset: 0, limit: undefined };
+    const r = renderMutation(table, { kind: 'delete', where: [] }, returning, { representation: false, format: 'json', stripNulls: false });
+    const used = new Set([...r.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    expect(used.size).toBe(r.params.length);
   });
 });

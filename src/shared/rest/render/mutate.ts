@@ -105,7 +105,8 @@ function bodyExpr(o: MutateOptions): string {
 export function renderMutation(table: Table, m: Mutation, returning: ReadPlan, o: MutateOptions): { sql: string; params: unknown[] } {
   const p = new Params();
   const cte = mutationSql(table, m, p);
-  const rep = levelSql(returning, p, { from: `"pgrst_source" AS ${quoteIdent(returning.alias)}`, where: [] });
+  // Only when asked for: its SQL (and its bind parameters) must not exist otherwise.
+  const rep = o.representation ? levelSql(returning, p, { from: `"pgrst_source" AS ${quoteIdent(returning.alias)}`, where: [] }) : 'SELECT 1';
   const checks: string[] = [];
   if (o.maxAffected !== undefined) {
     checks.push(
@@ -125,6 +126,6 @@ export function renderMutation(table: Table, m: Mutation, returning: ReadPlan, o
     `${bodyExpr(o)} AS body, ${location} AS location, ` +
     `nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status` +
     `${checks.length ? ', ' + checks.join(', ') : ''} ` +
-    `FROM (${o.representation ? rep : 'SELECT 1'}) AS "_p"`;
+    `FROM (${rep}) AS "_p"`;
   return { sql, params: p.values };
 }
