@@ -9,7 +9,8 @@ import { parseQueryParams } from './parse/query-params.ts';
 import { parsePrefer } from './parse/prefer.ts';
 import { combineRanges } from './parse/range.ts';
 import { findTable, planRead } from './plan/read-plan.ts';
-import { outputNames, plannedRows, renderCountExplain, renderRead, type BodyFormat } from './render/read.ts';
+import { plannedRows, renderCountExplain, renderRead, type BodyFormat } from './render/read.ts';
+import { csvDocument } from './respond/csv.ts';
 import { runStatementsInRequestTx, type TxContext } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
@@ -39,8 +40,6 @@ export interface RestContext {
   pool: Pool;
   maxRows?: number;
 }
-
-const csvEscape = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export async function handleRead(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
   const media = negotiate(req.headers.accept);
@@ -76,11 +75,7 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   if (req.echoProfile) headers['Content-Profile'] = req.schema;
   if (prefs.count) headers['Preference-Applied'] = `count=${prefs.count}`;
 
-  let body: string | Buffer = row.body;
-  if (media.kind === 'csv') {
-    const header = outputNames(plan).map(csvEscape).join(',');
-    body = row.body ? `${header}\n${row.body}` : header;
-  }
+  const body = media.kind === 'csv' ? csvDocument(plan, row.body as string) : row.body;
   return { status, headers, body: req.method === 'HEAD' ? null : body };
 }
 

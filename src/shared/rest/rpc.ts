@@ -8,7 +8,8 @@ import { parsePrefer } from './parse/prefer.ts';
 import { combineRanges } from './parse/range.ts';
 import { mediaTypeOf } from './parse/body.ts';
 import { planRead } from './plan/read-plan.ts';
-import { outputNames, renderRead } from './render/read.ts';
+import { renderRead } from './render/read.ts';
+import { csvDocument } from './respond/csv.ts';
 import { Params } from './render/params.ts';
 import { runStatementsInRequestTx } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
@@ -148,9 +149,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
     let status = fn.returnsSet ? rangeStatus(plan.offset, pageTotal, total) : 200;
     const applied = [prefs.count ? `count=${prefs.count}` : '', tx.applied ? `tx=${tx.applied}` : ''].filter(Boolean).join(', ');
     if (applied) headers['Preference-Applied'] = applied;
-    let body: string | Buffer = row.body;
-    if (!fn.returnsSet && pageTotal === 1 && media.kind === 'json') body = row.body; // a single composite is an object
-    if (media.kind === 'csv') body = `${outputNames(plan).join(',')}\n${row.body}`;
+    const body = media.kind === 'csv' ? csvDocument(plan, row.body as string) : row.body;
     const override = applyResponseGucs(headers, row.response_headers, row.response_status);
     if (override) status = override;
     return { status, headers, body: isRead && req.method === 'HEAD' ? null : body };

@@ -7,7 +7,7 @@ import { parseBody, payloadColumns, type Payload } from './parse/body.ts';
 import type { Preferences } from './parse/types.ts';
 import { findTable, planRead } from './plan/read-plan.ts';
 import type { PlanCond, ReadPlan } from './plan/types.ts';
-import { outputNames } from './render/read.ts';
+import { csvDocument } from './respond/csv.ts';
 import { renderMutation, type Mutation } from './render/mutate.ts';
 import { runStatementsInRequestTx } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
@@ -17,8 +17,6 @@ import type { RestContext, RestRequest, RestResponse } from './read.ts';
 import { restError } from './errors.ts';
 
 export type TxEnd = 'commit' | 'commit-allow-override' | 'rollback' | 'rollback-allow-override';
-
-const csvEscape = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 function checkColumns(t: Table, cols: string[]) {
   for (const c of cols) {
@@ -171,11 +169,7 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   let body: string | null = null;
   if (representation) {
     headers['Content-Type'] = contentType(media);
-    body = row.body;
-    if (media.kind === 'csv') {
-      const header = outputNames(returning).map(csvEscape).join(',');
-      body = row.body ? `${header}\n${row.body}` : header;
-    }
+    body = media.kind === 'csv' ? csvDocument(returning, row.body) : row.body;
   }
   const override = applyResponseGucs(headers, row.response_headers, row.response_status);
   if (override) status = override;
