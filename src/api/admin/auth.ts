@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { ApiError } from '../../shared/errors.ts';
 import { parseBasic, safeEqual } from '../../shared/auth/basic.ts';
-import { verifyJwt } from '../../shared/auth/jwt.ts';
+import { jwtVerifierFor } from '../../shared/auth/jwt.ts';
 import type { Config } from '../../shared/config.ts';
 import { KEY_FORMAT, type ApiKeyStore } from '../../shared/auth/api-keys.ts';
 
@@ -13,6 +13,7 @@ const unauthorized = (msg: string) =>
  * a service_role API key, or a Bearer JWT whose role is service_role.
  */
 export function requireAdmin(config: Config, apiKeys?: ApiKeyStore): RequestHandler {
+  const verifier = jwtVerifierFor(config);
   return (req, _res, next) => {
     const header = req.header('authorization');
     const basic = parseBasic(header);
@@ -30,8 +31,8 @@ export function requireAdmin(config: Config, apiKeys?: ApiKeyStore): RequestHand
       );
       return;
     }
-    verifyJwt(bearer.trim(), config.JWT_SECRET).then(
-      (claims) => (claims.role === 'service_role' ? next() : next(new ApiError(403, 'FORBIDDEN', 'A service_role token is required'))),
+    verifier.verify(bearer).then(
+      (claims) => (verifier.roleOf(claims) === 'service_role' ? next() : next(new ApiError(403, 'FORBIDDEN', 'A service_role token is required'))),
       () => next(unauthorized('Invalid or expired token')),
     );
   };

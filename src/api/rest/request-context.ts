@@ -5,7 +5,7 @@
  */
 import type { Request } from 'express';
 import { ApiError } from '../../shared/errors.ts';
-import { JwtVerifier, jwtError, type Claims } from '../../shared/auth/jwt.ts';
+import { jwtError, jwtVerifierFor, type Claims } from '../../shared/auth/jwt.ts';
 import { KEY_FORMAT } from '../../shared/auth/api-keys.ts';
 import { resolveProfile, type RestRequest } from '../../shared/rest/read.ts';
 import type { SchemaCacheData } from '../../shared/schema-cache/model.ts';
@@ -27,12 +27,7 @@ export interface RequestContextBuilder {
 }
 
 export function requestContext(s: Services): RequestContextBuilder {
-  const verifier = new JwtVerifier({
-    secret: s.config.JWT_SECRET,
-    audience: s.config.JWT_AUD,
-    roleClaimKey: s.config.JWT_ROLE_CLAIM_KEY,
-    cacheMax: s.config.JWT_CACHE_MAX_ENTRIES,
-  });
+  const verifier = jwtVerifierFor(s.config);
 
   async function authOf(req: Request, cache: SchemaCacheData): Promise<{ role: string; claims: Claims; authenticated: boolean; keySchema?: string }> {
     const bearer = req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();

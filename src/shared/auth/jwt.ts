@@ -1,5 +1,6 @@
 import { createLocalJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ApiError } from '../errors.ts';
+import type { Config } from '../config.ts';
 
 export interface Claims extends JWTPayload {
   role?: string;
@@ -97,7 +98,7 @@ export async function signRoleKey(role: string, secret: string, years = 10): Pro
     .sign(new TextEncoder().encode(secret));
 }
 
-/** Admin-side check used by /api: a service_role token signed with JWT_SECRET. */
-export async function verifyJwt(token: string, secret: string): Promise<Claims> {
-  return new JwtVerifier({ secret, roleClaimKey: '.role', cacheMax: 0 }).verify(token);
+/** The verifier every surface uses, configured from the environment. */
+export function jwtVerifierFor(config: Pick<Config, 'JWT_SECRET' | 'JWT_AUD' | 'JWT_ROLE_CLAIM_KEY' | 'JWT_CACHE_MAX_ENTRIES'>): JwtVerifier {
+  return new JwtVerifier({ secret: config.JWT_SECRET, audience: config.JWT_AUD, roleClaimKey: config.JWT_ROLE_CLAIM_KEY, cacheMax: config.JWT_CACHE_MAX_ENTRIES });
 }
