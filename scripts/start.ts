@@ -19,18 +19,20 @@ interface Secrets {
   ADMIN_PASSWORD: string;
   PG_PASSWORD: string;
   BASALT_MASTER_KEY: string;
+  CRYPTO_KEY: string;
 }
-/** Generated once and kept under .data/, so data and keys survive restarts. */
+/** Generated once and kept under .data/, so data and keys survive restarts; missing ones are added. */
 function secrets(): Secrets {
   const file = path.join(dataDir, 'secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
+  const saved: Partial<Secrets> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const s: Secrets = {
-    JWT_SECRET: randomBytes(32).toString('hex'),
-    ADMIN_PASSWORD: randomBytes(12).toString('base64url'),
-    PG_PASSWORD: randomBytes(16).toString('hex'),
-    BASALT_MASTER_KEY: randomBytes(32).toString('hex'),
+    JWT_SECRET: saved.JWT_SECRET ?? randomBytes(32).toString('hex'),
+    ADMIN_PASSWORD: saved.ADMIN_PASSWORD ?? randomBytes(12).toString('base64url'),
+    PG_PASSWORD: saved.PG_PASSWORD ?? randomBytes(16).toString('hex'),
+    BASALT_MASTER_KEY: saved.BASALT_MASTER_KEY ?? randomBytes(32).toString('hex'),
+    CRYPTO_KEY: saved.CRYPTO_KEY ?? randomBytes(24).toString('base64url'),
   };
-  writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
+  if (Object.keys(saved).length !== Object.keys(s).length) writeFileSync(file, JSON.stringify(s, null, 2), { mode: 0o600 });
   return s;
 }
 
@@ -68,6 +70,7 @@ async function main() {
     ADMIN_USER: process.env.ADMIN_USER ?? 'admin',
     ADMIN_PASSWORD: process.env.ADMIN_PASSWORD ?? sec.ADMIN_PASSWORD,
     BASALT_MASTER_KEY: process.env.BASALT_MASTER_KEY ?? sec.BASALT_MASTER_KEY,
+    CRYPTO_KEY: process.env.CRYPTO_KEY ?? sec.CRYPTO_KEY,
     PORT: process.env.PORT ?? '3000',
   };
   const portsFile = path.join(dataDir, 'ports.json');

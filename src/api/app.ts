@@ -11,6 +11,12 @@ import { keyRoutes } from './admin/keys.ts';
 import { schemaRoutes } from './admin/schemas.ts';
 import { databaseRouter } from './database/router.ts';
 import { restRouter } from './rest/routes.ts';
+import { adminTableRoutes } from './admin/tables.ts';
+import { licenseRoutes, licenseEnforcement } from './admin/license.ts';
+import { tokenRoutes } from './admin/tokens.ts';
+import { projectRoutes } from './projects/routes.ts';
+import { managementRouter } from './management/router.ts';
+import { pgMetaRouter } from './pg-meta/router.ts';
 
 /** Express assembly: request ids and logs, CORS, then each surface under its prefix. */
 export function createApp(s: Services): Express {
@@ -21,21 +27,33 @@ export function createApp(s: Services): Express {
   app.use(requestLog(s.log));
   app.use(cors);
 
+  // Management API projects: their own data APIs, chosen by Host or /project/<ref>/rest/v1.
+  app.use(projectRoutes(s));
   // Data API: PostgREST-compatible, with its own error envelope.
   app.use('/rest/v1', restRouter(s));
+  // Management API: Supabase's /v1, { message } errors.
+  app.use('/v1', managementRouter(s));
 
   const api = express.Router();
   // Keep the bytes too: the data engine takes JSON text, and re-serialising would round bigints.
   api.use(express.json({ limit: '10mb', verify: (req, _res, buf) => ((req as express.Request).rawBody = buf) }));
   api.use(healthRoutes(s));
+  api.use(licenseRoutes(s));
+  // Everything below is an admin endpoint: 402 when enforcement is on and nothing is licensed.
+  api.use(licenseEnforcement(s));
   api.use('/jobs', requireAdmin(s.config, s.apiKeys), jobRoutes(s));
   api.use('/project', requireAdmin(s.config, s.apiKeys), keyRoutes(s));
   api.use(['/schemas', '/schema'], requireAdmin(s.config, s.apiKeys));
   api.use(schemaRoutes(s));
+  api.use(adminTableRoutes(s));
+  api.use('/tokens', requireAdmin(s.config, s.apiKeys), tokenRoutes(s));
   api.use('/database', databaseRouter(s));
   api.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.baseUrl}${req.path}`)));
   api.use(apiErrorHandler);
   app.use('/api', api);
+
+  // Postgres Admin API (pg-api seed, postgres-meta routes) at the root.
+  app.use(pgMetaRouter(s));
 
   app.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)));
   app.use(apiErrorHandler);

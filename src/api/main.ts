@@ -11,6 +11,9 @@ import { SchemaCache } from '../shared/schema-cache/cache.ts';
 import { createApp } from './app.ts';
 import { ApiKeyStore } from '../shared/auth/api-keys.ts';
 import type { Services } from './services.ts';
+import { Redis } from 'ioredis';
+import { AuthBans } from '../shared/security/auth-bans.ts';
+import { NetworkRestrictions } from '../shared/security/network-restrictions.ts';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
@@ -60,8 +63,15 @@ async function runServer(single: boolean) {
   await schemaCache.start();
   const rest = restConnectionUrl(config);
   const restPool = createPool(config, log, { applicationName: 'basalt-rest', pipeline: true, connectionString: rest.url });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false });
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+  const closers: Array<() => Promise<unknown> | unknown> = [];
   const services: Services = {
     config,
+    redis,
+    authBans: new AuthBans(redis, config),
+    networkRestrictions: new NetworkRestrictions(pool, redis),
+    onClose: (fn) => void closers.push(fn),
     log,
     pool,
     restPool,
@@ -86,7 +96,8 @@ async function runServer(single: boolean) {
     stopping = true;
     log.info({ signal: sig }, 'draining: no new connections, finishing requests in flight');
     server.close(async () => {
-      await Promise.allSettled([schemaCache.close(), services.queues.close(), services.apiKeys.close()]);
+      await Promise.allSettled([schemaCache.close(), services.queues.close(), services.apiKeys.close(), services.networkRestrictions.close(), ...closers.map(async (fn) => fn())]);
+      redis.disconnect();
       await Promise.allSettled([pool.end(), restPool.end()]);
       log.info('api stopped');
       process.exit(0);

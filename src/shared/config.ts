@@ -58,6 +58,36 @@ export const configSchema = z.object({
   JOB_STATEMENT_TIMEOUT_MS: int(0),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('basalt'),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
+  /** Clients whose X-Forwarded-For is believed (comma-separated IPs or CIDRs). */
+  TRUSTED_PROXIES: csv(''),
+  /** Brute-force protection: this many failed logins from one address within the window bans it. */
+  AUTH_BAN_THRESHOLD: int(10, 1),
+  AUTH_BAN_WINDOW_SECONDS: int(300, 1),
+  AUTH_BAN_DURATION_SECONDS: int(3600, 1),
+  /** Addresses never banned (CIDRs); e.g. a monitoring host. */
+  AUTH_BAN_EXEMPT: csv(''),
+  // Licences (issue 6)
+  /** Ed25519 public key (PEM or base64 SPKI DER) that licence keys are verified with; Basalt ships one. */
+  LICENSE_PUBLIC_KEY: z.string().optional(),
+  LICENSE_SERVER_URL: z.string().url().optional(),
+  LICENSE_ENFORCEMENT: z.enum(['off', 'on']).default('off'),
+  // Postgres Admin API (issue 7)
+  /** Key for X-Connection-Encrypted (CryptoJS-compatible AES); unset disables that header. */
+  CRYPTO_KEY: z.string().optional(),
+  /** `on` (default): the root pg-meta routes need admin credentials. `off`: open, as postgres-meta is. */
+  PG_META_AUTH: z.enum(['on', 'off']).default('on'),
+  PG_META_STATEMENT_TIMEOUT_MS: int(30_000, 1),
+  PG_META_TARGET_POOL_MAX: int(5, 1),
+  PG_META_TARGET_IDLE_MS: int(60_000, 1000),
+  PG_META_MAX_TARGETS: int(20, 1),
+  // Management API (issue 8)
+  /** 64 hex characters: AES-256-GCM key for secrets at rest; npm start generates one in .data/. */
+  BASALT_MASTER_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex characters').optional(),
+  /** Projects answer at <ref>.<PROJECT_BASE_DOMAIN>. */
+  PROJECT_BASE_DOMAIN: z.string().default('localhost'),
+  PROJECT_POOL_MAX: int(5, 1),
+  /** Resolvers for custom-hostname TXT checks (ip or ip:port, comma-separated); system resolvers when empty. */
+  DNS_SERVERS: csv(''),
 });
 
 export type Config = z.infer<typeof configSchema>;

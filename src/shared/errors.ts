@@ -9,12 +9,14 @@ export class ApiError extends Error {
   readonly hint: string | null;
   /** Extra headers the response must carry (e.g. WWW-Authenticate). */
   readonly headers: Record<string, string>;
+  /** Extra body fields a surface's envelope may include (e.g. a Postgres error's position). */
+  readonly fields: Record<string, unknown>;
 
   constructor(
     status: number,
     code: string,
     message: string,
-    opts: { details?: string | null; hint?: string | null; headers?: Record<string, string> } = {},
+    opts: { details?: string | null; hint?: string | null; headers?: Record<string, string>; fields?: Record<string, unknown> } = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -23,6 +25,7 @@ export class ApiError extends Error {
     this.details = opts.details ?? null;
     this.hint = opts.hint ?? null;
     this.headers = opts.headers ?? {};
+    this.fields = opts.fields ?? {};
   }
 }
 

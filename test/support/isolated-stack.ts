@@ -17,10 +17,11 @@ export interface IsolatedStack {
   stop(): Promise<void>;
 }
 
-export async function isolatedStack(name: string): Promise<IsolatedStack> {
+/** `extraEnv` overrides the shared test environment (e.g. DNS_SERVERS for a test's own DNS server). */
+export async function isolatedStack(name: string, extraEnv: Record<string, string> = {}): Promise<IsolatedStack> {
   const port = await freePort();
   // A long shutdown timeout: a SIGTERMed worker must be seen finishing its job.
-  const env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), QUEUE_PREFIX: `${name}${port}`, SHUTDOWN_TIMEOUT_MS: '120000' };
+  const env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), QUEUE_PREFIX: `${name}${port}`, SHUTDOWN_TIMEOUT_MS: '120000', ...extraEnv };
   const base = `http://127.0.0.1:${port}`;
   const started: Started[] = [];
   const spawn = async (entry: 'src/api/main.ts' | 'src/workers/main.ts') => {

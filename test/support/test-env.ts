@@ -1,5 +1,6 @@
 /** The environment the test API and workers run with; tests that start extra workers reuse it. */
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+export const TEST_CRYPTO_KEY = 'test-crypto-key-for-pg-meta';
 export const TEST_ADMIN = { user: 'admin', password: 'test-admin-password' };
 
 export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: number }): Record<string, string> {
@@ -22,5 +23,12 @@ export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: numbe
     JOB_WAIT_MS: '20000',
     SCHEMA_RELOAD_DEBOUNCE_MS: '20',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // Tests send X-Forwarded-For from loopback to act as other clients; loopback itself is never banned.
+    TRUSTED_PROXIES: '127.0.0.1,::1',
+    AUTH_BAN_EXEMPT: '127.0.0.1/32,::1/128',
+    AUTH_BAN_THRESHOLD: '5',
+    CRYPTO_KEY: TEST_CRYPTO_KEY,
+    BASALT_MASTER_KEY: 'a'.repeat(64),
+    PROJECT_BASE_DOMAIN: 'projects.basalt.test',
   };
 }
