@@ -1,7 +1,58 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
 import type { Services } from '../services.ts';
+import { ApiError } from '../../shared/errors.ts';
+import { requireAdmin } from '../admin/auth.ts';
+import { pgMetaConnection } from './connection.ts';
+import { queryRoutes } from './query.ts';
+import { generatorRoutes } from './generators.ts';
+import { catalogRoutes } from './catalog-routes.ts';
+import { writeRoutes } from './write-routes.ts';
+import { pgMetaErrorHandler, sendPgMetaError } from './errors.ts';
 
-/** Postgres Admin API at the root (pg-api seed + postgres-meta routes). STUB (pg-meta catalog helper). */
-export function pgMetaRouter(_s: Services): Router {
-  return Router();
+/** The first path segments this API answers; anything else at the root falls through to the app's 404. */
+const SEGMENTS = new Set([
+  'query',
+  'generators',
+  'schemas',
+  'tables',
+  'columns',
+  'types',
+  'plugins',
+  'config',
+  'functions',
+  'policies',
+  'triggers',
+  'roles',
+  'views',
+  'materialized-views',
+  'foreign-tables',
+  'indexes',
+  'publications',
+  'extensions',
+  'table-privileges',
+  'column-privileges',
+]);
+
+const isPgMetaPath = (path: string) => path === '/' || SEGMENTS.has(path.split('/')[1] ?? '');
+
+/**
+ * Postgres Admin API at the root (pg-api seed + postgres-meta's routes): admin credentials
+ * unless PG_META_AUTH=off, the request's database connection, then the routes, with
+ * postgres-meta's `{ error }` envelope.
+ */
+export function pgMetaRouter(s: Services): Router {
+  const api = Router();
+  if (s.config.PG_META_AUTH !== 'off') api.use(requireAdmin(s.config, s.apiKeys));
+  api.use(express.json({ limit: '10mb' }));
+  api.use(pgMetaConnection(s));
+  api.use(queryRoutes(s));
+  api.use(generatorRoutes(s));
+  api.use(catalogRoutes());
+  api.use(writeRoutes());
+  api.use((req, res) => sendPgMetaError(res, new ApiError(404, 'NOT_FOUND', `Route ${req.method}:${req.path} not found`)));
+  api.use(pgMetaErrorHandler);
+
+  const root = Router();
+  root.use((req, res, next) => (isPgMetaPath(req.path) ? api(req, res, next) : next()));
+  return root;
 }

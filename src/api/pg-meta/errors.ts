@@ -1,0 +1,49 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { ApiError } from '../../shared/errors.ts';
+
+/**
+ * The Postgres Admin API's error envelope, as postgres-meta answers: `{ "error": message }`
+ * plus any extra fields the error carries (a Postgres error's code, position, detail, hint…).
+ * The only place it is built.
+ */
+export function sendPgMetaError(res: Response, e: ApiError): void {
+  for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
+  res.status(e.status).json({ ...e.fields, error: e.message });
+}
+
+/** A database error raised by a statement the API ran for the caller: 400 with Postgres's message and fields. */
+export function fromDatabaseError(err: unknown): ApiError | null {
+  const e = err as { code?: unknown; severity?: unknown; message?: string } & Record<string, unknown>;
+  if (typeof e?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code) || typeof e.severity !== 'string') return null;
+  const fields: Record<string, unknown> = { code: e.code };
+  for (const k of ['detail', 'hint', 'position', 'schema', 'table', 'column', 'constraint']) if (e[k] !== undefined) fields[k] = e[k];
+  // Connection failures and statement cancellation are not the caller's bad input.
+  if (/^(08|57P|53)/.test(e.code)) return new ApiError(502, 'DATABASE_UNAVAILABLE', e.message ?? 'Database unavailable', { fields });
+  if (e.code === '57014') return new ApiError(400, 'QUERY_CANCELED', e.message ?? 'Query canceled', { fields });
+  return new ApiError(400, 'QUERY_FAILED', e.message ?? 'Query failed', { fields });
+}
+
+/** Maps anything thrown below the pg-meta routes to the envelope; unknown errors are logged and become 500. */
+export const pgMetaErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  if (res.headersSent) {
+    res.destroy(err);
+    return;
+  }
+  if (err instanceof ApiError) return sendPgMetaError(res, err);
+  // body-parser and other http-errors carry their own 4xx status
+  const status = (err as { status?: number }).status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const message = (err as { type?: string }).type === 'entity.parse.failed' ? 'Invalid JSON body' : (err as Error).message;
+    return sendPgMetaError(res, new ApiError(status, 'BAD_REQUEST', message));
+  }
+  // A database that went away is the upstream's failure, not ours; other database errors
+  // here come from the catalog queries themselves (statements run for the caller are
+  // mapped to 400 where they run), so they are logged as ours.
+  const db = fromDatabaseError(err);
+  if (db?.status === 502) return sendPgMetaError(res, db);
+  if (!db && /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH/.test(String((err as { code?: string }).code))) {
+    return sendPgMetaError(res, new ApiError(502, 'DATABASE_UNAVAILABLE', 'The database cannot be reached'));
+  }
+  req.log?.error({ err }, 'unhandled error');
+  sendPgMetaError(res, new ApiError(500, 'INTERNAL_ERROR', 'Internal server error'));
+};

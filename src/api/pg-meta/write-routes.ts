@@ -1,0 +1,364 @@
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import type pg from 'pg';
+import { ApiError } from '../../shared/errors.ts';
+import { withTransaction } from '../../shared/db/pool.ts';
+import { pgMetaSql } from '../../shared/pg-meta/sql/index.ts';
+import { findById, getById, listCatalog, type CatalogName, type Row } from '../../shared/pg-meta/catalog.ts';
+import * as ddl from '../../shared/pg-meta/ddl.ts';
+import { fromDatabaseError } from './errors.ts';
+import { boolParam, columnIdParam, oidParam, searchParams } from './params.ts';
+import { dbOf } from './catalog-routes.ts';
+
+/**
+ * Create, update and delete for tables, columns, schemas, policies, roles, extensions and
+ * functions, with postgres-meta's bodies. Each request runs in one transaction: the DDL
+ * (ddl.ts), then the object read back in postgres-meta's shape. A database error is the
+ * caller's: 400 with PostgreSQL's message and fields.
+ */
+
+function body<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
+  const parsed = schema.safeParse(req.body ?? {});
+  if (!parsed.success) {
+    throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
+
+const cascadeOf = (req: Request) => boolParam(searchParams(req), ['cascade'], false);
+
+async function inTransaction(res: Response, fn: (c: pg.PoolClient) => Promise<Row>): Promise<void> {
+  try {
+    res.json(await withTransaction(dbOf(res), fn));
+  } catch (e) {
+    throw fromDatabaseError(e) ?? e;
+  }
+}
+
+async function run(c: pg.PoolClient, statements: string[]): Promise<void> {
+  for (const s of statements) await c.query(s);
+}
+
+/** The one object matching the given columns, after it was created or renamed. */
+async function findOne(c: pg.PoolClient, name: CatalogName, equals: Record<string, string | number>): Promise<Row> {
+  const [row] = await listCatalog(c, name, { includeSystemSchemas: true, equals, limit: 1 });
+  if (!row) throw new ApiError(404, 'NOT_FOUND', `Cannot find the ${name.replace(/s$/, '')} after changing it`);
+  return row;
+}
+
+const str = z.string().min(1);
+const behavior = z.enum(['IMMUTABLE', 'STABLE', 'VOLATILE']);
+const defaultFormat = z.enum(['expression', 'literal']);
+const identityGeneration = z.enum(['BY DEFAULT', 'ALWAYS']);
+
+const schemaCreate = z.object({ name: str, owner: str.optional() });
+const schemaUpdate = z.object({ name: str.optional(), owner: str.optional() });
+const tableCreate = z.object({ name: str, schema: str.default('public'), comment: z.string().optional() });
+const tableUpdate = z.object({
+  name: str.optional(),
+  schema: str.optional(),
+  rls_enabled: z.boolean().optional(),
+  rls_forced: z.boolean().optional(),
+  replica_identity: z.enum(['DEFAULT', 'INDEX', 'FULL', 'NOTHING']).optional(),
+  replica_identity_index: str.optional(),
+  primary_keys: z.array(z.object({ name: str })).optional(),
+  comment: z.string().optional(),
+});
+const columnCreate = z.object({
+  table_id: z.number().int().positive(),
+  name: str,
+  type: str,
+  default_value: z.unknown().optional(),
+  default_value_format: defaultFormat.optional(),
+  is_identity: z.boolean().optional(),
+  identity_generation: identityGeneration.optional(),
+  is_nullable: z.boolean().optional(),
+  is_primary_key: z.boolean().optional(),
+  is_unique: z.boolean().optional(),
+  comment: z.string().optional(),
+  check: z.string().optional(),
+});
+const columnUpdate = z.object({
+  name: str.optional(),
+  type: str.optional(),
+  drop_default: z.boolean().optional(),
+  default_value: z.unknown().optional(),
+  default_value_format: defaultFormat.optional(),
+  is_identity: z.boolean().optional(),
+  identity_generation: identityGeneration.optional(),
+  is_nullable: z.boolean().optional(),
+  is_unique: z.boolean().optional(),
+  comment: z.string().optional(),
+  check: z.string().nullable().optional(),
+});
+const policyCreate = z.object({
+  name: str,
+  table: str,
+  schema: str.default('public'),
+  definition: z.string().optional(),
+  check: z.string().optional(),
+  action: z.enum(['PERMISSIVE', 'RESTRICTIVE']).default('PERMISSIVE'),
+  command: z.enum(['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'ALL']).default('ALL'),
+  roles: z.array(str).default(['public']),
+});
+const policyUpdate = z.object({ name: str.optional(), definition: z.string().optional(), check: z.string().optional(), roles: z.array(str).optional() });
+const roleAttributes = {
+  password: z.string().optional(),
+  inherit_role: z.boolean().optional(),
+  can_login: z.boolean().optional(),
+  is_superuser: z.boolean().optional(),
+  can_create_db: z.boolean().optional(),
+  can_create_role: z.boolean().optional(),
+  is_replication_role: z.boolean().optional(),
+  can_bypass_rls: z.boolean().optional(),
+  connection_limit: z.number().int().min(-1).optional(),
+  valid_until: z.string().optional(),
+};
+const roleCreate = z.object({
+  name: str,
+  ...roleAttributes,
+  member_of: z.array(str).optional(),
+  members: z.array(str).optional(),
+  admins: z.array(str).optional(),
+  config: z.record(z.string(), z.string()).optional(),
+});
+const roleUpdate = z.object({
+  name: str.optional(),
+  ...roleAttributes,
+  config: z.array(z.object({ op: z.enum(['add', 'replace', 'remove']), path: str, value: z.string().optional() })).optional(),
+});
+const extensionCreate = z.object({ name: str, schema: str.optional(), version: str.optional(), cascade: z.boolean().optional() });
+const extensionUpdate = z.object({ update: z.boolean().optional(), version: str.optional(), schema: str.optional() });
+const functionCreate = z.object({
+  name: str,
+  schema: str.default('public'),
+  args: z.array(str).default([]),
+  definition: z.string(),
+  return_type: str.default('void'),
+  language: str.default('sql'),
+  behavior: behavior.default('VOLATILE'),
+  security_definer: z.boolean().default(false),
+  config_params: z.record(z.string(), z.string()).optional(),
+});
+const functionUpdate = z.object({ name: str.optional(), schema: str.optional(), definition: z.string().optional() });
+
+const s = (v: unknown) => String(v);
+
+export function writeRoutes(): Router {
+  const r = Router();
+
+  // ---- schemas
+  r.post('/schemas', async (req, res) => {
+    const b = body(schemaCreate, req);
+    await inTransaction(res, async (c) => (await run(c, ddl.createSchema(b)), findOne(c, 'schemas', { name: b.name })));
+  });
+  r.patch('/schemas/:id', async (req, res) => {
+    const id = oidParam(req.params.id, 'schema');
+    const b = body(schemaUpdate, req);
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'schemas', id);
+      await run(c, ddl.updateSchema(s(cur.name), b));
+      return getById(c, 'schemas', id);
+    });
+  });
+  r.delete('/schemas/:id', async (req, res) => {
+    const id = oidParam(req.params.id, 'schema');
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'schemas', id);
+      await run(c, ddl.dropSchema(s(cur.name), cascadeOf(req)));
+      return cur;
+    });
+  });
+
+  // ---- tables
+  r.post('/tables', async (req, res) => {
+    const b = body(tableCreate, req);
+    await inTransaction(res, async (c) => {
+      await run(c, ddl.createTable(b));
+      return { ...(await findOne(c, 'tables', { schema: b.schema, name: b.name })), columns: [] };
+    });
+  });
+  r.patch('/tables/:id', async (req, res) => {
+    const id = oidParam(req.params.id, 'table');
+    const b = body(tableUpdate, req);
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'tables', id);
+      const pk = (await c.query<{ name: string }>(pgMetaSql.primaryKeyConstraint, [id])).rows[0]?.name ?? null;
+      await run(c, ddl.updateTable({ schema: s(cur.schema), name: s(cur.name), pkConstraint: pk }, b));
+      return getById(c, 'tables', id);
+    });
+  });
+  r.delete('/tables/:id', async (req, res) => {
+    const id = oidParam(req.params.id, 'table');
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'tables', id);
+      await run(c, ddl.dropTable(s(cur.schema), s(cur.name), cascadeOf(req)));
+      return cur;
+    });
+  });
+
+  // ---- columns
+  r.post('/columns', async (req, res) => {
+    const b = body(columnCreate, req);
+    await inTransaction(res, async (c) => {
+      const table = await findById(c, 'tables', b.table_id);
+      if (!table) throw new ApiError(404, 'NOT_FOUND', `Cannot find a table with ID ${b.table_id}`);
+      await run(c, await ddl.createColumn({ schema: s(table.schema), name: s(table.name) }, b));
+      return findOne(c, 'columns', { table_id: b.table_id, name: b.name });
+    });
+  });
+  r.patch('/columns/:id', async (req, res) => {
+    const id = columnIdParam(req.params.id);
+    const b = body(columnUpdate, req);
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'columns', id);
+      const [tableId, attnum] = id.split('.');
+      const { rows: cons } = await c.query<{ name: string; type: string }>(pgMetaSql.columnConstraints, [tableId, attnum]);
+      const stmts = await ddl.updateColumn(
+        {
+          schema: s(cur.schema),
+          table: s(cur.table),
+          name: s(cur.name),
+          is_identity: cur.is_identity === true,
+          uniqueConstraints: cons.filter((k) => k.type === 'u').map((k) => k.name),
+          checkConstraints: cons.filter((k) => k.type === 'c').map((k) => k.name),
+        },
+        b,
+      );
+      await run(c, stmts);
+      return getById(c, 'columns', id);
+    });
+  });
+  r.delete('/columns/:id', async (req, res) => {
+    const id = columnIdParam(req.params.id);
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'columns', id);
+      await run(c, ddl.dropColumn(s(cur.schema), s(cur.table), s(cur.name), cascadeOf(req)));
+      return cur;
+    });
+  });
+
+  // ---- policies
+  r.post('/policies', async (req, res) => {
+    const b = body(policyCreate, req);
+    await inTransaction(res, async (c) => (await run(c, await ddl.createPolicy(b)), findOne(c, 'policies', { schema: b.schema, table: b.table, name: b.name })));
+  });
+  r.patch('/policies/:id', async (req, res) => {
+    const id = oidParam(req.params.id, 'policy');
+    const b = body(policyUpdate, req);
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'policies', id);
+      await run(c, await ddl.updatePolicy({ name: s(cur.name), schema: s(cur.schema), table: s(cur.table) }, b));
+      return getById(c, 'policies', id);
+    });
+  });
+  r.delete('/policies/:id', async (req, res) => {
+    const id = oidParam(req.params.id, 'policy');
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'policies', id);
+      await run(c, ddl.dropPolicy(s(cur.name), s(cur.schema), s(cur.table)));
+      return cur;
+    });
+  });
+
+  // ---- roles
+  r.post('/roles', async (req, res) => {
+    const b = body(roleCreate, req);
+    await inTransaction(res, async (c) => (await run(c, ddl.createRole(b)), findOne(c, 'roles', { name: b.name })));
+  });
+  r.patch('/roles/:id', async (req, res) => {
+    const id = oidParam(req.params.id, 'role');
+    const b = body(roleUpdate, req);
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'roles', id);
+      await run(c, ddl.updateRole(s(cur.name), b));
+      return getById(c, 'roles', id);
+    });
+  });
+  r.delete('/roles/:id', async (req, res) => {
+    const id = oidParam(req.params.id, 'role');
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'roles', id);
+      await run(c, ddl.dropRole(s(cur.name)));
+      return cur;
+    });
+  });
+
+  // ---- extensions (their id is their name)
+  r.post('/extensions', async (req, res) => {
+    const b = body(extensionCreate, req);
+    await inTransaction(res, async (c) => (await run(c, ddl.createExtension(b)), findOne(c, 'extensions', { name: b.name })));
+  });
+  r.patch('/extensions/:name', async (req, res) => {
+    const b = body(extensionUpdate, req);
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'extensions', req.params.name);
+      await run(c, ddl.updateExtension(s(cur.name), b));
+      return getById(c, 'extensions', req.params.name);
+    });
+  });
+  r.delete('/extensions/:name', async (req, res) => {
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'extensions', req.params.name);
+      if (cur.installed_version === null) throw new ApiError(404, 'NOT_FOUND', `Extension ${cur.name} is not installed`);
+      await run(c, ddl.dropExtension(s(cur.name), cascadeOf(req)));
+      return cur;
+    });
+  });
+
+  // ---- functions
+  const signature = (f: Row) => ({ schema: s(f.schema), name: s(f.name), identityArgs: s(f.identity_argument_types) });
+  r.post('/functions', async (req, res) => {
+    const b = body(functionCreate, req);
+    const statement = await ddl.createFunction(b);
+    await inTransaction(res, async (c) => {
+      const before = new Set((await listCatalog(c, 'functions', { includeSystemSchemas: true, equals: { schema: b.schema, name: b.name } })).map((f) => f.id));
+      await run(c, [statement]);
+      const after = await listCatalog(c, 'functions', { includeSystemSchemas: true, equals: { schema: b.schema, name: b.name } });
+      const created = after.find((f) => !before.has(f.id));
+      if (!created) throw new ApiError(500, 'INTERNAL_ERROR', 'The created function was not found');
+      return created;
+    });
+  });
+  r.patch('/functions/:id', async (req, res) => {
+    const id = oidParam(req.params.id, 'function');
+    const b = body(functionUpdate, req);
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'functions', id);
+      const stmts: string[] = [];
+      if (b.definition !== undefined) {
+        // Same signature and attributes, new body: CREATE OR REPLACE keeps the function's id.
+        const config = (cur.config_params ?? undefined) as Record<string, string> | undefined;
+        stmts.push(
+          await ddl.createFunction(
+            {
+              name: s(cur.name),
+              schema: s(cur.schema),
+              args: [],
+              definition: b.definition,
+              return_type: s(cur.return_type),
+              language: s(cur.language),
+              behavior: cur.behavior as 'VOLATILE',
+              security_definer: cur.security_definer === true,
+              config_params: config,
+            },
+            { replace: true, argumentTypes: s(cur.argument_types) },
+          ),
+        );
+      }
+      stmts.push(...ddl.updateFunctionName(signature(cur), b));
+      await run(c, stmts);
+      return getById(c, 'functions', id);
+    });
+  });
+  r.delete('/functions/:id', async (req, res) => {
+    const id = oidParam(req.params.id, 'function');
+    await inTransaction(res, async (c) => {
+      const cur = await getById(c, 'functions', id);
+      await run(c, ddl.dropFunction(signature(cur), cascadeOf(req)));
+      return cur;
+    });
+  });
+
+  return r;
+}
