@@ -1,14 +1,71 @@
 import type { RequestHandler } from 'express';
 import type { Services } from '../services.ts';
+import { ApiError } from '../../shared/errors.ts';
+import { CryptoJsAesError, decryptCryptoJsAes } from '../../shared/pg-meta/crypto-js-aes.ts';
+import { TargetPools } from '../../shared/pg-meta/target-pools.ts';
+import { checkoutClient } from '../../shared/pg-meta/connection-errors.ts';
+
+/** res.locals set here: `db` (pg Pool) and `dbWhich` ('server' | 'target'). */
+
+function isPostgresUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 /**
- * Chooses the database a pg-meta request talks to and puts it in `res.locals.db`
- * (a pg Pool: the server's own by default, or a bounded per-target pool when the request
- * carries X-Connection-Encrypted). STUB (pg-meta query helper): always the server's pool.
+ * Chooses the database a pg-meta request talks to and puts it in `res.locals.db`: the
+ * server's own pool, or, when the request carries X-Connection-Encrypted (a connection
+ * string encrypted as CryptoJS.AES.encrypt(url, CRYPTO_KEY) does, as postgres-meta takes
+ * it), a bounded per-target pool. A target that cannot be reached is answered here with a
+ * 502, so the routes after this never see an unreachable target on their first query.
  */
 export function pgMetaConnection(s: Services): RequestHandler {
-  return (_req, res, next) => {
-    res.locals.db = s.pool;
+  const c = s.config;
+  const targets = new TargetPools({
+    maxTargets: c.PG_META_MAX_TARGETS,
+    poolMax: c.PG_META_TARGET_POOL_MAX,
+    idleMs: c.PG_META_TARGET_IDLE_MS,
+    connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,
+    statementTimeoutMs: c.PG_META_STATEMENT_TIMEOUT_MS,
+    log: s.log,
+  });
+  s.onClose(() => targets.close());
+
+  return async (req, res, next) => {
+    const header = req.headers['x-connection-encrypted'];
+    // As postgres-meta: an absent or empty header means the default connection.
+    if (!header) {
+      res.locals.db = s.pool;
+      res.locals.dbWhich = 'server';
+      return next();
+    }
+    if (!c.CRYPTO_KEY) {
+      throw new ApiError(400, 'ENCRYPTED_CONNECTIONS_DISABLED', 'encrypted connections are not enabled: the server has no CRYPTO_KEY, so X-Connection-Encrypted cannot be used');
+    }
+    let url: string;
+    try {
+      url = decryptCryptoJsAes(String(header), c.CRYPTO_KEY);
+    } catch (e) {
+      if (!(e instanceof CryptoJsAesError)) throw e;
+      throw new ApiError(400, 'INVALID_CONNECTION_HEADER', `X-Connection-Encrypted could not be decrypted with the server's CRYPTO_KEY (${e.message}); encrypt the connection string as CryptoJS.AES.encrypt(url, CRYPTO_KEY).toString() does`);
+    }
+    if (!isPostgresUrl(url)) {
+      throw new ApiError(400, 'INVALID_CONNECTION_HEADER', 'X-Connection-Encrypted decrypted, but not to a postgres:// or postgresql:// connection URL with a host');
+    }
+    const lease = targets.acquire(url);
+    res.once('finish', lease.release);
+    res.once('close', lease.release);
+    // A pool without connections (new, or idled out) is probed now, so an unreachable target
+    // is a 502 before any route runs; the probed client stays in the pool for the route. A
+    // pool with connections is not: the target answered recently, and waiting here for a
+    // busy pool's free slot would only delay the route.
+    if (lease.pool.totalCount === 0) (await checkoutClient(lease.pool, 'target')).release();
+    res.locals.db = lease.pool;
+    res.locals.dbWhich = 'target';
     next();
   };
 }

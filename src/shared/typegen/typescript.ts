@@ -5,6 +5,7 @@
  */
 import { introspect, type Queryable } from '@supabase/postgrest-typegen/introspection';
 import { generateTypescript, sortGeneratorMetadata } from '@supabase/postgrest-typegen/generation';
+import { CONTROL_SCHEMA } from '../control/runner.ts';
 
 export interface TypegenOptions {
   includedSchemas?: string[];
@@ -14,10 +15,10 @@ export interface TypegenOptions {
 }
 
 export async function generateTypes(db: Queryable, o: TypegenOptions = {}): Promise<string> {
-  const metadata = await introspect(db, {
-    includedSchemas: o.includedSchemas?.length ? o.includedSchemas : undefined,
-    excludedSchemas: o.excludedSchemas?.length ? o.excludedSchemas : undefined,
-  });
+  const included = o.includedSchemas?.length ? o.includedSchemas : undefined;
+  // Basalt's control schema is internal, like the system schemas: only when asked for by name.
+  const excluded = [...(o.excludedSchemas ?? []), ...(included ? [] : [CONTROL_SCHEMA])];
+  const metadata = await introspect(db, { includedSchemas: included, excludedSchemas: excluded.length ? excluded : undefined });
   return generateTypescript(sortGeneratorMetadata(metadata), {
     detectOneToOneRelationships: o.detectOneToOneRelationships ?? false,
     postgrestVersion: o.postgrestVersion ?? '12',

@@ -1,0 +1,67 @@
+/**
+ * Failures to reach a pg-meta database, as clear 502/503 answers. The message names the
+ * reason only: never the connection string, its password, or pg's raw text.
+ */
+import pg from 'pg';
+import { ApiError } from '../errors.ts';
+
+export type DbWhich = 'target' | 'server';
+
+const NETWORK: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+};
+
+const SERVER: Record<string, string> = {
+  '28P01': 'authentication failed',
+  '28000': 'authentication failed',
+  '3D000': 'database does not exist',
+  '53300': 'too many connections',
+  '57P03': 'the server is starting up or shutting down',
+  '57P01': 'the server is shutting down',
+};
+
+function reasonOf(e: unknown): { reason: string; key: string } {
+  const err = e as { code?: string; message?: string };
+  if (e instanceof pg.DatabaseError && err.code) return { reason: SERVER[err.code] ?? 'the server refused the connection', key: err.code };
+  if (err?.code && NETWORK[err.code]) return { reason: NETWORK[err.code], key: err.code };
+  const m = err?.message ?? '';
+  if (/timeout/i.test(m)) return { reason: 'timed out', key: 'TIMEOUT' };
+  if (/ssl/i.test(m)) return { reason: 'SSL negotiation failed', key: 'SSL' };
+  if (/terminated/i.test(m)) return { reason: 'connection closed by the server', key: 'TERMINATED' };
+  return { reason: 'connection failed', key: 'CONNECT_FAILED' };
+}
+
+/** Any error thrown by pool.connect() → ApiError (502, or 503 when the server has no free connections). */
+export function connectFailure(e: unknown, which: DbWhich): ApiError {
+  if (e instanceof ApiError) return e;
+  const { reason, key } = reasonOf(e);
+  const what = which === 'target' ? 'the target database (X-Connection-Encrypted)' : "the server's database";
+  return new ApiError(key === '53300' ? 503 : 502, 'DATABASE_UNREACHABLE', `could not connect to ${what}: ${reason}`, { fields: { reason: key } });
+}
+
+/**
+ * True for errors meaning the connection itself failed mid-query (not a Postgres error
+ * about the SQL): the client must be discarded and the answer is a 502.
+ */
+export function isConnectionLoss(e: unknown): boolean {
+  // 08xxx from the SQL itself (dblink, postgres_fdw) is the caller's error on a live connection.
+  if (e instanceof pg.DatabaseError) return e.code === '57P01' || e.code === '57P02' || e.code === '57P03';
+  const err = e as { code?: string; message?: string };
+  return Boolean((err?.code && NETWORK[err.code]) || /Connection terminated|not queryable/i.test(err?.message ?? ''));
+}
+
+/** A client from `db`, with connection failures turned into clear 502s. */
+export async function checkoutClient(db: pg.Pool, which: DbWhich): Promise<pg.PoolClient> {
+  try {
+    return await db.connect();
+  } catch (e) {
+    throw connectFailure(e, which);
+  }
+}
