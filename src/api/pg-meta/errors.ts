@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { ApiError } from '../../shared/errors.ts';
+import { connectFailure, isConnectionLoss } from '../../shared/pg-meta/connection-errors.ts';
 
 /**
  * The Postgres Admin API's error envelope, as postgres-meta answers: `{ "error": message }`
@@ -17,8 +18,8 @@ export function fromDatabaseError(err: unknown): ApiError | null {
   if (typeof e?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code) || typeof e.severity !== 'string') return null;
   const fields: Record<string, unknown> = { code: e.code };
   for (const k of ['detail', 'hint', 'position', 'schema', 'table', 'column', 'constraint']) if (e[k] !== undefined) fields[k] = e[k];
-  // Connection failures and statement cancellation are not the caller's bad input.
-  if (/^(08|57P|53)/.test(e.code)) return new ApiError(502, 'DATABASE_UNAVAILABLE', e.message ?? 'Database unavailable', { fields });
+  // A server going away is not the caller's bad input (the handler answers 502); other 08/53 codes come from the SQL itself.
+  if (isConnectionLoss(err)) return null;
   if (e.code === '57014') return new ApiError(400, 'QUERY_CANCELED', e.message ?? 'Query canceled', { fields });
   return new ApiError(400, 'QUERY_FAILED', e.message ?? 'Query failed', { fields });
 }
@@ -39,11 +40,7 @@ export const pgMetaErrorHandler: ErrorRequestHandler = (err, req, res, _next) =>
   // A database that went away is the upstream's failure, not ours; other database errors
   // here come from the catalog queries themselves (statements run for the caller are
   // mapped to 400 where they run), so they are logged as ours.
-  const db = fromDatabaseError(err);
-  if (db?.status === 502) return sendPgMetaError(res, db);
-  if (!db && /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EHOSTUNREACH/.test(String((err as { code?: string }).code))) {
-    return sendPgMetaError(res, new ApiError(502, 'DATABASE_UNAVAILABLE', 'The database cannot be reached'));
-  }
+  if (isConnectionLoss(err)) return sendPgMetaError(res, connectFailure(err, res.locals.dbWhich ?? 'target'));
   req.log?.error({ err }, 'unhandled error');
   sendPgMetaError(res, new ApiError(500, 'INTERNAL_ERROR', 'Internal server error'));
 };
