@@ -2,6 +2,12 @@ import type { ErrorRequestHandler, Response } from 'express';
 import { ApiError } from '../shared/errors.ts';
 
 const NEXT_ACTIONS: Record<string, string> = {
+  // Licences (issue 6)
+  LICENSE_REQUIRED: 'Activate a licence with POST /api/license/activate or start a trial with POST /api/trial/start; GET /api/license/status shows the current state',
+  INVALID_LICENSE: 'Check that the key was copied whole; keys are issued by the vendor (npm run license -- issue) and verified with LICENSE_PUBLIC_KEY',
+  LICENSE_EXPIRED: 'Renew the licence and activate the new key',
+  LICENSE_EMAIL_MISMATCH: 'Send the email address the licence was issued for',
+  TRIAL_ALREADY_STARTED: 'There is one trial per installation; GET /api/trial/status shows it, POST /api/license/activate activates a licence',
   TABLE_NOT_FOUND: 'Check table name and try again',
   INVALID_QUERY: 'Check PostgREST filter documentation',
   VALIDATION_ERROR: 'Check the request body against the API documentation',
@@ -22,13 +28,26 @@ const NEXT_ACTIONS: Record<string, string> = {
   INVALID_SCHEMA: 'Use an existing, non-system schema that this endpoint serves',
   PERMISSION_DENIED: 'Check the GRANTs and row-level security policies for the role your token carries',
   INVALID_TOKEN: 'Send a valid JWT or anon key as Authorization: Bearer <token> (or apikey)',
+  TOKEN_NOT_FOUND: 'List the access tokens with GET /api/tokens',
+  IP_BANNED: 'Wait for the ban to expire, or lift it with DELETE /v1/projects/{ref}/network-bans',
   SCHEMA_NOT_FOUND: 'Check the schema name; without ?schema= the listing is of public',
+  TABLE_EXISTS: 'Choose another table name, or delete the existing table first (DELETE /api/table/:tableName)',
+  COLUMN_EXISTS: 'Choose another column name; GET /api/schema lists the existing columns',
+  COLUMN_NOT_FOUND: 'Check the column names; GET /api/schema lists the columns of each table',
+  INVALID_TYPE: 'Use a PostgreSQL type name (e.g. text, integer, varchar, numeric, timestamptz, uuid, jsonb, int[])',
+  TABLE_HAS_DEPENDENTS: 'Delete the dependent objects first, or delete the table with ?cascade=true',
+  ROW_NOT_FOUND: 'Check the row id: it is the value of the primary key (a JSON array for a composite key)',
+  NO_PRIMARY_KEY: 'Add a primary key to the table, or change rows with POST /api/query',
+  NO_DATA: 'The table has no rows to export',
+  INVALID_INPUT: 'Fix the values according to the PostgreSQL error message',
 };
 
 /** The /api/* envelope: { error, message, statusCode, nextActions }. The only place it is built. */
 export function sendApiError(res: Response, e: ApiError): void {
   for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v);
   res.status(e.status).json({
+    // Surface-specific extras first (e.g. a PostgreSQL error's code and position); the envelope's own keys win.
+    ...e.fields,
     error: e.code,
     message: e.message,
     statusCode: e.status,

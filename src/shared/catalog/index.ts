@@ -19,4 +19,8 @@ export const catalog = {
   sequences: load('sequences'),
   views: load('views'),
   functionsDdl: load('db-functions-ddl'),
+  relationShape: load('relation-shape'),
+  tableNames: load('table-names'),
+  typeByName: load('type-by-name'),
+  schemaInfo: load('schema-info'),
 };

@@ -1,0 +1,105 @@
+/**
+ * GET /table/:tableName/export?format=json|csv&limit=&schema= (contract: the seed's
+ * "Tables"). Up to EXPORT_SYNC_MAX rows (the seed's cap, also the default limit) are
+ * streamed straight from COPY … TO STDOUT: memory stays flat whatever the row sizes.
+ * The count and the rows come from one REPEATABLE READ snapshot, so JSON can carry
+ * `count` before `data` and the two agree.
+ *
+ * A larger limit is not refused: it becomes an export job on the export queue (the
+ * Database API's export, run by the workers), answered at once with 202, Location
+ * /api/jobs/:id and the job status; the file is then read from GET /api/jobs/:id/result
+ * (JSON of the form {"<table>": [rows…]}). The export job writes JSON or SQL, not CSV, so
+ * CSV above the cap is refused with 400.
+ */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Router } from 'express';
+import { to as copyTo } from 'pg-copy-streams';
+import { ApiError } from '../../shared/errors.ts';
+import { CopyTextRows } from '../../shared/db/copy-text.ts';
+import { qualified } from '../../shared/sql/ident.ts';
+import type { Services } from '../services.ts';
+import { positiveInt } from './table-rows.ts';
+import { queryOf, requireTable, rowOrder, targetSchema } from './table-target.ts';
+
+export const EXPORT_SYNC_MAX = 10_000;
+/** Upper bound for an export job's row limit (a sanity bound, not a product limit). */
+const EXPORT_JOB_MAX = 1e12;
+
+const noData = (table: string) => new ApiError(404, 'NO_DATA', `No data to export: table "${table}" is empty`);
+
+export function tableExportRoutes(s: Services): Router {
+  const r = Router();
+
+  r.get('/table/:tableName/export', async (req, res) => {
+    const schema = await targetSchema(s.pool, req);
+    const q = queryOf(req);
+    const format = q.get('format') || 'json';
+    if (format !== 'json' && format !== 'csv') throw new ApiError(400, 'VALIDATION_ERROR', `format must be json or csv, got '${format.slice(0, 20)}'`);
+    const limit = positiveInt(q.get('limit'), 'limit', EXPORT_SYNC_MAX, EXPORT_JOB_MAX);
+    const table = await requireTable(s.pool, schema, req.params.tableName, false);
+    const rel = qualified(schema, table.name);
+    const select = `SELECT * FROM ${rel}${rowOrder(table)} LIMIT ${Number(limit)}`;
+
+    if (limit > EXPORT_SYNC_MAX) {
+      if (format === 'csv') {
+        throw new ApiError(400, 'VALIDATION_ERROR', `CSV exports are limited to ${EXPORT_SYNC_MAX} rows; use format=json for a larger export (it runs as a job)`);
+      }
+      const { rowCount } = await s.pool.query(`SELECT 1 FROM ${rel} LIMIT 1`);
+      if (!rowCount) throw noData(table.name);
+      const job = await s.queues.enqueue('export', { schema, tables: [table.name], format: 'json', includeData: true, rowLimit: limit });
+      req.log.info({ jobId: job.id, type: 'export' }, 'job enqueued');
+      res.status(202).setHeader('Location', `/api/jobs/${job.id}`);
+      res.json(await s.queues.status(job));
+      return;
+    }
+
+    const client = await s.pool.connect();
+    let copying = false;
+    let clean = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const { rows } = await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM (${select}) x`);
+      const count = rows[0].count;
+      if (count === 0) throw noData(table.name);
+      const filename = `${table.name.replace(/[^A-Za-z0-9_.-]/g, '_')}.${format}`;
+      copying = true;
+      res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+      if (format === 'csv') {
+        res.status(200).type('text/csv; charset=utf-8');
+        await pipeline(client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`)), res);
+      } else {
+        const copy = client.query(copyTo(`COPY (SELECT row_to_json(x) FROM (${select}) x) TO STDOUT`));
+        const rowsOut = copy.pipe(new CopyTextRows());
+        copy.on('error', (e) => rowsOut.destroy(e));
+        // Rows are gathered into ~64 KiB chunks: one write per row costs more than the rows.
+        async function* body(): AsyncGenerator<string> {
+          let chunk = `{"table":${JSON.stringify(table.name)},"count":${count},"data":[`;
+          let first = true;
+          for await (const row of rowsOut) {
+            chunk += (first ? '' : ',') + (row as string);
+            first = false;
+            if (chunk.length >= 65_536) {
+              yield chunk;
+              chunk = '';
+            }
+          }
+          yield chunk + ']}';
+        }
+        res.status(200).type('application/json');
+        await pipeline(Readable.from(body()), res);
+      }
+      await client.query('COMMIT');
+      clean = true;
+    } finally {
+      // A connection left mid-COPY (client gone, error) is discarded, not pooled.
+      if (!clean && copying) client.release(true);
+      else {
+        if (!clean) await client.query('ROLLBACK').catch(() => {});
+        client.release();
+      }
+    }
+  });
+
+  return r;
+}

@@ -1,0 +1,191 @@
+/**
+ * Table data and rows (contract: shared/seeds/selfhosted-admin-api.md, "Tables" and "Table Rows"):
+ * GET /tables, GET /table/:tableName (paged), POST /table/:tableName/row,
+ * PATCH /table/:tableName/:rowId, DELETE /table/:tableName/row/:rowId,
+ * POST /table/:tableName/rows/delete.
+ *
+ * Rows are built as JSON in SQL (to_jsonb / json_agg) and spliced into the answer as text,
+ * so PostgreSQL's types reach the client unrounded (bigint, numeric). Values always travel
+ * as bind parameters; column names are checked against the catalog and quoted.
+ *
+ * A row id is the value of the table's primary key, whatever its name and type: the text
+ * is cast server-side to the key column's catalog type. For a composite key the id is a
+ * JSON array of the key's values in key order (e.g. /table/t/[1,"a"], URL-encoded, or
+ * rowIds: [[1,"a"], [2,"b"]]). A table without a primary key has no row ids: 400.
+ */
+import { Router, type Request, type Response } from 'express';
+import { ApiError } from '../../shared/errors.ts';
+import { catalog } from '../../shared/catalog/index.ts';
+import { qualified, quoteIdent } from '../../shared/sql/ident.ts';
+import type { Services } from '../services.ts';
+import { postgresInputError } from './postgres-input-error.ts';
+import { queryOf, requireTable, rowOrder, targetSchema, type ColumnShape, type TableShape } from './table-target.ts';
+
+export const PAGE_LIMIT_DEFAULT = 50;
+export const PAGE_LIMIT_MAX = 1000;
+/** Most ids one bulk delete takes. */
+export const BULK_DELETE_MAX = 10_000;
+
+const sendJsonText = (res: Response, status: number, text: string) => res.status(status).type('application/json').send(text);
+
+/** A positive integer query parameter, or the default. */
+export function positiveInt(raw: string | null, name: string, dflt: number, max: number): number {
+  if (raw === null || raw === '') return dflt;
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) < 1) throw new ApiError(400, 'VALIDATION_ERROR', `${name} must be a positive integer, got '${raw.slice(0, 30)}'`);
+  const n = Number(raw);
+  if (n > max) throw new ApiError(400, 'VALIDATION_ERROR', `${name} must be at most ${max}, got ${n}`);
+  return n;
+}
+
+/** The key's values (as text) for one row id, in primary-key order. */
+export function rowKey(table: TableShape, id: unknown): string[] {
+  const pk = table.pk;
+  if (pk.length === 0) {
+    throw new ApiError(400, 'NO_PRIMARY_KEY', `Table "${table.name}" has no primary key, so its rows cannot be addressed by id`);
+  }
+  const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+  if (pk.length === 1) {
+    const v = Array.isArray(id) && id.length === 1 ? id[0] : id;
+    if (!scalar(v) || v === '') throw new ApiError(400, 'VALIDATION_ERROR', `A row id must be a value of the primary key "${pk[0].name}" (${pk[0].baseType})`);
+    return [String(v)];
+  }
+  let values = id;
+  if (typeof id === 'string') {
+    try {
+      values = JSON.parse(id);
+    } catch {
+      values = undefined;
+    }
+  }
+  if (!Array.isArray(values) || values.length !== pk.length || !values.every(scalar)) {
+    const names = pk.map((c) => c.name).join(', ');
+    throw new ApiError(
+      400,
+      'VALIDATION_ERROR',
+      `Table "${table.name}" has a composite primary key (${names}): give a row id as a JSON array of ${pk.length} values in that order, e.g. [${pk.map((_, i) => i + 1).join(',')}]`,
+    );
+  }
+  return values.map(String);
+}
+
+/**
+ * `(pk1, pk2) IN (…)` matching the keys given as one jsonb parameter ($n: an array of arrays
+ * of text). Each value is cast to its column's type as the catalog spells it.
+ */
+function keyMatch(table: TableShape, param: number): string {
+  const cols = table.pk.map((c) => quoteIdent(c.name)).join(', ');
+  const casts = table.pk.map((c, i) => `(e->>${i})::${c.baseType}`).join(', ');
+  return `(${cols}) IN (SELECT ${casts} FROM jsonb_array_elements($${param}::jsonb) e)`;
+}
+
+/** A value bound for a column: JSON columns take JSON text; others what pg makes of it. */
+const bindValue = (col: ColumnShape, v: unknown) => (v === null ? null : col.json ? JSON.stringify(v) : v);
+
+function columnOf(table: TableShape, name: unknown): ColumnShape {
+  if (typeof name !== 'string' || name === '') throw new ApiError(400, 'VALIDATION_ERROR', 'column is required');
+  const col = table.columns.find((c) => c.name === name);
+  if (!col) throw new ApiError(400, 'COLUMN_NOT_FOUND', `Column "${name.slice(0, 63)}" does not exist in table "${table.name}"`);
+  return col;
+}
+
+export function tableRowRoutes(s: Services): Router {
+  const r = Router();
+  const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
+
+  r.get('/tables', async (req, res) => {
+    const schema = await targetSchema(s.pool, req);
+    const { rows } = await s.pool.query<{ name: string }>(catalog.tableNames, [schema]);
+    res.json(rows.map((x) => x.name));
+  });
+
+  r.get('/table/:tableName', async (req, res) => {
+    const schema = await targetSchema(s.pool, req);
+    const q = queryOf(req);
+    const page = positiveInt(q.get('page'), 'page', 1, 1e12);
+    const limit = positiveInt(q.get('limit'), 'limit', PAGE_LIMIT_DEFAULT, PAGE_LIMIT_MAX);
+    // Views and materialized views can be paged through too.
+    const table = await requireTable(s.pool, schema, req.params.tableName, false);
+    const order = rowOrder(table);
+    const rel = qualified(schema, table.name);
+    const { rows } = await s.pool.query<{ total: string; data: string }>(
+      `SELECT (SELECT count(*) FROM ${rel})::text AS total,
+              (SELECT coalesce(json_agg(x), '[]')::text FROM (SELECT * FROM ${rel}${order} LIMIT $1 OFFSET $2) x) AS data`,
+      [limit, (page - 1) * limit],
+    );
+    const columns = JSON.stringify(table.columns.map((c) => c.name));
+    sendJsonText(res, 200, `{"data":${rows[0].data},"columns":${columns},"total":${rows[0].total},"page":${page}}`);
+  });
+
+  r.post('/table/:tableName/row', async (req, res) => {
+    const b = body(req);
+    const schema = await targetSchema(s.pool, req);
+    const table = await requireTable(s.pool, schema, req.params.tableName);
+    const data = b.data;
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ApiError(400, 'VALIDATION_ERROR', 'data must be an object of column: value pairs');
+    const entries = Object.entries(data as Record<string, unknown>);
+    const cols = entries.map(([k]) => columnOf(table, k));
+    const rel = `${qualified(schema, table.name)} AS x`;
+    const sql = entries.length
+      ? `INSERT INTO ${rel} (${cols.map((c) => quoteIdent(c.name)).join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')}) RETURNING to_jsonb(x)::text AS row`
+      : `INSERT INTO ${rel} DEFAULT VALUES RETURNING to_jsonb(x)::text AS row`;
+    let row: string;
+    try {
+      row = (await s.pool.query<{ row: string }>(sql, entries.map(([, v], i) => bindValue(cols[i], v)))).rows[0].row;
+    } catch (e) {
+      throw postgresInputError(e, 'Cannot insert the row: ');
+    }
+    sendJsonText(res, 201, `{"success":true,"row":${row},"message":"Row inserted successfully"}`);
+  });
+
+  r.patch('/table/:tableName/:rowId', async (req, res) => {
+    const b = body(req);
+    const schema = await targetSchema(s.pool, req);
+    const table = await requireTable(s.pool, schema, req.params.tableName);
+    const key = rowKey(table, req.params.rowId);
+    const col = columnOf(table, b.column);
+    if (!('value' in b)) throw new ApiError(400, 'VALIDATION_ERROR', 'value is required (null sets the cell to NULL)');
+    let rows: { row: string }[];
+    try {
+      ({ rows } = await s.pool.query<{ row: string }>(
+        `UPDATE ${qualified(schema, table.name)} AS x SET ${quoteIdent(col.name)} = $1 WHERE ${keyMatch(table, 2)} RETURNING to_jsonb(x)::text AS row`,
+        [bindValue(col, b.value), JSON.stringify([key])],
+      ));
+    } catch (e) {
+      throw postgresInputError(e, 'Cannot update the row: ');
+    }
+    if (!rows[0]) throw new ApiError(404, 'ROW_NOT_FOUND', `No row with id ${req.params.rowId} in table "${table.name}"`);
+    sendJsonText(res, 200, `{"row":${rows[0].row}}`);
+  });
+
+  r.delete('/table/:tableName/row/:rowId', async (req, res) => {
+    const schema = await targetSchema(s.pool, req);
+    const table = await requireTable(s.pool, schema, req.params.tableName);
+    const key = rowKey(table, req.params.rowId);
+    let deleted: number;
+    try {
+      deleted = (await s.pool.query(`DELETE FROM ${qualified(schema, table.name)} WHERE ${keyMatch(table, 1)}`, [JSON.stringify([key])])).rowCount ?? 0;
+    } catch (e) {
+      throw postgresInputError(e, 'Cannot delete the row: ');
+    }
+    if (!deleted) throw new ApiError(404, 'ROW_NOT_FOUND', `No row with id ${req.params.rowId} in table "${table.name}"`);
+    res.json({ success: true, message: 'Row deleted successfully' });
+  });
+
+  r.post('/table/:tableName/rows/delete', async (req, res) => {
+    const b = body(req);
+    if (!Array.isArray(b.rowIds) || b.rowIds.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'rowIds must be a non-empty array of row ids');
+    if (b.rowIds.length > BULK_DELETE_MAX) throw new ApiError(400, 'VALIDATION_ERROR', `rowIds takes at most ${BULK_DELETE_MAX} ids`);
+    const schema = await targetSchema(s.pool, req);
+    const table = await requireTable(s.pool, schema, req.params.tableName);
+    const keys = b.rowIds.map((id) => rowKey(table, id));
+    let deleted: number;
+    try {
+      deleted = (await s.pool.query(`DELETE FROM ${qualified(schema, table.name)} WHERE ${keyMatch(table, 1)}`, [JSON.stringify(keys)])).rowCount ?? 0;
+    } catch (e) {
+      throw postgresInputError(e, 'Cannot delete the rows: ');
+    }
+    res.json({ success: true, deletedCount: deleted, message: `${deleted} row(s) deleted successfully` });
+  });
+
+  return r;
+}

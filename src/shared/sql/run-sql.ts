@@ -1,0 +1,72 @@
+import type pg from 'pg';
+import { ApiError } from '../errors.ts';
+
+export interface SqlRun {
+  /** The caller's SQL: one statement with params, or several without. */
+  sql: string;
+  params?: unknown[];
+  /** SET LOCAL statement_timeout for this transaction. */
+  timeoutMs: number;
+  /** When given, SET LOCAL search_path to exactly this schema (passed as a bind parameter). */
+  searchPath?: string;
+}
+
+export interface SqlRunResult {
+  /** The last statement's result. */
+  result: pg.QueryResult;
+  /** Milliseconds the caller's SQL took (not the BEGIN/SET/COMMIT around it). */
+  durationMs: number;
+}
+
+/**
+ * Runs caller-written SQL in its own transaction with SET LOCAL statement_timeout (and,
+ * optionally, search_path). Several statements (without params) run in that one transaction;
+ * the answer is the last one's result. PostgreSQL errors become 4xx through `queryError`.
+ * The connection is discarded afterwards, so no session state (SET, temp tables, prepared
+ * statements, locks) outlives the request. Shared by the Database API's raw SQL and the
+ * Admin API's POST /api/query.
+ */
+export async function runSqlTransaction(pool: pg.Pool, run: SqlRun): Promise<SqlRunResult> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL statement_timeout = ${Number(run.timeoutMs)}`);
+    if (run.searchPath !== undefined) await client.query(`SELECT set_config('search_path', quote_ident($1), true)`, [run.searchPath]);
+    let out: pg.QueryResult | pg.QueryResult[];
+    const started = performance.now();
+    try {
+      out = run.params?.length ? await client.query(run.sql, run.params) : await client.query(run.sql);
+      await client.query('COMMIT'); // deferred constraints are checked here
+    } catch (e) {
+      throw queryError(e, run.timeoutMs);
+    }
+    const durationMs = Math.round(performance.now() - started);
+    return { result: Array.isArray(out) ? out.at(-1)! : out, durationMs };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release(true);
+  }
+}
+
+/**
+ * PostgreSQL errors are the caller's: 400 QUERY_FAILED with PostgreSQL's message (its
+ * SQLSTATE, detail and position in the text and as the `code`/`position` fields), 408
+ * QUERY_TIMEOUT when the statement timeout cancelled it. Anything else passes through.
+ */
+export function queryError(e: unknown, timeoutMs: number): unknown {
+  if (e instanceof ApiError) return e;
+  const err = e as Error & { code?: string; detail?: string; hint?: string; position?: string };
+  if (typeof err.code !== 'string' || !/^[0-9A-Z]{5}$/.test(err.code)) return e;
+  if (err.code === '57014') {
+    return new ApiError(408, 'QUERY_TIMEOUT', `The query was cancelled after the statement timeout of ${timeoutMs} ms (DB_STATEMENT_TIMEOUT_MS): ${err.message}`, {
+      fields: { code: err.code },
+    });
+  }
+  const extra = [err.detail, err.position && `at character ${err.position}`].filter(Boolean).join('; ');
+  return new ApiError(400, 'QUERY_FAILED', `${err.message} (SQLSTATE ${err.code})${extra ? `: ${extra}` : ''}`, {
+    hint: err.hint ?? null,
+    fields: { code: err.code, position: err.position ? Number(err.position) : null },
+  });
+}
