@@ -41,12 +41,12 @@ export function createApp(s: Services): Express {
   api.use(licenseRoutes(s));
   // Everything below is an admin endpoint: 402 when enforcement is on and nothing is licensed.
   api.use(licenseEnforcement(s));
-  api.use('/jobs', requireAdmin(s.config, s.apiKeys), jobRoutes(s));
-  api.use('/project', requireAdmin(s.config, s.apiKeys), keyRoutes(s));
-  api.use(['/schemas', '/schema'], requireAdmin(s.config, s.apiKeys));
+  api.use('/jobs', requireAdmin(s), jobRoutes(s));
+  api.use('/project', requireAdmin(s), keyRoutes(s));
+  api.use(['/schemas', '/schema'], requireAdmin(s));
   api.use(schemaRoutes(s));
   api.use(adminTableRoutes(s));
-  api.use('/tokens', requireAdmin(s.config, s.apiKeys), tokenRoutes(s));
+  api.use('/tokens', requireAdmin(s), tokenRoutes(s));
   api.use('/database', databaseRouter(s));
   api.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.baseUrl}${req.path}`)));
   api.use(apiErrorHandler);

@@ -70,7 +70,7 @@ async function runServer(single: boolean) {
     config,
     redis,
     authBans: new AuthBans(redis, config),
-    networkRestrictions: new NetworkRestrictions(pool, redis),
+    networkRestrictions: new NetworkRestrictions(pool, redis, { prefix: config.QUEUE_PREFIX, log }),
     onClose: (fn) => void closers.push(fn),
     log,
     pool,

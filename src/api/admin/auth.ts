@@ -4,6 +4,11 @@ import { parseBasic, safeEqual } from '../../shared/auth/basic.ts';
 import { jwtVerifierFor } from '../../shared/auth/jwt.ts';
 import type { Config } from '../../shared/config.ts';
 import { KEY_FORMAT, type ApiKeyStore } from '../../shared/auth/api-keys.ts';
+import type { AuthBans } from '../../shared/security/auth-bans.ts';
+import { clientIp } from '../middleware/client-ip.ts';
+
+/** Brute-force scope of the server's own admin logins (see src/shared/security/auth-bans.ts). */
+export const ADMIN_BAN_SCOPE = 'admin';
 
 const unauthorized = (msg: string) =>
   new ApiError(401, 'UNAUTHORIZED', msg, { headers: { 'WWW-Authenticate': 'Basic realm="basalt", charset="UTF-8"' } });
@@ -11,29 +16,57 @@ const unauthorized = (msg: string) =>
 /**
  * Admin endpoints accept Basic auth with ADMIN_USER/ADMIN_PASSWORD (constant-time),
  * a service_role API key, or a Bearer JWT whose role is service_role.
+ * With `bans`, a wrong password, key or token counts as a failed login from the client's
+ * address (scope `admin`), and a banned address is refused before its credentials are checked.
  */
-export function requireAdmin(config: Config, apiKeys?: ApiKeyStore): RequestHandler {
+/** What admin authentication needs: the config, and where available the API keys and the ban list. */
+export interface AdminAuthDeps {
+  config: Config;
+  apiKeys?: ApiKeyStore;
+  authBans?: AuthBans;
+}
+
+export function requireAdmin({ config, apiKeys, authBans: bans }: AdminAuthDeps): RequestHandler {
   const verifier = jwtVerifierFor(config);
-  return (req, _res, next) => {
+  const check: RequestHandler = (req, _res, next) => {
+    // A failed login is counted, then answered; the count never delays a correct login.
+    const fail = (e: ApiError) => {
+      if (!bans) return next(e);
+      bans.recordFailure(ADMIN_BAN_SCOPE, clientIp(req, config)).then(
+        () => next(e),
+        () => next(e),
+      );
+    };
     const header = req.header('authorization');
     const basic = parseBasic(header);
     if (basic) {
       // Evaluate both comparisons so timing does not reveal which one failed.
       const ok = [safeEqual(basic.user, config.ADMIN_USER), safeEqual(basic.password, config.ADMIN_PASSWORD)].every(Boolean);
-      return ok ? next() : next(unauthorized('Invalid admin credentials'));
+      return ok ? next() : fail(unauthorized('Invalid admin credentials'));
     }
     const bearer = (header?.match(/^Bearer\s+(.+)$/i)?.[1] ?? req.header('apikey'))?.trim();
     if (!bearer) return next(unauthorized('Admin authentication required'));
     if (apiKeys && KEY_FORMAT.test(bearer)) {
       apiKeys.lookup(bearer).then(
-        (k) => (!k ? next(unauthorized('Invalid API key')) : k.type === 'service_role' ? next() : next(new ApiError(403, 'FORBIDDEN', 'A service_role key is required'))),
+        (k) => (!k ? fail(unauthorized('Invalid API key')) : k.type === 'service_role' ? next() : next(new ApiError(403, 'FORBIDDEN', 'A service_role key is required'))),
         next,
       );
       return;
     }
     verifier.verify(bearer).then(
       (claims) => (verifier.roleOf(claims) === 'service_role' ? next() : next(new ApiError(403, 'FORBIDDEN', 'A service_role token is required'))),
-      () => next(unauthorized('Invalid or expired token')),
+      () => fail(unauthorized('Invalid or expired token')),
+    );
+  };
+  if (!bans) return check;
+  return (req, res, next) => {
+    bans.isBanned(ADMIN_BAN_SCOPE, clientIp(req, config)).then(
+      (banned) =>
+        banned
+          ? next(new ApiError(403, 'IP_BANNED', 'Too many failed admin logins from this address; it is blocked for a while (AUTH_BAN_DURATION_SECONDS)'))
+          : check(req, res, next),
+      // Redis unavailable: do not lock the admin out; credentials are still checked.
+      () => check(req, res, next),
     );
   };
 }

@@ -14,7 +14,7 @@ import { schemaInfoRoutes } from './schema-info.ts';
  */
 export function adminTableRoutes(s: Services): Router {
   const r = Router();
-  r.use(['/tables', '/table', '/query'], requireAdmin(s.config, s.apiKeys));
+  r.use(['/tables', '/table', '/query'], requireAdmin(s));
   r.use(tableExportRoutes(s));
   r.use(tableDdlRoutes(s));
   r.use(tableRowRoutes(s));

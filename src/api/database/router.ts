@@ -18,7 +18,7 @@ export function databaseRouter(s: Services): Router {
   const r = Router();
   r.use(recordsRoutes(s));
   r.use(rpcRoutes(s));
-  r.use(['/functions', '/indexes', '/policies', '/triggers', '/migrations', '/advance'], requireAdmin(s.config, s.apiKeys));
+  r.use(['/functions', '/indexes', '/policies', '/triggers', '/migrations', '/advance'], requireAdmin(s));
   r.use(listingsRoutes(s));
   r.use(migrationsRoutes(s));
   r.use(rawsqlRoutes(s));

@@ -42,7 +42,7 @@ const isPgMetaPath = (path: string) => path === '/' || SEGMENTS.has(path.split('
  */
 export function pgMetaRouter(s: Services): Router {
   const api = Router();
-  if (s.config.PG_META_AUTH !== 'off') api.use(requireAdmin(s.config, s.apiKeys));
+  if (s.config.PG_META_AUTH !== 'off') api.use(requireAdmin(s));
   api.use(express.json({ limit: '10mb' }));
   api.use(pgMetaConnection(s));
   api.use(queryRoutes(s));

@@ -1,10 +1,84 @@
-import { Router } from 'express';
+/**
+ * Each Management API project's own data API. A request reaches project <ref> through
+ *   - the path prefix /project/<ref>/rest/v1,
+ *   - Host <ref>.<PROJECT_BASE_DOMAIN> (any port) with path /rest/v1,
+ *   - Host = the project's active custom hostname with path /rest/v1.
+ * Anything else falls through to the default database's /rest/v1. Errors use the data
+ * API's envelope; network restrictions and brute-force bans apply per project.
+ */
+import { isIP } from 'node:net';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import { ApiError } from '../../shared/errors.ts';
+import { REF_FORMAT } from '../../shared/management/refs.ts';
+import { resolveCustomHostname } from '../../shared/management/custom-hostnames.ts';
+import { clientIp } from '../middleware/client-ip.ts';
+import { sendRestError } from '../rest/routes.ts';
+import { projectRuntimes } from './runtimes.ts';
 import type { Services } from '../services.ts';
 
-/**
- * Each Management API project's own data API: Host <ref>.<PROJECT_BASE_DOMAIN>, its active
- * custom hostname, and the path prefix /project/<ref>/rest/v1. STUB (management-core helper).
- */
-export function projectRoutes(_s: Services): Router {
-  return Router();
+/** The host name of a Host header: lowercased, without port or trailing dot; undefined for IP literals. */
+export function hostNameOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  if (header.startsWith('[')) return undefined; // [v6]:port
+  const name = header.replace(/:\d*$/, '').replace(/\.$/, '').toLowerCase();
+  if (!name || isIP(name)) return undefined;
+  return name;
+}
+
+export function projectRoutes(s: Services): Router {
+  const r = Router();
+  const runtimes = projectRuntimes(s);
+  const base = s.config.PROJECT_BASE_DOMAIN.toLowerCase().replace(/\.$/, '');
+  const suffix = `.${base}`;
+
+  /** The project a Host names: its label under the base domain (checked later), or a custom hostname's project. */
+  async function refOfHost(header: string | undefined): Promise<string | undefined> {
+    const host = hostNameOf(header);
+    if (!host || host === base) return undefined;
+    if (host.endsWith(suffix)) return host.slice(0, -suffix.length);
+    return resolveCustomHostname(host, { pool: s.pool, redis: s.redis });
+  }
+
+  async function serve(ref: string, req: Request, res: Response, next: NextFunction) {
+    try {
+      if (!REF_FORMAT.test(ref)) throw new ApiError(404, 'PROJECT_NOT_FOUND', 'Project not found');
+      const rt = await runtimes.get(ref);
+      const ip = clientIp(req, s.config);
+      if (!(await s.networkRestrictions.allows(ref, ip))) {
+        throw new ApiError(403, 'NETWORK_RESTRICTED', `Address ${ip} is not allowed by this project's network restrictions`);
+      }
+      if (await s.authBans.isBanned(ref, ip)) {
+        throw new ApiError(403, 'ADDRESS_BANNED', 'Too many failed authentication attempts from this address; try again later');
+      }
+      rt.active++;
+      res.once('close', () => {
+        rt.active--;
+        rt.lastUsed = Date.now();
+      });
+      // A refused key or token is a failed authentication against this project; it is counted
+      // before the 401 leaves, so the client's next request already sees a ban it caused.
+      const end = res.end.bind(res) as (...a: unknown[]) => Response;
+      res.end = ((...args: unknown[]) => {
+        if (res.statusCode !== 401) return end(...args);
+        void s.authBans.recordFailure(ref, ip).catch((e) => req.log?.warn({ err: (e as Error).message }, 'cannot record a failed login')).finally(() => end(...args));
+        return res;
+      }) as Response['end'];
+      rt.router(req, res, next);
+    } catch (e) {
+      sendRestError(res, e, req.log);
+    }
+  }
+
+  r.use('/project/:ref/rest/v1', (req, res, next) => void serve(String(req.params.ref), req, res, next));
+  r.use('/rest/v1', async (req, res, next) => {
+    let ref: string | undefined;
+    try {
+      ref = await refOfHost(req.header('host'));
+    } catch (e) {
+      return sendRestError(res, e, req.log);
+    }
+    if (ref === undefined) return next(); // the default database
+    await serve(ref, req, res, next);
+  });
+  return r;
 }

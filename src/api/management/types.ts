@@ -1,0 +1,43 @@
+/** GET /v1/projects/:ref/types/typescript?included_schemas=public,…: supabase-js types of the project's database. */
+import { Router } from 'express';
+import pg from 'pg';
+import { generateTypes } from '../../shared/typegen/typescript.ts';
+import { projectAdminUrl } from '../../shared/management/project-database.ts';
+import { queryOf } from './body.ts';
+import { managementError } from './errors.ts';
+import { requireActive } from './projects.ts';
+import type { Services } from '../services.ts';
+
+/** included_schemas as Supabase takes it: a comma list, `public` when absent. */
+export function includedSchemas(raw: string | null): string[] {
+  if (raw === null) return ['public'];
+  const list = raw.split(',').map((x) => x.trim()).filter(Boolean);
+  if (!list.length) throw managementError(400, 'included_schemas must name at least one schema');
+  for (const name of list) {
+    if (name.length > 63 || name.includes('\0')) throw managementError(400, `included_schemas: invalid schema name '${name.slice(0, 63)}'`);
+  }
+  return list;
+}
+
+export function typeRoutes(s: Services): Router {
+  const r = Router({ mergeParams: true });
+  r.get('/types/typescript', async (req, res) => {
+    const p = res.locals.project!;
+    const schemas = includedSchemas(queryOf(req.originalUrl).get('included_schemas'));
+    requireActive(p);
+    // One short-lived connection: one consistent picture of the catalog, no pool kept for it.
+    const client = new pg.Client({
+      connectionString: projectAdminUrl(s.config, p.dbName),
+      application_name: 'basalt-typegen',
+      statement_timeout: s.config.DB_STATEMENT_TIMEOUT_MS,
+      connectionTimeoutMillis: s.config.DB_CONNECT_TIMEOUT_MS,
+    });
+    await client.connect();
+    try {
+      res.json({ types: await generateTypes(client, { includedSchemas: schemas }) });
+    } finally {
+      await client.end().catch(() => {});
+    }
+  });
+  return r;
+}

@@ -1,0 +1,37 @@
+-- Run once in a new project database, as the server's own database user, after the auth
+-- helpers (migration 0004) and set_config('basalt.project_owner', <owner role>, true).
+-- The owner role owns the database.
+
+-- What the data API's roles may use: like Supabase, grants are broad and row-level
+-- security is the guard, so tables the owner creates are reachable as soon as they exist.
+GRANT USAGE ON SCHEMA public TO anon, authenticated, service_role;
+DO $$
+DECLARE
+  owner text := current_setting('basalt.project_owner');
+BEGIN
+  EXECUTE format('GRANT ALL ON SCHEMA public TO %I', owner);
+  -- Policies the owner writes call auth.uid(), auth.jwt() (created just before this file runs).
+  EXECUTE format('GRANT USAGE ON SCHEMA auth TO %I', owner);
+  EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public GRANT ALL ON TABLES TO anon, authenticated, service_role', owner);
+  EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public GRANT ALL ON SEQUENCES TO anon, authenticated, service_role', owner);
+  EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role', owner);
+END $$;
+
+-- The project's schema cache listens on this database: send PostgREST's reload signal after DDL.
+CREATE SCHEMA IF NOT EXISTS basalt;
+REVOKE ALL ON SCHEMA basalt FROM PUBLIC;
+CREATE OR REPLACE FUNCTION basalt.notify_schema_change() RETURNS event_trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('pgrst', 'reload schema');
+END $$;
+
+DO $$
+BEGIN
+  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    CREATE EVENT TRIGGER basalt_ddl_reload ON ddl_command_end EXECUTE FUNCTION basalt.notify_schema_change();
+    CREATE EVENT TRIGGER basalt_drop_reload ON sql_drop EXECUTE FUNCTION basalt.notify_schema_change();
+  ELSE
+    RAISE WARNING 'basalt: not a superuser, so no DDL event trigger in this project; send NOTIFY pgrst, ''reload schema'' after DDL';
+  END IF;
+END $$;
