@@ -67,9 +67,14 @@ export const configSchema = z.object({
   /** Addresses never banned (CIDRs); e.g. a monitoring host. */
   AUTH_BAN_EXEMPT: csv(''),
   // Licences (issue 6)
-  /** Ed25519 public key (PEM or base64 SPKI DER) that licence keys are verified with; Basalt ships one. */
+  /**
+   * Ed25519 public key that licence keys are verified with: PEM text (newlines may be written \n)
+   * or base64 SPKI DER. Unset: the vendor key Basalt ships (src/shared/license/vendor-public-key.pem).
+   */
   LICENSE_PUBLIC_KEY: z.string().optional(),
+  /** Optional licence server the worker revalidates against daily (protocol: docs/licences.md). */
   LICENSE_SERVER_URL: z.string().url().optional(),
+  /** `on`: admin endpoints answer 402 without a valid licence, trial or grace period. */
   LICENSE_ENFORCEMENT: z.enum(['off', 'on']).default('off'),
   // Postgres Admin API (issue 7)
   /** Key for X-Connection-Encrypted (CryptoJS-compatible AES); unset disables that header. */

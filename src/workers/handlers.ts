@@ -9,6 +9,7 @@ import { runExport } from './export.ts';
 import { runImport } from './import.ts';
 import { runBulkUpsert } from './bulk-upsert.ts';
 import { runMigration } from './migrations.ts';
+import { runLicenseRevalidation } from './license.ts';
 
 export interface JobContext {
   jobId: string;
@@ -29,4 +30,5 @@ export const handlers: Partial<Record<JobType, JobHandler>> = {
   import: (p, ctx) => runImport(p, ctx),
   'bulk-upsert': (p, ctx) => runBulkUpsert(p, ctx),
   migrations: (p, ctx) => runMigration(p, ctx),
+  license: (p, ctx) => runLicenseRevalidation(p, ctx),
 };

@@ -8,6 +8,7 @@ import os from 'node:os';
 import { redisConnection } from '../shared/jobs/queues.ts';
 import type { JobData, JobProgress } from '../shared/jobs/payloads.ts';
 import { handlers } from './handlers.ts';
+import { scheduleLicenseRevalidation } from './license.ts';
 
 const config = loadConfig('worker');
 const log = createLogger('worker', config.LOG_LEVEL);
@@ -15,6 +16,10 @@ const pool = createPool(config, log, { applicationName: 'basalt-worker', stateme
 const artifacts = new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS);
 const connection = redisConnection(config.REDIS_URL);
 const WORKER_ID = `${os.hostname()}:${process.pid}`;
+
+// Licence revalidation: daily, and once now (stable ids, so many workers do not multiply it).
+// Before any worker takes jobs: a bad licence setting ends the process here.
+scheduleLicenseRevalidation(config, log, connection);
 
 type Handler = (job: Job<JobData>, signal: AbortSignal) => Promise<unknown>;
 

@@ -1,7 +1,13 @@
+import { readFileSync } from 'node:fs';
+
 /** The environment the test API and workers run with; tests that start extra workers reuse it. */
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 export const TEST_CRYPTO_KEY = 'test-crypto-key-for-pg-meta';
 export const TEST_ADMIN = { user: 'admin', password: 'test-admin-password' };
+
+/** The test-only licence keypair (test/fixtures/license): keys the tests issue verify in the test API. */
+export const TEST_LICENSE_PUBLIC_KEY = readFileSync(new URL('../fixtures/license/test-public-key.pem', import.meta.url), 'utf8');
+export const TEST_LICENSE_PRIVATE_KEY_FILE = new URL('../fixtures/license/TEST-ONLY-private-key.pem', import.meta.url).pathname;
 
 export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: number }): Record<string, string> {
   return {
@@ -30,5 +36,6 @@ export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: numbe
     CRYPTO_KEY: TEST_CRYPTO_KEY,
     BASALT_MASTER_KEY: 'a'.repeat(64),
     PROJECT_BASE_DOMAIN: 'projects.basalt.test',
+    LICENSE_PUBLIC_KEY: TEST_LICENSE_PUBLIC_KEY,
   };
 }
