@@ -20,9 +20,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { freePort, startPostgres, startRedis, type Service } from '../scripts/local-services.ts';
 import { migrateControlSchema } from '../src/shared/control/runner.ts';
-import { fmt, root, table } from './harness.ts';
+import { CPU_PROF, fmt, root, table } from './harness.ts';
 
 const ROWS = 1_000_000;
+/** BENCH_COPY_ONLY=export|upsert runs one half (while working on it); the report then shows only that half. */
+const ONLY = process.env.BENCH_COPY_ONLY;
 const ADMIN = { user: 'admin', password: 'bench-admin-password' };
 const auth = 'Basic ' + Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64');
 const started = Date.now();
@@ -44,7 +46,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void cle
 
 function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(root, entry), [], { env, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const execArgv = ['--import', 'tsx', ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [])];
+    const child = fork(path.join(root, entry), [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
     const t = setTimeout(() => reject(new Error(`${name} not ready in 60 s`)), 60_000);
     child.on('message', (m: { ready?: boolean }) => m?.ready && (clearTimeout(t), resolve(child)));
@@ -85,6 +88,7 @@ class MemWatch {
   peak = 0;
   private timer: NodeJS.Timeout;
   constructor(private readonly root: number) {
+    this.sample();
     this.timer = setInterval(() => this.sample(), 100);
   }
   sample() {
@@ -158,8 +162,11 @@ async function main() {
   const [api, worker] = await Promise.all([startChild('API', 'src/api/main.ts', env), startChild('worker', 'src/workers/main.ts', env)]);
   const apiMem = new MemWatch(api.pid!);
   const workerMem = new MemWatch(worker.pid!);
+  log(`RSS at start: API ${fmt(apiMem.peak, 0)} MB, worker ${fmt(workerMem.peak, 0)} MB`);
   const base = `http://127.0.0.1:${port}`;
 
+  const ms = (x: number) => `${x.toFixed(0)} ms`;
+  const jobMs = (s: { startedAt: string; finishedAt: string }) => Date.parse(s.finishedAt) - Date.parse(s.startedAt);
   const waitJob = async (location: string) => {
     for (;;) {
       const s = await (await fetch(base + location, { headers: { Authorization: auth } })).json();
@@ -179,12 +186,16 @@ async function main() {
     });
     if (res.status !== 202) throw new Error(`export answered ${res.status}: ${await res.text()}`);
     const location = res.headers.get('location')!;
+    const t1 = performance.now();
     const s = await waitJob(location);
+    const t2 = performance.now();
     const out = await fetch(`${base}${location}/result`, { headers: { Authorization: auth } });
     let bytes = 0;
     for await (const c of out.body!) bytes += (c as Uint8Array).length;
     if (s.result.rows !== ROWS) throw new Error(`export wrote ${s.result.rows} rows`);
-    return { seconds: (performance.now() - t0) / 1000, bytes };
+    const t3 = performance.now();
+    log(`    request→202 ${ms(t1 - t0)}, job ${ms(jobMs(s))} (202→completed seen ${ms(t2 - t1)}), result read ${ms(t3 - t2)}`);
+    return { seconds: (t3 - t0) / 1000, bytes };
   };
   const psqlExport = async () => {
     const t0 = performance.now();
@@ -193,7 +204,7 @@ async function main() {
   };
   log('export: Basalt, psql, psql, Basalt');
   const ex = { basalt: [] as number[], psql: [] as number[], bytes: 0 };
-  for (const who of ['basalt', 'psql', 'psql', 'basalt'] as const) {
+  for (const who of ONLY === 'upsert' ? [] : (['basalt', 'psql', 'psql', 'basalt'] as const)) {
     if (who === 'basalt') {
       const r = await apiExport();
       ex.basalt.push(r.seconds);
@@ -221,8 +232,10 @@ async function main() {
     form.append('file', await openAsBlob(csvFile, { type: 'text/csv' }), 'upsert.csv');
     const res = await fetch(`${base}/api/database/advance/bulk-upsert`, { method: 'POST', headers: { Authorization: auth, Prefer: 'respond-async' }, body: form });
     if (res.status !== 202) throw new Error(`bulk-upsert answered ${res.status}: ${await res.text()}`);
+    const t1 = performance.now();
     const s = await waitJob(res.headers.get('location')!);
     const seconds = (performance.now() - t0) / 1000;
+    log(`    upload+check→202 ${ms(t1 - t0)}, job ${ms(jobMs(s))} (202→completed seen ${ms(performance.now() - t1)})`);
     if (s.result.totalRecords !== ROWS || s.result.rowsAffected !== ROWS) throw new Error(`bulk-upsert result ${JSON.stringify(s.result)}`);
     return seconds;
   };
@@ -244,7 +257,7 @@ COMMIT;
   };
   log('bulk upsert: Basalt, psql, psql, Basalt');
   const up = { basalt: [] as number[], psql: [] as number[] };
-  for (const who of ['basalt', 'psql', 'psql', 'basalt'] as const) {
+  for (const who of ONLY === 'export' ? [] : (['basalt', 'psql', 'psql', 'basalt'] as const)) {
     await reset();
     up[who].push(who === 'basalt' ? await apiUpsert() : await psqlUpsert());
     await check();
@@ -268,8 +281,9 @@ COMMIT;
   console.log(
     table([
       ['measure', 'Basalt s', 'rows/s', 'psql s', 'rows/s', 'ratio', 'target', ''],
-      ['export (COPY TO)', fmt(best(ex.basalt), 2), rowsPerS(best(ex.basalt)), fmt(best(ex.psql), 2), rowsPerS(best(ex.psql)), `${fmt(exRatio * 100, 0)}%`, '≥ 85%', verdict(exRatio >= 0.85)],
+      ...[['export (COPY TO)', fmt(best(ex.basalt), 2), rowsPerS(best(ex.basalt)), fmt(best(ex.psql), 2), rowsPerS(best(ex.psql)), `${fmt(exRatio * 100, 0)}%`, '≥ 85%', verdict(exRatio >= 0.85)],
       ['bulk upsert (COPY FROM + ON CONFLICT)', fmt(best(up.basalt), 2), rowsPerS(best(up.basalt)), fmt(best(up.psql), 2), rowsPerS(best(up.psql)), `${fmt(upRatio * 100, 0)}%`, '≥ 70%', verdict(upRatio >= 0.7)],
+      ].filter((_, i) => (i === 0 ? ONLY !== 'upsert' : ONLY !== 'export')),
     ]),
   );
   console.log('\n' + table([
@@ -286,6 +300,7 @@ COMMIT;
     bulkUpsert: { basaltSeconds: up.basalt, psqlSeconds: up.psql, fileBytes: csvBytes, ratioBest: upRatio, ratioMean: mean(up.psql) / mean(up.basalt), target: 0.7 },
     peakRssMb: { api: apiMem.peak, worker: workerMem.peak, target: 250 },
   };
+  if (ONLY) return log('BENCH_COPY_ONLY set: bench/results/copy.json left as it was');
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   writeFileSync(path.join(root, 'bench/results/copy.json'), JSON.stringify(out, null, 2) + '\n');
   log('wrote bench/results/copy.json');

@@ -56,6 +56,21 @@ describe('bulk upsert', () => {
     ]);
   });
 
+  it('reads CSV as csv-parse did: BOM, CRLF and blank lines skipped; a lone \\. is a value, not the end of the data', async () => {
+    const t = `${T}_csvedge`;
+    await db().query(`CREATE TABLE public.${t} (id int PRIMARY KEY, v text)`);
+    const csv = '\ufeffid,v\r\n\r\n1,a\r\n\r\n2,"x\r\n\r\ny"\r\n3,\\.\r\n4,b\r\n\r\n';
+    const r = await upload({ table: t }, { content: csv, name: 'edge.csv', type: 'text/csv' });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ rowsAffected: 4, totalRecords: 4, table: t });
+    expect(await rows(t)).toEqual([
+      { id: 1, v: 'a' },
+      { id: 2, v: 'x\r\n\r\ny' },
+      { id: 3, v: '\\.' },
+      { id: 4, v: 'b' },
+    ]);
+  });
+
   it('upserts CSV on upsertKey: conflicting rows are updated, new ones inserted, other columns keep their values', async () => {
     await db().query(`INSERT INTO public.${people} (id, name, age, active) VALUES (1, 'old1', 10, false), (2, 'old2', 20, false)`);
     const csv = 'id,name,age\n2,new2,21\n3,new3,31\n1,new1,11\n';

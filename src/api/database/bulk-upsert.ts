@@ -8,7 +8,7 @@ import { receiveUpload } from '../uploads.ts';
 import { runJob } from '../jobs/respond.ts';
 import type { Services } from '../services.ts';
 
-/** Must match the worker's (src/workers/bulk-upsert.ts CSV_OPTIONS); kept here so the API does not load worker code. */
+/** The header row is read as the worker's COPY input will be (src/workers/csv-copy-input.ts): a BOM and empty lines skipped. */
 const CSV_OPTIONS = { bom: true, skip_empty_lines: true } as const;
 
 /**

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { to as copyTo } from 'pg-copy-streams';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { ApiError } from '../errors.ts';
+import { quoteLiteral } from '../sql/ident.ts';
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -152,22 +154,38 @@ export class ArtifactStore {
     return rows[0] ? toInfo(rows[0]) : undefined;
   }
 
-  /** Reads chunk by chunk (one prefetched), so a reader holds about 2 MiB whatever the size. */
+  /**
+   * Reads chunk by chunk (one prefetched), so a reader holds about 2 MiB whatever the
+   * size, and holds a connection only while a chunk is fetched: a slow client never
+   * keeps one from the pool, and stopping early costs nothing. Each chunk comes with
+   * `COPY … TO STDOUT (FORMAT binary)`, as stored: selecting it as base64 (bytea has
+   * no binary results in node-postgres) cost about three times as much, in PostgreSQL
+   * encoding it and in Node decoding it.
+   */
   stream(id: string): Readable {
     const pool = this.pool;
-    // base64 moves a third less than bytea's hex text form and Node decodes it natively
-    // (measured: 279 vs 456 ms per 50 MiB); Buffer.from skips encode()'s line breaks.
-    const fetchChunk = (seq: number) =>
-      pool.query<{ data: string }>(`SELECT encode(data, 'base64') AS data FROM basalt.artifact_chunks WHERE artifact_id = $1 AND seq = $2`, [id, seq]);
+    const chunkOf = `COPY (SELECT data FROM basalt.artifact_chunks WHERE artifact_id = ${quoteLiteral(id)}::uuid AND seq = `;
+    const fetchChunk = async (seq: number): Promise<Buffer | undefined> => {
+      const client = await pool.connect();
+      try {
+        const parts: Buffer[] = [];
+        for await (const b of client.query(copyTo(`${chunkOf}${seq}) TO STDOUT (FORMAT binary)`))) parts.push(b as Buffer);
+        client.release();
+        return binaryCopyField(Buffer.concat(parts));
+      } catch (e) {
+        client.release(e as Error); // it may be mid-COPY
+        throw e;
+      }
+    };
     async function* chunks() {
       let next = fetchChunk(0);
       for (let seq = 0; ; seq++) {
-        const { rows } = await next;
-        if (rows.length === 0) return;
+        const data = await next;
+        if (!data) return;
         // Prefetch the next chunk while this one is consumed.
         next = fetchChunk(seq + 1);
         next.catch(() => {});
-        yield Buffer.from(rows[0].data, 'base64');
+        yield data;
       }
     }
     return Readable.from(chunks(), { objectMode: false });
@@ -184,4 +202,21 @@ export class ArtifactStore {
     const r = await this.pool.query('DELETE FROM basalt.artifacts WHERE expires_at <= now()');
     return r.rowCount ?? 0;
   }
+}
+
+/**
+ * The one field of a one-row, one-column `COPY … TO STDOUT (FORMAT binary)` output;
+ * undefined when the row is absent. Layout: signature (11 bytes), flags (4), header
+ * extension length (4) and extension; per row a field count (int16, -1 ends the
+ * data), then per field its length (int32) and bytes.
+ */
+function binaryCopyField(buf: Buffer): Buffer | undefined {
+  let i = 19 + buf.readUInt32BE(15);
+  const fields = buf.readInt16BE(i);
+  if (fields === -1) return undefined;
+  if (fields !== 1) throw new Error(`artifact read: expected 1 field, got ${fields}`);
+  const len = buf.readInt32BE(i + 2);
+  i += 6;
+  if (len < 0 || i + len > buf.length) throw new Error('artifact read: malformed chunk');
+  return buf.subarray(i, i + len);
 }
