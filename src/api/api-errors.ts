@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { Response } from 'express';
+import { errorHandler } from './middleware/error-handler.ts';
 import { ApiError } from '../shared/errors.ts';
 
 const NEXT_ACTIONS: Record<string, string> = {
@@ -56,18 +57,4 @@ export function sendApiError(res: Response, e: ApiError): void {
 }
 
 /** Maps anything thrown below /api to the envelope; unknown errors are logged and become a plain 500. */
-export const apiErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  if (res.headersSent) {
-    res.destroy(err);
-    return;
-  }
-  if (err instanceof ApiError) return sendApiError(res, err);
-  // body-parser and other http-errors carry their own 4xx status
-  const status = (err as { status?: number }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    const code = (err as { type?: string }).type === 'entity.parse.failed' ? 'INVALID_JSON' : 'BAD_REQUEST';
-    return sendApiError(res, new ApiError(status, code, (err as Error).message));
-  }
-  req.log?.error({ err }, 'unhandled error');
-  sendApiError(res, new ApiError(500, 'INTERNAL_ERROR', 'Internal server error'));
-};
+export const apiErrorHandler = errorHandler(sendApiError);

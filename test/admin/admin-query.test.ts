@@ -1,10 +1,8 @@
 /** POST /api/query: search_path to the schema, one transaction, statement timeout, PostgreSQL errors as 400. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminAuth, apiUrl, databaseUrl, db, redisUrl } from '../support/env.ts';
-import { testEnv } from '../support/test-env.ts';
+import { adminAuth, apiUrl, db } from '../support/env.ts';
 import { toReply, type Reply } from '../support/http.ts';
-import { freePort } from '../../scripts/local-services.ts';
-import { startProcess, stopProcess, whenReady, type Started } from '../support/processes.ts';
+import { isolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
 
 const S = `adm_query_${process.pid}`;
 const query = async (body: unknown, base = apiUrl, auth: string | null = adminAuth): Promise<Reply> =>
@@ -99,16 +97,14 @@ describe('POST /api/query', () => {
 });
 
 describe('POST /api/query: statement timeout', () => {
-  let api: Started;
+  let stack: IsolatedStack;
   let base: string;
   beforeAll(async () => {
-    const port = await freePort();
-    api = startProcess('src/api/main.ts', { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), DB_STATEMENT_TIMEOUT_MS: '300' });
-    await whenReady(api);
-    base = `http://127.0.0.1:${port}`;
+    stack = await isolatedStack('admq', { DB_STATEMENT_TIMEOUT_MS: '300' });
+    base = stack.base;
   });
   afterAll(async () => {
-    if (api) await stopProcess(api);
+    await stack?.stop();
   });
 
   it('cancels a query past DB_STATEMENT_TIMEOUT_MS (30 s by default) with 408 QUERY_TIMEOUT', async () => {

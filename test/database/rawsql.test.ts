@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminAuth, apiUrl, databaseUrl, db, redisUrl, testEnv } from '../support/env.ts';
-import { freePort } from '../../scripts/local-services.ts';
-import { startProcess, stopProcess, whenReady, type Started } from '../support/processes.ts';
+import { adminAuth, apiUrl, db } from '../support/env.ts';
+import { isolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
 
 const strict = `${apiUrl}/api/database/advance/rawsql`;
 const relaxed = `${apiUrl}/api/database/advance/rawsql/unrestricted`;
@@ -182,16 +181,14 @@ describe('raw SQL: auth', () => {
 });
 
 describe('raw SQL: statement timeout', () => {
-  let api: Started;
+  let stack: IsolatedStack;
   let base: string;
   beforeAll(async () => {
-    const port = await freePort();
-    api = startProcess('src/api/main.ts', { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), DB_STATEMENT_TIMEOUT_MS: '300' });
-    await whenReady(api);
-    base = `http://127.0.0.1:${port}`;
+    stack = await isolatedStack('rawsqlq', { DB_STATEMENT_TIMEOUT_MS: '300' });
+    base = stack.base;
   });
   afterAll(async () => {
-    if (api) await stopProcess(api);
+    await stack?.stop();
   });
 
   it('cancels a query that runs past DB_STATEMENT_TIMEOUT_MS with 408 QUERY_TIMEOUT', async () => {

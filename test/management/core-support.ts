@@ -1,6 +1,6 @@
 /** Shared by the Management API tests: tokens from the admin API, /v1 calls, organizations and projects. */
 import { adminAuth, apiUrl } from '../support/env.ts';
-import { toReply, type Reply } from '../support/http.ts';
+import { caller, toReply, type Reply } from '../support/http.ts';
 import { poll } from '../support/processes.ts';
 
 export interface CreatedToken {
@@ -28,16 +28,8 @@ export interface V1Options {
 
 /** Calls /v1 as `token` (null: no Authorization header). */
 export function v1(token: string | null) {
-  return async (method: string, path: string, o: V1Options = {}): Promise<Reply> => {
-    const headers: Record<string, string> = {};
-    if (token) headers.Authorization = `Bearer ${token}`;
-    let body: string | undefined;
-    if (o.raw !== undefined) body = o.raw;
-    else if (o.body !== undefined) body = JSON.stringify(o.body);
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    Object.assign(headers, o.headers);
-    return toReply(await fetch(`${apiUrl}/v1${path}`, { method, headers, body }));
-  };
+  const call = caller(`${apiUrl}/v1`, token ?? '');
+  return (method: string, path: string, o: V1Options = {}): Promise<Reply> => call(method, path, o);
 }
 
 export type V1 = ReturnType<typeof v1>;

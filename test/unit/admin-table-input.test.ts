@@ -5,18 +5,9 @@ import { rowKey } from '../../src/api/admin/table-rows.ts';
 import { frameViolation } from '../../src/api/admin/admin-query.ts';
 import { newName, type ColumnShape, type TableShape } from '../../src/api/admin/table-target.ts';
 import { splitStatements } from '../../src/shared/sql/statements.ts';
-import { ApiError } from '../../src/shared/errors.ts';
+import { expectApiError } from './expect-api-error.ts';
 
-function expectApiError(fn: () => unknown, status: number, code: string) {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(ApiError);
-  expect({ status: (caught as ApiError).status, code: (caught as ApiError).code }).toEqual({ status, code });
-}
+const expectRefused = (fn: () => unknown, status: number, code: string) => expectApiError(fn, { status, code });
 const col = (name: string, pk: number | null, baseType = 'integer'): ColumnShape => ({ name, type: baseType, baseType, json: false, generated: false, identity: false, pk });
 const table = (pk: ColumnShape[]): TableShape => ({ schema: 's', name: 't', relkind: 'r', columns: pk, pk });
 
@@ -41,11 +32,11 @@ describe('rowKey', () => {
     expect(rowKey(table([col('a', 1), col('b', 2, 'text')]), [2, 'y'])).toEqual(['2', 'y']);
   });
   it('refuses ids that do not fit the key, and tables without one', () => {
-    expectApiError(() => rowKey(table([]), '1'), 400, 'NO_PRIMARY_KEY');
-    expectApiError(() => rowKey(table([col('a', 1), col('b', 2)]), '1'), 400, 'VALIDATION_ERROR');
-    expectApiError(() => rowKey(table([col('a', 1), col('b', 2)]), '[1]'), 400, 'VALIDATION_ERROR');
-    expectApiError(() => rowKey(table([col('id', 1)]), { a: 1 }), 400, 'VALIDATION_ERROR');
-    expectApiError(() => rowKey(table([col('id', 1)]), ''), 400, 'VALIDATION_ERROR');
+    expectRefused(() => rowKey(table([]), '1'), 400, 'NO_PRIMARY_KEY');
+    expectRefused(() => rowKey(table([col('a', 1), col('b', 2)]), '1'), 400, 'VALIDATION_ERROR');
+    expectRefused(() => rowKey(table([col('a', 1), col('b', 2)]), '[1]'), 400, 'VALIDATION_ERROR');
+    expectRefused(() => rowKey(table([col('id', 1)]), { a: 1 }), 400, 'VALIDATION_ERROR');
+    expectRefused(() => rowKey(table([col('id', 1)]), ''), 400, 'VALIDATION_ERROR');
   });
 });
 
@@ -53,7 +44,7 @@ describe('newName', () => {
   it('accepts plain identifiers up to 63 characters only', () => {
     expect(newName('products_2', 'tableName')).toBe('products_2');
     expect(newName('x'.repeat(63), 'tableName')).toHaveLength(63);
-    for (const bad of ['1abc', 'a-b', 'x'.repeat(64), 'a b', 'a"b', '', 3, undefined]) expectApiError(() => newName(bad, 'tableName'), 400, 'VALIDATION_ERROR');
+    for (const bad of ['1abc', 'a-b', 'x'.repeat(64), 'a b', 'a"b', '', 3, undefined]) expectRefused(() => newName(bad, 'tableName'), 400, 'VALIDATION_ERROR');
   });
 });
 

@@ -2,11 +2,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import pg from 'pg';
+import { isSystemSchema } from '../../shared/sql/system-schemas.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { newKey } from '../../shared/auth/api-keys.ts';
 import type { Services } from '../services.ts';
 
-const SYSTEM = /^(pg_|information_schema$|basalt$)/;
 const body = z.object({
   keyName: z.string({ error: 'keyName is required' }).trim().min(1, 'keyName is required').max(100),
   keyType: z.enum(['anon', 'service_role']).default('anon'),
@@ -17,7 +17,7 @@ export function keyRoutes(s: Services): Router {
 
   /** The schema must exist and not be a system one; the name is checked against the catalog, never interpolated. */
   async function checkSchema(name: string): Promise<string> {
-    if (!name || name.length > 63 || SYSTEM.test(name)) throw new ApiError(400, 'INVALID_SCHEMA', `Invalid schema name '${name.slice(0, 63)}'`);
+    if (!name || name.length > 63 || isSystemSchema(name)) throw new ApiError(400, 'INVALID_SCHEMA', `Invalid schema name '${name.slice(0, 63)}'`);
     const { rowCount } = await s.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name]);
     if (!rowCount) throw new ApiError(400, 'INVALID_SCHEMA', `Schema '${name}' does not exist`);
     return name;

@@ -2,14 +2,14 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import pg from 'pg';
+import { isSystemSchema } from '../../shared/sql/system-schemas.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { withTransaction } from '../../shared/db/pool.ts';
 import { quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
 
-/** Schemas no project may take or drop. */
-const RESERVED = new Set(['public', 'information_schema', 'basalt', 'auth']);
-const isSystem = (name: string) => RESERVED.has(name) || name.startsWith('pg_');
+/** Schemas no project may take or drop: the system ones, public, and auth (the data API's helpers). */
+const isSystem = (name: string) => isSystemSchema(name) || name === 'public' || name === 'auth';
 
 const createBody = z.object({
   // 58 = 63 (PostgreSQL's identifier limit) minus the role's "_user" suffix.

@@ -7,12 +7,12 @@
  */
 import type { Request } from 'express';
 import type pg from 'pg';
+import { isSystemSchema } from '../../shared/sql/system-schemas.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { catalog } from '../../shared/catalog/index.ts';
 import { quoteIdent } from '../../shared/sql/ident.ts';
 
 /** Schemas the admin table endpoints never touch. */
-const SYSTEM_SCHEMA = /^(pg_.*|information_schema|basalt)$/;
 /** What CREATE may name: letters, digits and underscores, not starting with a digit, at most 63 (PostgreSQL's limit). */
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -48,7 +48,7 @@ export async function targetSchema(pool: pg.Pool, req: Request): Promise<string>
   if (typeof raw !== 'string' || raw === '') throw new ApiError(400, 'INVALID_SCHEMA', 'schema must be a non-empty string');
   const name = raw;
   if (name.length > 63) throw new ApiError(400, 'INVALID_SCHEMA', `Invalid schema name '${name.slice(0, 63)}…': longer than 63 characters`);
-  if (SYSTEM_SCHEMA.test(name)) throw new ApiError(400, 'INVALID_SCHEMA', `'${name}' is a system schema; the admin table endpoints do not serve it`);
+  if (isSystemSchema(name)) throw new ApiError(400, 'INVALID_SCHEMA', `'${name}' is a system schema; the admin table endpoints do not serve it`);
   if (name.includes('\0')) throw new ApiError(400, 'INVALID_SCHEMA', 'schema contains a NUL byte');
   const { rows } = await pool.query<{ exists: boolean }>(catalog.schemaExists, [name]);
   if (!rows[0]?.exists) throw new ApiError(400, 'INVALID_SCHEMA', `Schema '${name}' does not exist`);

@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { Response } from 'express';
+import { errorHandler } from '../middleware/error-handler.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { connectFailure, isConnectionLoss } from '../../shared/pg-meta/connection-errors.ts';
 
@@ -24,23 +25,11 @@ export function fromDatabaseError(err: unknown): ApiError | null {
   return new ApiError(400, 'QUERY_FAILED', e.message ?? 'Query failed', { fields });
 }
 
-/** Maps anything thrown below the pg-meta routes to the envelope; unknown errors are logged and become 500. */
-export const pgMetaErrorHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  if (res.headersSent) {
-    res.destroy(err);
-    return;
-  }
-  if (err instanceof ApiError) return sendPgMetaError(res, err);
-  // body-parser and other http-errors carry their own 4xx status
-  const status = (err as { status?: number }).status;
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    const message = (err as { type?: string }).type === 'entity.parse.failed' ? 'Invalid JSON body' : (err as Error).message;
-    return sendPgMetaError(res, new ApiError(status, 'BAD_REQUEST', message));
-  }
-  // A database that went away is the upstream's failure, not ours; other database errors
-  // here come from the catalog queries themselves (statements run for the caller are
-  // mapped to 400 where they run), so they are logged as ours.
-  if (isConnectionLoss(err)) return sendPgMetaError(res, connectFailure(err, res.locals.dbWhich ?? 'target'));
-  req.log?.error({ err }, 'unhandled error');
-  sendPgMetaError(res, new ApiError(500, 'INTERNAL_ERROR', 'Internal server error'));
-};
+/**
+ * Maps anything thrown below the pg-meta routes to the envelope. A database that went away
+ * is the upstream's failure (502); other database errors here come from the catalog queries
+ * themselves (statements run for the caller are mapped to 400 where they run), so they are ours.
+ */
+export const pgMetaErrorHandler = errorHandler(sendPgMetaError, (err, _req, res) =>
+  isConnectionLoss(err) ? connectFailure(err, res.locals.dbWhich ?? 'target') : undefined,
+);

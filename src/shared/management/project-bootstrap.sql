@@ -17,21 +17,7 @@ BEGIN
   EXECUTE format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA public GRANT EXECUTE ON FUNCTIONS TO anon, authenticated, service_role', owner);
 END $$;
 
--- The project's schema cache listens on this database: send PostgREST's reload signal after DDL.
+-- The project's schema cache listens on this database; the reload trigger (control
+-- migration schema_reload_trigger, run right after this file) lives in this schema.
 CREATE SCHEMA IF NOT EXISTS basalt;
 REVOKE ALL ON SCHEMA basalt FROM PUBLIC;
-CREATE OR REPLACE FUNCTION basalt.notify_schema_change() RETURNS event_trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('pgrst', 'reload schema');
-END $$;
-
-DO $$
-BEGIN
-  IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
-    CREATE EVENT TRIGGER basalt_ddl_reload ON ddl_command_end EXECUTE FUNCTION basalt.notify_schema_change();
-    CREATE EVENT TRIGGER basalt_drop_reload ON sql_drop EXECUTE FUNCTION basalt.notify_schema_change();
-  ELSE
-    RAISE WARNING 'basalt: not a superuser, so no DDL event trigger in this project; send NOTIFY pgrst, ''reload schema'' after DDL';
-  END IF;
-END $$;

@@ -86,6 +86,7 @@ export async function provisionProjectDatabase(pool: Pool, config: Config, p: Ma
       // basalt.raise_error that the data API's writes call: as the default database has them.
       await client.query(controlMigration('auth_helpers'));
       await client.query(BOOTSTRAP);
+      await client.query(controlMigration('schema_reload_trigger'));
       await client.query(controlMigration('raise_error'));
       await client.query('COMMIT');
     } catch (e) {
