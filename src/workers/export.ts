@@ -139,11 +139,26 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
       if (tail.length) yield `\n${tail.join('\n')}\n`;
     }
 
-    const contentType = p.format === 'json' ? 'application/json' : 'application/sql';
+    async function* csv(): AsyncGenerator<Buffer> {
+      const t = p.tables[0];
+      const stream = client.query(copyTo(`COPY (SELECT * FROM ${qualified(p.schema, t)}${limit}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+      let header = true;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (ctx.signal?.aborted) throw new Error('cancelled');
+        bytes += chunk.length;
+        // Line count: exact unless values hold newlines; the header line is not a row.
+        rows += countNewlines(chunk) - (header ? 1 : 0);
+        header = false;
+        yield chunk;
+        await report(t);
+      }
+    }
+
+    const contentType = { json: 'application/json', sql: 'application/sql', csv: 'text/csv' }[p.format];
     const artifact = await ctx.artifacts.writeJobOutput(
       ctx.jobId,
       { filename: `export.${p.format}`, contentType },
-      p.format === 'json' ? json() : sql(),
+      p.format === 'json' ? json() : p.format === 'csv' ? csv() : sql(),
     );
     await client.query('COMMIT');
     await report(undefined, true);

@@ -42,12 +42,9 @@ export function tableExportRoutes(s: Services): Router {
     const select = `SELECT * FROM ${rel}${rowOrder(table)} LIMIT ${Number(limit)}`;
 
     if (limit > EXPORT_SYNC_MAX) {
-      if (format === 'csv') {
-        throw new ApiError(400, 'VALIDATION_ERROR', `CSV exports are limited to ${EXPORT_SYNC_MAX} rows; use format=json for a larger export (it runs as a job)`);
-      }
       const { rowCount } = await s.pool.query(`SELECT 1 FROM ${rel} LIMIT 1`);
       if (!rowCount) throw noData(table.name);
-      const job = await s.queues.enqueue('export', { schema, tables: [table.name], format: 'json', includeData: true, rowLimit: limit });
+      const job = await s.queues.enqueue('export', { schema, tables: [table.name], format, includeData: true, rowLimit: limit });
       req.log.info({ jobId: job.id, type: 'export' }, 'job enqueued');
       res.status(202).setHeader('Location', `/api/jobs/${job.id}`);
       res.json(await s.queues.status(job));

@@ -2,14 +2,14 @@ import { StringDecoder } from 'node:string_decoder';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../../shared/errors.ts';
-import { exportPayload } from '../../shared/jobs/payloads.ts';
+import { exportFields } from '../../shared/jobs/payloads/export.ts';
 import type { Services } from '../services.ts';
 import { runJob } from '../jobs/respond.ts';
 
 /** Larger results are not inlined in the synchronous answer; they are read from GET /api/jobs/:id/result. */
 export const INLINE_MAX_BYTES = 16 * 1024 * 1024;
 
-const body = exportPayload.extend({ tables: exportPayload.shape.tables.optional() });
+const body = exportFields.extend({ tables: exportFields.shape.tables.optional(), format: z.enum(['json', 'sql']).default('sql') });
 
 /** POST /api/database/advance/export: a COPY-streamed export job, answered sync or async. */
 export function exportRoutes(s: Services): Router {
