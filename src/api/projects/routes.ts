@@ -42,7 +42,7 @@ export function projectRoutes(s: Services): Router {
   async function serve(ref: string, req: Request, res: Response, next: NextFunction) {
     try {
       if (!REF_FORMAT.test(ref)) throw new ApiError(404, 'PROJECT_NOT_FOUND', 'Project not found');
-      const rt = await runtimes.get(ref);
+      // Refused clients are turned away before the project's pools and schema cache are built.
       const ip = clientIp(req, s.config);
       if (!(await s.networkRestrictions.allows(ref, ip))) {
         throw new ApiError(403, 'NETWORK_RESTRICTED', `Address ${ip} is not allowed by this project's network restrictions`);
@@ -50,6 +50,7 @@ export function projectRoutes(s: Services): Router {
       if (await s.authBans.isBanned(ref, ip)) {
         throw new ApiError(403, 'ADDRESS_BANNED', 'Too many failed authentication attempts from this address; try again later');
       }
+      const rt = await runtimes.get(ref);
       rt.active++;
       res.once('close', () => {
         rt.active--;
