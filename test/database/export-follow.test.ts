@@ -1,0 +1,164 @@
+/**
+ * Follow mode: GET /api/jobs/:id/result?follow=true streams an export while the worker
+ * still writes it, and never splices two attempts of a retried job.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArtifactStore } from '../../src/shared/jobs/artifacts.ts';
+import { adminAuth, apiUrl, db } from '../support/env.ts';
+import { isolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
+import { poll, stopProcess } from '../support/processes.ts';
+
+const ROWS = 400_000;
+const T = 'follow_rows';
+
+beforeAll(async () => {
+  await db().query(`
+    DROP TABLE IF EXISTS public.${T};
+    CREATE TABLE public.${T} (id int PRIMARY KEY, pad text);
+    INSERT INTO public.${T} SELECT i, repeat('f', 100) FROM generate_series(1, ${ROWS}) i;
+  `);
+}, 60_000);
+
+afterAll(async () => {
+  await db().query(`DROP TABLE IF EXISTS public.${T}`);
+});
+
+async function enqueue(base: string, body: object): Promise<string> {
+  const res = await fetch(`${base}/api/database/advance/export`, {
+    method: 'POST',
+    headers: { Authorization: adminAuth, 'Content-Type': 'application/json', Prefer: 'respond-async' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(202);
+  return res.headers.get('location')!;
+}
+const jobStatus = async (base: string, location: string) => (await fetch(`${base}${location}`, { headers: { Authorization: adminAuth } })).json();
+
+describe('GET /api/jobs/:id/result?follow=true', () => {
+  it('streams the first bytes before the job completes, and the whole file matches the stored result', async () => {
+    const location = await enqueue(apiUrl, { tables: [T], format: 'sql' });
+    const res = await fetch(`${apiUrl}${location}/result?follow=true`, { headers: { Authorization: adminAuth } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/sql/);
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="export.sql"');
+    expect(res.headers.get('content-length')).toBeNull(); // still being written: chunked
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    // The first chunk is here; the job still runs.
+    expect((await jobStatus(apiUrl, location)).state).toBe('active');
+    const parts: Buffer[] = [Buffer.from(first.value!)];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(Buffer.from(r.value));
+    const followed = Buffer.concat(parts);
+
+    const done = await jobStatus(apiUrl, location);
+    expect(done.state).toBe('completed');
+    expect(done.result.rows).toBe(ROWS);
+    expect(followed.length).toBe(done.result.bytes);
+    const stored = await fetch(`${apiUrl}${location}/result`, { headers: { Authorization: adminAuth } });
+    expect(stored.headers.get('content-length')).toBe(String(done.result.bytes));
+    expect(Buffer.from(await stored.arrayBuffer()).equals(followed)).toBe(true);
+    expect(followed.toString('utf8')).toContain(`${ROWS}\t${'f'.repeat(100)}\n\\.\n`);
+  }, 60_000);
+
+  it('on a finished job answers as without follow (Content-Length)', async () => {
+    const location = await enqueue(apiUrl, { tables: [T], format: 'json', rowLimit: 3 });
+    await poll(async () => ((await jobStatus(apiUrl, location)).state === 'completed' ? true : undefined), 'completion');
+    const res = await fetch(`${apiUrl}${location}/result?follow=true`, { headers: { Authorization: adminAuth } });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(body)));
+    expect(JSON.parse(body)[T]).toHaveLength(3);
+  });
+
+  it('refuses a bad follow value with 400, and without follow a running job is still 409', async () => {
+    const location = await enqueue(apiUrl, { tables: [T], format: 'sql' });
+    const bad = await fetch(`${apiUrl}${location}/result?follow=maybe`, { headers: { Authorization: adminAuth } });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toBe('VALIDATION_ERROR');
+    const early = await fetch(`${apiUrl}${location}/result`, { headers: { Authorization: adminAuth } });
+    expect(early.status).toBe(409);
+    expect((await early.json()).error).toBe('JOB_NOT_FINISHED');
+  });
+});
+
+describe('a retried attempt is never spliced into a follower', () => {
+  it('store: a follower of attempt 1 fails when attempt 2 replaces the output; attempt 2 reads back whole', async () => {
+    const store = new ArtifactStore(db(), 600);
+    const jobId = randomUUID();
+    const MiB = 1 << 20;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    async function* attempt1() {
+      yield Buffer.alloc(MiB, 'a');
+      await gate; // stalls, as a dying worker would
+      yield Buffer.alloc(MiB, 'a');
+      yield Buffer.alloc(MiB, 'a');
+    }
+    const first = store.writeJobOutput(jobId, { filename: 'x', contentType: 'text/plain' }, attempt1());
+    first.catch(() => {});
+    const a = await poll(async () => store.currentOutput(jobId), 'attempt 1 output', 10_000, 20);
+    const follower = store.follow(a.id);
+    const got: Buffer[] = [];
+    const followed = (async () => {
+      for await (const c of follower) got.push(c as Buffer);
+    })();
+    await poll(async () => (got.length ? true : undefined), 'first chunk', 10_000, 20);
+
+    async function* attempt2() {
+      for (let i = 0; i < 3; i++) yield Buffer.alloc(MiB, 'b');
+    }
+    const second = await store.writeJobOutput(jobId, { filename: 'x', contentType: 'text/plain' }, attempt2());
+    release();
+    await expect(followed).rejects.toThrow(/gone before it was complete/);
+    await expect(first).rejects.toThrow();
+    expect(Buffer.concat(got).every((b) => b === 'a'.charCodeAt(0))).toBe(true);
+
+    const again: Buffer[] = [];
+    for await (const c of store.follow(second.id)) again.push(c as Buffer);
+    const whole = Buffer.concat(again);
+    expect(whole.length).toBe(3 * MiB);
+    expect(whole.every((b) => b === 'b'.charCodeAt(0))).toBe(true);
+    const { rows } = await db().query(`SELECT count(*)::int AS n FROM basalt.artifacts WHERE job_id = $1`, [jobId]);
+    expect(rows[0].n).toBe(1);
+    await db().query(`DELETE FROM basalt.artifacts WHERE job_id = $1`, [jobId]);
+    await store.close();
+  }, 30_000);
+
+  describe('through the API, with the worker killed', () => {
+    let stack: IsolatedStack;
+    beforeAll(async () => {
+      stack = await isolatedStack('follow');
+    }, 60_000);
+    afterAll(async () => {
+      await stack?.stop();
+    });
+
+    it('the follower’s response is aborted, and the retried job’s result holds every row once', async () => {
+      const worker = await stack.spawn('src/workers/main.ts');
+      const location = await enqueue(stack.base, { tables: [T], format: 'sql' });
+      const res = await fetch(`${stack.base}${location}/result?follow=true`, { headers: { Authorization: adminAuth } });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      expect((await reader.read()).done).toBe(false);
+      await stopProcess(worker, 'SIGKILL');
+      await stack.spawn('src/workers/main.ts');
+      // The rest of the body never completes normally: the connection is aborted.
+      const drained = (async () => {
+        for (let r = await reader.read(); !r.done; r = await reader.read());
+      })();
+      await expect(drained).rejects.toThrow();
+
+      const done = await poll(async () => {
+        const s = await stack.status(location);
+        return s.state === 'completed' || s.state === 'failed' ? s : undefined;
+      }, 'completion after retry', 90_000, 200);
+      expect(done.state).toBe('completed');
+      const text = await (await fetch(`${stack.base}${location}/result?follow=true`, { headers: { Authorization: adminAuth } })).text();
+      const dataLines = text.split('\n').filter((l) => /^\d+\t/.test(l));
+      expect(dataLines).toHaveLength(ROWS);
+      expect(new Set(dataLines.map((l) => l.split('\t')[0])).size).toBe(ROWS);
+    }, 150_000);
+  });
+});
