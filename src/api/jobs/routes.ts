@@ -1,12 +1,23 @@
 import { Router } from 'express';
 import { ApiError } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
+import type { ArtifactInfo } from '../../shared/jobs/artifacts.ts';
+
+const RUNNING = new Set(['queued', 'active', 'cancelling']);
+
+/** `?follow=true` streams a running job's output as it is written; absent or false, only a finished job's. */
+function parseFollow(v: unknown): boolean {
+  if (v === undefined || v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1' || v === '') return true;
+  throw new ApiError(400, 'VALIDATION_ERROR', `follow must be true or false, got '${String(v).slice(0, 32)}'`);
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** /api/jobs/:id (status), /result (streamed output), DELETE (cancel). Admin only. */
 export function jobRoutes(s: Services): Router {
   const r = Router();
+  s.onClose(() => s.artifacts.close());
   const notFound = (id: string) => new ApiError(404, 'JOB_NOT_FOUND', `Job ${id} not found`);
   const checkId = (id: string) => {
     if (!UUID.test(id)) throw new ApiError(400, 'VALIDATION_ERROR', `Job id must be a UUID, got '${id.slice(0, 64)}'`);
@@ -21,21 +32,61 @@ export function jobRoutes(s: Services): Router {
 
   r.get('/:id/result', async (req, res) => {
     checkId(req.params.id);
-    const status = await s.queues.status(req.params.id);
+    const follow = parseFollow(new URLSearchParams(typeof req.query === 'string' ? req.query : '').get('follow') ?? undefined);
+    let status = await s.queues.status(req.params.id);
     if (!status) throw notFound(req.params.id);
-    if (status.state !== 'completed') {
-      throw new ApiError(409, 'JOB_NOT_FINISHED', `Job ${status.id} is ${status.state}; its result is not ready`);
+    let artifact: ArtifactInfo | undefined;
+    if (follow && RUNNING.has(status.state)) {
+      // Wait (up to JOB_WAIT_MS) for the running attempt to create its output, then follow it.
+      const deadline = Date.now() + s.config.JOB_WAIT_MS;
+      for (;;) {
+        const wake = s.artifacts.waitFor(`job:${status.id}`, Math.max(0, Math.min(250, deadline - Date.now())));
+        const current = await s.artifacts.currentOutput(status.id);
+        // An incomplete output of a job that is not active is a dead attempt's: the retry replaces it.
+        if (current && (current.complete || status.state !== 'queued')) {
+          wake.cancel();
+          artifact = current;
+          break;
+        }
+        if (Date.now() >= deadline) {
+          wake.cancel();
+          break;
+        }
+        await wake.promise;
+        status = (await s.queues.status(status.id))!;
+        if (!RUNNING.has(status.state)) {
+          wake.cancel();
+          break;
+        }
+      }
     }
-    const artifact = await s.artifacts.jobOutput(status.id);
-    if (!artifact) throw new ApiError(404, 'JOB_NOT_FOUND', `Job ${status.id} has no stored result (it may have expired)`);
+    if (!artifact) {
+      if (status.state !== 'completed') {
+        throw new ApiError(409, 'JOB_NOT_FINISHED', `Job ${status.id} is ${status.state}; its result is not ready`);
+      }
+      artifact = await s.artifacts.jobOutput(status.id);
+      if (!artifact) throw new ApiError(404, 'JOB_NOT_FOUND', `Job ${status.id} has no stored result (it may have expired)`);
+    }
     res.setHeader('Content-Type', artifact.contentType);
-    res.setHeader('Content-Length', String(artifact.size));
     if (artifact.filename) res.setHeader('Content-Disposition', `attachment; filename="${artifact.filename.replace(/"/g, '')}"`);
-    const body = s.artifacts.stream(artifact.id);
+    let body;
+    if (artifact.complete) {
+      res.setHeader('Content-Length', String(artifact.size));
+      body = s.artifacts.stream(artifact.id);
+    } else {
+      // Size unknown yet: chunked. A failure midway aborts the connection (no final chunk).
+      const jobId = status.id;
+      const alive = async () => {
+        const st = await s.queues.status(jobId);
+        return !!st && (st.state === 'active' || st.state === 'cancelling' || st.state === 'completed');
+      };
+      body = s.artifacts.follow(artifact.id, { alive });
+    }
     body.on('error', (err) => {
-      req.log.error({ err: err.message }, 'result stream failed');
+      req.log.warn({ err: err.message }, 'result stream failed');
       res.destroy(err);
     });
+    res.on('close', () => body.destroy());
     body.pipe(res);
   });
 

@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { to as copyTo } from 'pg-copy-streams';
+import pg from 'pg';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { ApiError } from '../errors.ts';
 import { quoteLiteral } from '../sql/ident.ts';
 
 const CHUNK_BYTES = 1 << 20;
+/** NOTIFY channel: payload `<artifact id>` when it gains a chunk, completes or goes; `job:<id>` when a job's output is created. */
+const CHANNEL = 'basalt_artifacts';
+/** A follower looks again this often if no notification came (LISTEN down, or missed). */
+const FOLLOW_POLL_MS = 500;
+/** …and asks whether the job still runs after this long without a new chunk. */
+const FOLLOW_ALIVE_CHECK_MS = 2_000;
 
 export interface ArtifactInfo {
   id: string;
@@ -42,26 +49,68 @@ const toInfo = (r: ArtifactRow): ArtifactInfo => ({
  * worker instance can stream them, and memory stays flat whatever their size.
  */
 export class ArtifactStore {
+  private readonly signals: ChunkSignals;
+
   constructor(
     private readonly pool: Pool,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.signals = new ChunkSignals(pool);
+  }
 
   /**
-   * Streams `source` into the job's output in one transaction. A worker that dies
-   * mid-write leaves nothing; a retried job replaces its earlier output, so a job
-   * has exactly one.
+   * Streams `source` into the job's output, one chunk committed at a time so that
+   * followers (GET /api/jobs/:id/result?follow=true) can read it while it is written.
+   * Each attempt gets a fresh artifact id: creating it deletes any earlier attempt's
+   * output (and its chunks), so a follower of that attempt finds its artifact gone
+   * and fails rather than splice two attempts. Readers that do not follow see only
+   * complete outputs (`jobOutput`). On failure the partial output is deleted; a worker
+   * that dies leaves it to the retry (or the expiry sweep).
    */
-  writeJobOutput(
+  async writeJobOutput(
     jobId: string,
     meta: { filename: string; contentType: string },
     source: AsyncIterable<Buffer | string>,
     onBytes?: (total: number) => void,
   ): Promise<ArtifactInfo> {
-    return this.write({ ...meta, role: 'output', jobId }, source, {
-      onBytes,
-      before: (c) => c.query(`DELETE FROM basalt.artifacts WHERE job_id = $1 AND role = 'output'`, [jobId]),
-    });
+    const id = randomUUID();
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      await client.query(`DELETE FROM basalt.artifacts WHERE job_id = $1 AND role = 'output'`, [jobId]);
+      await client.query(
+        `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, expires_at)
+         VALUES ($1, $2, 'output', $3, $4, now() + make_interval(secs => $5))`,
+        [id, jobId, meta.filename, meta.contentType, this.ttlSeconds],
+      );
+      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, `job:${jobId}`]);
+      await client.query('COMMIT');
+      // Autocommit from here: each chunk (and its notification) is visible once written.
+      // Chunk commits do not wait for their WAL flush; the completing commit does, and
+      // WAL is flushed in order, so a crash can lose chunks only of an incomplete output.
+      await client.query('SET synchronous_commit = off');
+      const total = await this.writeChunks(client, id, source, undefined, onBytes, true);
+      await client.query('RESET synchronous_commit');
+      const { rows } = await client.query<ArtifactRow>(
+        `WITH u AS (UPDATE basalt.artifacts SET size = $2, complete = true WHERE id = $1 RETURNING *)
+         SELECT u.*, pg_notify($3, u.id::text) FROM u`,
+        [id, total, CHANNEL],
+      );
+      if (!rows[0]) throw new Error(`job ${jobId}: this attempt's output was replaced by another attempt`);
+      return toInfo(rows[0]);
+    } catch (e) {
+      broken = true;
+      await client.query('ROLLBACK').catch(() => {});
+      // Best effort: followers of this attempt stop at once instead of waiting for the retry.
+      await this.pool
+        .query(`WITH d AS (DELETE FROM basalt.artifacts WHERE id = $1 RETURNING id) SELECT pg_notify($2, d.id::text) FROM d`, [id, CHANNEL])
+        .catch(() => {});
+      throw e;
+    } finally {
+      // It may be mid-INSERT of a chunk: discard it rather than return it to the pool.
+      client.release(broken || undefined);
+    }
   }
 
   /** Streams an uploaded input (a job's file) into the store; returns it once complete. */
@@ -69,16 +118,15 @@ export class ArtifactStore {
     return this.write({ ...meta, role: 'input', jobId: null }, source, { maxBytes });
   }
 
-  /** One artifact, written in one transaction: complete, or not there at all. */
+  /** An upload, written in one transaction: complete, or not there at all. */
   private async write(
-    row: { role: 'input' | 'output'; jobId: string | null; filename: string; contentType: string },
+    row: { role: 'input'; jobId: null; filename: string; contentType: string },
     source: AsyncIterable<Buffer | string>,
-    opts: { maxBytes?: number; onBytes?: (total: number) => void; before?: (c: PoolClient) => Promise<unknown> },
+    opts: { maxBytes?: number; onBytes?: (total: number) => void },
   ): Promise<ArtifactInfo> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await opts.before?.(client);
       const id = randomUUID();
       await client.query(
         `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, expires_at)
@@ -104,6 +152,7 @@ export class ArtifactStore {
     source: AsyncIterable<Buffer | string>,
     maxBytes?: number,
     onBytes?: (total: number) => void,
+    notify = false,
   ): Promise<number> {
     let seq = 0;
     let total = 0;
@@ -118,7 +167,13 @@ export class ArtifactStore {
       pending = [];
       pendingBytes = 0;
       if (inflight) await inflight;
-      inflight = client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, $2, $3)', [id, seq++, data]);
+      inflight = notify
+        ? client.query(
+            `WITH c AS (INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, $2, $3) RETURNING artifact_id)
+             SELECT pg_notify($4, c.artifact_id::text) FROM c`,
+            [id, seq++, data, CHANNEL],
+          )
+        : client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, $2, $3)', [id, seq++, data]);
       inflight.catch(() => {}); // awaited on the next flush or at the end
     };
     for await (const piece of source) {
@@ -154,6 +209,86 @@ export class ArtifactStore {
     return rows[0] ? toInfo(rows[0]) : undefined;
   }
 
+  /** The job's output as it stands, complete or still being written (follow mode). */
+  async currentOutput(jobId: string): Promise<ArtifactInfo | undefined> {
+    const { rows } = await this.pool.query<ArtifactRow>(
+      `SELECT * FROM basalt.artifacts WHERE job_id = $1 AND role = 'output' AND expires_at > now()`,
+      [jobId],
+    );
+    return rows[0] ? toInfo(rows[0]) : undefined;
+  }
+
+  /** Resolves when something is notified for `key` (an artifact id, or `job:<id>`), or after `ms`. */
+  waitFor(key: string, ms: number): { promise: Promise<void>; cancel: () => void } {
+    return this.signals.arm(key, ms);
+  }
+
+  /**
+   * Reads an artifact that may still be written, chunk by chunk as they are committed,
+   * and ends once it is complete and every byte was read. Between chunks it waits for
+   * the writer's NOTIFY on the process's one LISTEN connection, polling every
+   * FOLLOW_POLL_MS as a fallback; it holds a pooled connection only while a chunk is
+   * fetched. It fails (the stream errors) if the artifact disappears before it is
+   * complete (the job was retried, failed or cancelled), or if `alive` answers false
+   * while it waits: the reader never mixes two attempts.
+   */
+  follow(id: string, opts: { alive?: () => Promise<boolean> } = {}): Readable {
+    const fetchChunk = this.chunkReader(id);
+    const store = this;
+    async function* chunks() {
+      let bytes = 0;
+      let idleSince = Date.now();
+      let seq = 0;
+      let next: Promise<Buffer | undefined> = fetchChunk(0);
+      let sawComplete = false;
+      for (;;) {
+        // Armed before looking, so that a notification between the look and the wait is not lost.
+        const wake = store.signals.arm(id, FOLLOW_POLL_MS);
+        const data = await next;
+        if (data) {
+          wake.cancel();
+          seq++;
+          bytes += data.length;
+          next = fetchChunk(seq);
+          next.catch(() => {});
+          idleSince = Date.now();
+          sawComplete = false;
+          yield data;
+          continue;
+        }
+        const info = await store.info(id);
+        if (!info) {
+          wake.cancel();
+          throw new Error(`artifact ${id} is gone before it was complete (the job was retried, failed or cancelled)`);
+        }
+        if (info.complete) {
+          wake.cancel();
+          if (bytes === info.size) return;
+          // The last chunks were committed between the look and the check: read them now.
+          if (sawComplete) throw new Error(`artifact ${id}: read ${bytes} of ${info.size} bytes, and no more chunks`);
+          sawComplete = true;
+        } else {
+          if (opts.alive && Date.now() - idleSince > FOLLOW_ALIVE_CHECK_MS) {
+            idleSince = Date.now();
+            if (!(await opts.alive())) {
+              wake.cancel();
+              throw new Error(`artifact ${id}: its job stopped before the output was complete`);
+            }
+          }
+          await wake.promise;
+        }
+        next = fetchChunk(seq);
+        next.catch(() => {});
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false });
+  }
+
+  /** Stops the LISTEN connection (API shutdown). */
+  async close(): Promise<void> {
+    await this.signals.close();
+  }
+
   /**
    * Reads chunk by chunk (one prefetched), so a reader holds about 2 MiB whatever the
    * size, and holds a connection only while a chunk is fetched: a slow client never
@@ -163,20 +298,7 @@ export class ArtifactStore {
    * encoding it and in Node decoding it.
    */
   stream(id: string): Readable {
-    const pool = this.pool;
-    const chunkOf = `COPY (SELECT data FROM basalt.artifact_chunks WHERE artifact_id = ${quoteLiteral(id)}::uuid AND seq = `;
-    const fetchChunk = async (seq: number): Promise<Buffer | undefined> => {
-      const client = await pool.connect();
-      try {
-        const parts: Buffer[] = [];
-        for await (const b of client.query(copyTo(`${chunkOf}${seq}) TO STDOUT (FORMAT binary)`))) parts.push(b as Buffer);
-        client.release();
-        return binaryCopyField(Buffer.concat(parts));
-      } catch (e) {
-        client.release(e as Error); // it may be mid-COPY
-        throw e;
-      }
-    };
+    const fetchChunk = this.chunkReader(id);
     async function* chunks() {
       let next = fetchChunk(0);
       for (let seq = 0; ; seq++) {
@@ -189,6 +311,25 @@ export class ArtifactStore {
       }
     }
     return Readable.from(chunks(), { objectMode: false });
+  }
+
+  /** Fetches one chunk of `id` (undefined if absent), holding a pooled connection only meanwhile. */
+  private chunkReader(id: string): (seq: number) => Promise<Buffer | undefined> {
+    const pool = this.pool;
+    const chunkOf = `COPY (SELECT data FROM basalt.artifact_chunks WHERE artifact_id = ${quoteLiteral(id)}::uuid AND seq = `;
+    const chunk = (seq: number) => `${chunkOf}${seq}) TO STDOUT (FORMAT binary)`;
+    return async (seq: number) => {
+      const client = await pool.connect();
+      try {
+        const parts: Buffer[] = [];
+        for await (const b of client.query(copyTo(chunk(seq)))) parts.push(b as Buffer);
+        client.release();
+        return binaryCopyField(Buffer.concat(parts));
+      } catch (e) {
+        client.release(e as Error); // it may be mid-COPY
+        throw e;
+      }
+    };
   }
 
   /** Reads a small artifact whole (sync job answers); callers check the size first. */
@@ -219,4 +360,77 @@ function binaryCopyField(buf: Buffer): Buffer | undefined {
   i += 6;
   if (len < 0 || i + len > buf.length) throw new Error('artifact read: malformed chunk');
   return buf.subarray(i, i + len);
+}
+
+/**
+ * One LISTEN connection per process, opened on first use, fanning notifications out
+ * to the followers waiting on each key. If it cannot connect (or drops), waits just
+ * time out: followers fall back to polling, and the next wait tries to reconnect.
+ */
+class ChunkSignals {
+  private client?: pg.Client;
+  private connecting?: Promise<void>;
+  private closed = false;
+  private failedAt = 0;
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  constructor(private readonly pool: Pool) {}
+
+  arm(key: string, ms: number): { promise: Promise<void>; cancel: () => void } {
+    void this.connect();
+    let done!: () => void;
+    const promise = new Promise<void>((resolve) => (done = resolve));
+    const set = this.waiters.get(key) ?? new Set();
+    this.waiters.set(key, set);
+    const timer = setTimeout(() => fire(), ms);
+    const fire = () => {
+      clearTimeout(timer);
+      set.delete(fire);
+      if (set.size === 0 && this.waiters.get(key) === set) this.waiters.delete(key);
+      done();
+    };
+    set.add(fire);
+    return { promise, cancel: fire };
+  }
+
+  private connect(): Promise<void> {
+    if (this.client || this.connecting || this.closed) return this.connecting ?? Promise.resolve();
+    // After a failure, followers poll for a while before the next attempt.
+    if (Date.now() - this.failedAt < 5_000) return Promise.resolve();
+    const opts = (this.pool as unknown as { options: pg.ClientConfig }).options;
+    const client = new pg.Client({ ...opts, application_name: 'basalt-artifact-listener' } as pg.ClientConfig);
+    let gone = false;
+    const drop = () => {
+      if (gone) return;
+      gone = true;
+      this.failedAt = Date.now();
+      if (this.client === client) this.client = undefined;
+      client.end().catch(() => {});
+    };
+    client.on('error', drop);
+    client.on('notification', (n) => {
+      for (const fire of [...(this.waiters.get(n.payload ?? '') ?? [])]) fire();
+    });
+    this.connecting = client
+      .connect()
+      .then(() => client.query(`LISTEN ${CHANNEL}`))
+      .then(() => {
+        if (this.closed || gone) return drop();
+        this.client = client;
+        client.once('end', drop);
+        // Not a reason to keep the process alive.
+        (client as unknown as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
+      }, drop)
+      .finally(() => (this.connecting = undefined));
+    return this.connecting;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.connecting;
+    const c = this.client;
+    this.client = undefined;
+    c?.removeAllListeners('end');
+    await c?.end().catch(() => {});
+  }
 }
