@@ -39,16 +39,7 @@ export function generatorRoutes(s: Services): Router {
     const client = await checkoutClient((res.locals.db as Pool | undefined) ?? s.pool, which);
     let types: string;
     try {
-      // The introspection sends its queries together; pg wants one at a time per client.
-      let queue: Promise<unknown> = Promise.resolve();
-      const serial = {
-        query: (sql: string) => {
-          const next = queue.then(() => client.query(sql));
-          queue = next.catch(() => {});
-          return next;
-        },
-      };
-      types = await generateTypes(serial, opts);
+      types = await generateTypes(client, opts);
       client.release();
     } catch (e) {
       client.release(e as Error);

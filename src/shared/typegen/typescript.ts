@@ -14,11 +14,24 @@ export interface TypegenOptions {
   postgrestVersion?: string;
 }
 
+/** The introspection sends its queries together; a pg client wants them one at a time. */
+function oneAtATime(db: Queryable): Queryable {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    query: (sql: string) => {
+      const next = queue.then(() => db.query(sql));
+      queue = next.catch(() => {});
+      return next;
+    },
+  };
+}
+
+/** `db`: one client (one consistent picture) or a pool. */
 export async function generateTypes(db: Queryable, o: TypegenOptions = {}): Promise<string> {
   const included = o.includedSchemas?.length ? o.includedSchemas : undefined;
   // Basalt's control schema is internal, like the system schemas: only when asked for by name.
   const excluded = [...(o.excludedSchemas ?? []), ...(included ? [] : [CONTROL_SCHEMA])];
-  const metadata = await introspect(db, { includedSchemas: included, excludedSchemas: excluded.length ? excluded : undefined });
+  const metadata = await introspect(oneAtATime(db), { includedSchemas: included, excludedSchemas: excluded.length ? excluded : undefined });
   return generateTypescript(sortGeneratorMetadata(metadata), {
     detectOneToOneRelationships: o.detectOneToOneRelationships ?? false,
     postgrestVersion: o.postgrestVersion ?? '12',
