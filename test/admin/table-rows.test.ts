@@ -1,17 +1,10 @@
 /** Admin rows: insert, update one cell by primary key (any name, composite, none), delete, bulk delete. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, apiUrl, db } from '../support/env.ts';
-import { toReply, type Reply } from '../support/http.ts';
+import { authorizedCall } from '../support/http.ts';
 
 const S = `adm_rows_${process.pid}`;
-const call = async (method: string, path: string, body?: unknown, auth: string | null = adminAuth): Promise<Reply> =>
-  toReply(
-    await fetch(`${apiUrl}/api${path}`, {
-      method,
-      headers: { ...(auth ? { Authorization: auth } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
+const call = authorizedCall(`${apiUrl}/api`, adminAuth);
 const rowsOf = async (sql: string) => (await db().query(sql)).rows;
 
 beforeAll(async () => {

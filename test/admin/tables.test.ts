@@ -1,18 +1,11 @@
 /** Admin tables: listing, paging, create, delete, clone, add column, export. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, apiUrl, db } from '../support/env.ts';
-import { toReply, type Reply } from '../support/http.ts';
+import { authorizedCall } from '../support/http.ts';
 import { poll } from '../support/processes.ts';
 
 const S = `adm_tbl_${process.pid}`;
-const call = async (method: string, path: string, body?: unknown, auth: string | null = adminAuth): Promise<Reply> =>
-  toReply(
-    await fetch(`${apiUrl}/api${path}`, {
-      method,
-      headers: { ...(auth ? { Authorization: auth } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    }),
-  );
+const call = authorizedCall(`${apiUrl}/api`, adminAuth);
 const create = (tableName: string, columns: unknown[], schema = S) => call('POST', '/table/create', { tableName, schema, columns });
 const columnsOf = async (table: string) =>
   (

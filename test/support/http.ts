@@ -68,3 +68,15 @@ export function caller(base: string, defaultToken: string) {
     return toReply(await fetch(`${base}${path}`, { method, headers, body }));
   };
 }
+
+/** `(method, path, body?, auth?)` against `${base}` with an Authorization header (admin by default; null sends none). */
+export function authorizedCall(base: string, defaultAuth: string) {
+  return async (method: string, path: string, body?: unknown, auth: string | null = defaultAuth): Promise<Reply> =>
+    toReply(
+      await fetch(`${base}${path}`, {
+        method,
+        headers: { ...(auth ? { Authorization: auth } : {}), ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      }),
+    );
+}
