@@ -9,15 +9,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { restUrl } from '../support/env.ts';
-import { type Json, type Param, type Reply, toReply } from '../support/http.ts';
+import { type Json, type Param, type Reply, toReply, profileGet } from '../support/http.ts';
 
-async function get(table: string, params: Param[] = [], headers: Record<string, string> = {}): Promise<Reply> {
-  const search = new URLSearchParams(params).toString();
-  const res = await fetch(`${restUrl}/${table}${search ? `?${search}` : ''}`, {
-    headers: { 'Accept-Profile': 'rest_read', ...headers },
-  });
-  return toReply(res);
-}
+/** GET /rest/v1/<table>?<params> in the rest_read profile. */
+const get = profileGet(restUrl, 'rest_read');
 
 interface ErrorBody {
   code: string;

@@ -80,3 +80,10 @@ export function authorizedCall(base: string, defaultAuth: string) {
       }),
     );
 }
+
+/** `get(table, params?, headers?)`: GET `${base}/<table>` in a profile, answering a Reply. */
+export function profileGet(base: string, profile: string) {
+  const send = sender(base, profile);
+  return async (table: string, params: Param[] = [], headers: Record<string, string> = {}): Promise<Reply> =>
+    toReply(await send('GET', `/${table}`, { params, headers }));
+}
