@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import { to as copyTo } from 'pg-copy-streams';
+import { copyOut } from '../shared/db/copy-out.ts';
 import type { Pool, PoolClient } from '../shared/db/pool.ts';
 import { CopyTextRows } from '../shared/db/copy-text.ts';
 import { qualified, quoteIdent, quoteLiteral } from '../shared/sql/ident.ts';
@@ -49,7 +49,7 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
     async function* copyRows(sql: string): AsyncGenerator<string> {
       // Cancelled before this COPY began (the abort event has fired already): stop now.
       if (ctx.signal?.aborted) throw new Error('cancelled');
-      const stream = client.query(copyTo(sql));
+      const stream = client.query(copyOut(sql));
       const rowStream = stream.pipe(new CopyTextRows());
       stream.on('error', (e) => rowStream.destroy(e));
       const onAbort = () => rowStream.destroy(new Error('cancelled'));
@@ -100,7 +100,7 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
         if (ctx.signal?.aborted) throw new Error('cancelled');
         const list = t.columns.filter((c) => !c.generated).map((c) => quoteIdent(c.name)).join(', ');
         yield `COPY ${qualified(p.schema, t.name)} (${list}) FROM stdin;\n`;
-        const stream = client.query(copyTo(`COPY (SELECT ${list} FROM ${qualified(p.schema, t.name)}${limit}) TO STDOUT`));
+        const stream = client.query(copyOut(`COPY (SELECT ${list} FROM ${qualified(p.schema, t.name)}${limit}) TO STDOUT`));
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           if (ctx.signal?.aborted) throw new Error('cancelled');
           bytes += chunk.length;
@@ -141,7 +141,7 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
 
     async function* csv(): AsyncGenerator<Buffer> {
       const t = p.tables[0];
-      const stream = client.query(copyTo(`COPY (SELECT * FROM ${qualified(p.schema, t)}${limit}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+      const stream = client.query(copyOut(`COPY (SELECT * FROM ${qualified(p.schema, t)}${limit}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
       let header = true;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (ctx.signal?.aborted) throw new Error('cancelled');
