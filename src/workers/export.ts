@@ -157,12 +157,12 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
     const contentType = { json: 'application/json', sql: 'application/sql', csv: 'text/csv' }[p.format];
     const artifact = await ctx.artifacts.writeJobOutput(
       ctx.jobId,
-      { filename: `export.${p.format}`, contentType },
+      { filename: `export.${p.format}`, contentType, compress: true },
       p.format === 'json' ? json() : p.format === 'csv' ? csv() : sql(),
     );
     await client.query('COMMIT');
     await report(undefined, true);
-    return { format: p.format, tables: p.tables, rows, bytes: artifact.size, artifactId: artifact.id, contentType };
+    return { format: p.format, tables: p.tables, rows, bytes: artifact.contentSize, artifactId: artifact.id, contentType };
   } catch (e) {
     // The connection may be stuck mid-COPY: discard it rather than return it to the pool.
     failed = true;

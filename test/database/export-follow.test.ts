@@ -2,7 +2,9 @@
  * Follow mode: GET /api/jobs/:id/result?follow=true streams an export while the worker
  * still writes it, and never splices two attempts of a retried job.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactStore } from '../../src/shared/jobs/artifacts.ts';
 import { adminAuth, apiUrl, db } from '../support/env.ts';
@@ -11,12 +13,30 @@ import { poll, stopProcess } from '../support/processes.ts';
 
 const ROWS = 400_000;
 const T = 'follow_rows';
+// Hex digests: export outputs are stored brotli-compressed, and a pad that compresses
+// well would fit in one stored chunk; this keeps the file many chunks long.
+const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const pad = (i: number) => md5(String(i)) + md5(String(i + 1)) + md5(String(i + 2));
+
+/** GET without any decoding: the raw status, headers and body bytes. */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(parts) }));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
 
 beforeAll(async () => {
   await db().query(`
     DROP TABLE IF EXISTS public.${T};
     CREATE TABLE public.${T} (id int PRIMARY KEY, pad text);
-    INSERT INTO public.${T} SELECT i, repeat('f', 100) FROM generate_series(1, ${ROWS}) i;
+    INSERT INTO public.${T} SELECT i, md5(i::text) || md5((i + 1)::text) || md5((i + 2)::text) FROM generate_series(1, ${ROWS}) i;
   `);
 }, 60_000);
 
@@ -59,7 +79,35 @@ describe('GET /api/jobs/:id/result?follow=true', () => {
     const stored = await fetch(`${apiUrl}${location}/result`, { headers: { Authorization: adminAuth } });
     expect(stored.headers.get('content-length')).toBe(String(done.result.bytes));
     expect(Buffer.from(await stored.arrayBuffer()).equals(followed)).toBe(true);
-    expect(followed.toString('utf8')).toContain(`${ROWS}\t${'f'.repeat(100)}\n\\.\n`);
+    expect(followed.toString('utf8')).toContain(`${ROWS}\t${pad(ROWS)}\n\\.\n`);
+
+    // The stored output is brotli: a client that accepts br gets it as stored, with the
+    // stored length; one that does not (above: fetch sends gzip, deflate) gets it decoded.
+    const info = (await db().query(`SELECT size, content_size, encoding FROM basalt.artifacts WHERE job_id = $1`, [location.split('/').pop()])).rows[0];
+    expect(info.encoding).toBe('br');
+    expect(Number(info.content_size)).toBe(done.result.bytes);
+    expect(Number(info.size)).toBeLessThan(done.result.bytes);
+    const br = await rawGet(`${apiUrl}${location}/result`, { Authorization: adminAuth, 'Accept-Encoding': 'gzip, br;q=0.5' });
+    expect(br.status).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers.vary).toMatch(/Accept-Encoding/i);
+    expect(br.headers['content-length']).toBe(String(info.size));
+    expect(zlib.brotliDecompressSync(br.body).equals(followed)).toBe(true);
+    const refused = await rawGet(`${apiUrl}${location}/result`, { Authorization: adminAuth, 'Accept-Encoding': 'br;q=0, gzip' });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.body.equals(followed)).toBe(true);
+  }, 60_000);
+
+  it('follows as stored brotli when the client accepts br (curl --compressed, browsers)', async () => {
+    const location = await enqueue(apiUrl, { tables: [T], format: 'sql' });
+    const res = await rawGet(`${apiUrl}${location}/result?follow=true`, { Authorization: adminAuth, 'Accept-Encoding': 'br' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-encoding']).toBe('br');
+    expect(res.headers['transfer-encoding']).toBe('chunked');
+    const text = zlib.brotliDecompressSync(res.body).toString('utf8');
+    const done = await jobStatus(apiUrl, location);
+    expect(Buffer.byteLength(text)).toBe(done.result.bytes);
+    expect(text.split('\n').filter((l) => /^\d+\t/.test(l))).toHaveLength(ROWS);
   }, 60_000);
 
   it('on a finished job answers as without follow (Content-Length)', async () => {

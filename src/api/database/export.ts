@@ -50,10 +50,12 @@ export function exportRoutes(s: Services): Router {
 
 /** The seed's synchronous shape, with the content streamed from the artifact store, never held whole. */
 async function streamInline(s: Services, res: Response, jobId: string, result: { format: string; tables: string[]; rows: number; artifactId: string }) {
+  const info = await s.artifacts.info(result.artifactId);
+  if (!info) throw new ApiError(404, 'JOB_NOT_FOUND', `Job ${jobId} has no stored result (it may have expired)`);
   res.status(200).type('application/json');
   const head = { format: result.format, tables: result.tables, rows: result.rows, jobId };
   res.write(JSON.stringify(head).slice(0, -1) + ',"content":');
-  const src = s.artifacts.stream(result.artifactId);
+  const src = s.artifacts.content(info);
   if (result.format === 'json') {
     for await (const chunk of src) if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
   } else {

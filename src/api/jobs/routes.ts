@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { ApiError } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
-import type { ArtifactInfo } from '../../shared/jobs/artifacts.ts';
+import { decode, type ArtifactInfo } from '../../shared/jobs/artifacts.ts';
 
 const RUNNING = new Set(['queued', 'active', 'cancelling']);
 
@@ -10,6 +10,20 @@ function parseFollow(v: unknown): boolean {
   if (v === undefined || v === 'false' || v === '0') return false;
   if (v === 'true' || v === '1' || v === '') return true;
   throw new ApiError(400, 'VALIDATION_ERROR', `follow must be true or false, got '${String(v).slice(0, 32)}'`);
+}
+
+/** Whether an Accept-Encoding header lists `encoding` (or `*`) with a non-zero q. */
+export function acceptsEncoding(header: string | undefined, encoding: string): boolean {
+  if (!header) return false;
+  let star = false;
+  for (const item of header.split(',')) {
+    const [name, ...params] = item.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    const ok = !q || Number(q.slice(2)) > 0;
+    if (name === encoding) return ok;
+    if (name === '*') star = ok;
+  }
+  return star;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -69,9 +83,14 @@ export function jobRoutes(s: Services): Router {
     }
     res.setHeader('Content-Type', artifact.contentType);
     if (artifact.filename) res.setHeader('Content-Disposition', `attachment; filename="${artifact.filename.replace(/"/g, '')}"`);
+    // A compressed output goes out as stored to clients that accept its encoding (curl
+    // --compressed, browsers, fetch); the others get it decoded here.
+    const passEncoded = artifact.encoding !== null && acceptsEncoding(req.headers['accept-encoding'], artifact.encoding);
+    if (artifact.encoding) res.setHeader('Vary', 'Accept-Encoding');
+    if (passEncoded) res.setHeader('Content-Encoding', artifact.encoding!);
     let body;
     if (artifact.complete) {
-      res.setHeader('Content-Length', String(artifact.size));
+      res.setHeader('Content-Length', String(passEncoded ? artifact.size : artifact.contentSize));
       body = s.artifacts.stream(artifact.id);
     } else {
       // Size unknown yet: chunked. A failure midway aborts the connection (no final chunk).
@@ -82,6 +101,7 @@ export function jobRoutes(s: Services): Router {
       };
       body = s.artifacts.follow(artifact.id, { alive });
     }
+    if (!passEncoded) body = decode(body, artifact.encoding);
     body.on('error', (err) => {
       req.log.warn({ err: err.message }, 'result stream failed');
       res.destroy(err);
