@@ -3,8 +3,10 @@
  *
  *  1. export: 1 M rows (~100 bytes each) via POST /api/database/advance/export
  *     (format sql = COPY text, Prefer: respond-async), then at once GET
- *     /api/jobs/:id/result?follow=true (streamed while the worker writes) to nowhere,
+ *     /api/jobs/:id/result?follow=true (streamed while the worker writes) with curl,
  *     request to last byte; vs `psql -c "\copy bench_copy to stdout" > /dev/null`.
+ *     Twice: curl --compressed (takes the stored brotli; the headline figure) and plain
+ *     curl (the API decodes). Each run logs CPU seconds by process.
  *  2. bulk upsert: the same 1 M rows shifted by half (500 000 conflict, 500 000 new),
  *     CSV, via POST /api/database/advance/bulk-upsert (upload included); vs psql:
  *     \copy into a temp staging table + one INSERT … ON CONFLICT DO UPDATE, one transaction.
@@ -83,6 +85,21 @@ function memKb(pid: number): { rss: number; hwm: number } {
   } catch {
     return { rss: 0, hwm: 0 };
   }
+}
+/** CPU seconds used by a process tree so far: live processes, plus what the root reaped (exited backends). */
+function cpuSeconds(pid: number, rootOnly = false): number {
+  let ticks = 0;
+  for (const p of rootOnly ? [pid] : tree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields 14-17 (utime stime cutime cstime) are at 11-14 after the comm
+      ticks += Number(f[11]) + Number(f[12]) + (p === pid ? Number(f[13]) + Number(f[14]) : 0);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
 }
 /** Peak per process (MB) of a subtree: max of sampled VmRSS and of VmHWM. */
 class MemWatch {
@@ -165,6 +182,23 @@ async function main() {
   const workerMem = new MemWatch(worker.pid!);
   log(`RSS at start: API ${fmt(apiMem.peak, 0)} MB, worker ${fmt(workerMem.peak, 0)} MB`);
   const base = `http://127.0.0.1:${port}`;
+  const pgPid = Number(readFileSync(path.join(tmp, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  // CPU seconds by part, between two calls: where an export's time goes on this machine.
+  const cpuNow = () => ({ pg: cpuSeconds(pgPid), api: cpuSeconds(api.pid!), worker: cpuSeconds(worker.pid!), client: cpuSeconds(process.pid, true) });
+  // PostgreSQL's share by backend (application_name, or the background process type).
+  const backends = async () => {
+    const { rows } = await db.query<{ pid: number; who: string }>(`SELECT pid, coalesce(nullif(application_name, ''), backend_type) AS who FROM pg_stat_activity`);
+    return new Map(rows.map((r) => [r.pid, { who: r.who, cpu: cpuSeconds(r.pid, true) }]));
+  };
+  const backendsSince = async (before: Map<number, { who: string; cpu: number }>) => {
+    const sums = new Map<string, number>();
+    for (const [pid, b] of await backends()) sums.set(b.who, (sums.get(b.who) ?? 0) + b.cpu - (before.get(pid)?.cpu ?? 0));
+    return [...sums].filter(([, v]) => v >= 0.01).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
+  };
+  const cpuSince = (a: ReturnType<typeof cpuNow>) => {
+    const b = cpuNow();
+    return `CPU s: PostgreSQL ${(b.pg - a.pg).toFixed(2)}, API ${(b.api - a.api).toFixed(2)}, worker ${(b.worker - a.worker).toFixed(2)}, client ${(b.client - a.client).toFixed(2)}`;
+  };
 
   const ms = (x: number) => `${x.toFixed(0)} ms`;
   const jobMs = (s: { startedAt: string; finishedAt: string }) => Date.parse(s.finishedAt) - Date.parse(s.startedAt);
@@ -181,7 +215,9 @@ async function main() {
   // What a client of a big export does: enqueue (respond-async), then at once GET the
   // result with ?follow=true, which streams chunks as the worker commits them. Timed
   // from the POST to the last byte.
-  const apiExport = async () => {
+  const apiExport = async (encoded: boolean) => {
+    const pg0 = process.env.BENCH_PG_CPU ? await backends() : undefined;
+    const cpu0 = cpuNow();
     const t0 = performance.now();
     const res = await fetch(`${base}/api/database/advance/export`, {
       method: 'POST',
@@ -191,38 +227,46 @@ async function main() {
     if (res.status !== 202) throw new Error(`export answered ${res.status}: ${await res.text()}`);
     const location = res.headers.get('location')!;
     const t1 = performance.now();
-    const out = await fetch(`${base}${location}/result?follow=true`, { headers: { Authorization: auth } });
-    if (out.status !== 200) throw new Error(`result answered ${out.status}: ${await out.text()}`);
-    let bytes = 0;
-    let tFirst = 0;
-    for await (const c of out.body!) {
-      if (!tFirst) tFirst = performance.now();
-      bytes += (c as Uint8Array).length;
-    }
+    // curl, as psql: a C client on each side. --compressed takes the stored brotli as is;
+    // without it the API decodes. wc counts the decoded bytes.
+    const compressed = encoded ? '--compressed' : '';
+    const counted = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'bash',
+        ['-o', 'pipefail', '-c', `curl -sS --fail-with-body ${compressed} -H "Authorization: $AUTH" "$URL" | wc -c`],
+        { env: { ...process.env, AUTH: auth, URL: `${base}${location}/result?follow=true` } },
+        (err, out, stderr) => (err ? reject(new Error(`curl failed: ${stderr || out || err.message}`)) : resolve(out)),
+      ),
+    );
+    const bytes = Number(counted.trim());
     const t3 = performance.now();
     const s = await waitJob(location);
     if (s.result.rows !== ROWS) throw new Error(`export wrote ${s.result.rows} rows`);
     if (s.result.bytes !== bytes) throw new Error(`read ${bytes} bytes of ${s.result.bytes}`);
     log(
-      `    request→202 ${ms(t1 - t0)}, first byte ${ms(tFirst - t0)}, job ${ms(jobMs(s))}, ` +
-        `last byte ${ms(t3 - t0)} (${ms(performance.timeOrigin + t3 - Date.parse(s.finishedAt))} after the job finished)`,
+      `    request→202 ${ms(t1 - t0)}, job ${ms(jobMs(s))}, ` +
+        `last byte ${ms(t3 - t0)} (${ms(performance.timeOrigin + t3 - Date.parse(s.finishedAt))} after the job finished); ${cpuSince(cpu0)}`,
     );
+    if (pg0) log(`    PostgreSQL CPU s by backend: ${await backendsSince(pg0)}`);
     return { seconds: (t3 - t0) / 1000, bytes };
   };
   const psqlExport = async () => {
+    const cpu0 = cpuNow();
     const t0 = performance.now();
     await run('bash', ['-c', `psql -X -q "$URL" -c '\\copy public.bench_copy to stdout' > /dev/null`], { ...process.env, URL: pgs.url });
+    log(`    ${cpuSince(cpu0)} (client: psql)`);
     return { seconds: (performance.now() - t0) / 1000 };
   };
-  log('export: Basalt, psql, psql, Basalt');
-  const ex = { basalt: [] as number[], psql: [] as number[], bytes: 0 };
-  for (const who of ONLY === 'upsert' ? [] : (['basalt', 'psql', 'psql', 'basalt'] as const)) {
-    if (who === 'basalt') {
-      const r = await apiExport();
-      ex.basalt.push(r.seconds);
+  log('export: Basalt (br), Basalt (identity), psql, psql, Basalt (identity), Basalt (br)');
+  const ex = { basalt: [] as number[], identity: [] as number[], psql: [] as number[], bytes: 0 };
+  for (const who of ONLY === 'upsert' ? [] : (['basalt', 'identity', 'psql', 'psql', 'identity', 'basalt'] as const)) {
+    if (who === 'psql') ex.psql.push((await psqlExport()).seconds);
+    else {
+      const r = await apiExport(who === 'basalt');
+      ex[who].push(r.seconds);
       ex.bytes = r.bytes;
-    } else ex.psql.push((await psqlExport()).seconds);
-    log(`  ${who}: ${ex[who].at(-1)!.toFixed(2)} s`);
+    }
+    log(`  ${who === 'basalt' ? 'Basalt, curl --compressed' : who === 'identity' ? 'Basalt, curl (API decodes)' : 'psql'}: ${ex[who].at(-1)!.toFixed(2)} s`);
   }
 
   // ---- bulk upsert ----
@@ -283,6 +327,7 @@ COMMIT;
   const best = (xs: number[]) => Math.min(...xs);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const exRatio = best(ex.psql) / best(ex.basalt);
+  const idRatio = best(ex.psql) / best(ex.identity);
   const upRatio = best(up.psql) / best(up.basalt);
   const rowsPerS = (s: number) => fmt(ROWS / s / 1000, 0) + 'k';
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
@@ -293,9 +338,10 @@ COMMIT;
   console.log(
     table([
       ['measure', 'Basalt s', 'rows/s', 'psql s', 'rows/s', 'ratio', 'target', ''],
-      ...[['export (COPY TO)', fmt(best(ex.basalt), 2), rowsPerS(best(ex.basalt)), fmt(best(ex.psql), 2), rowsPerS(best(ex.psql)), `${fmt(exRatio * 100, 0)}%`, '≥ 85%', verdict(exRatio >= 0.85)],
+      ...[['export (COPY TO), curl --compressed', fmt(best(ex.basalt), 2), rowsPerS(best(ex.basalt)), fmt(best(ex.psql), 2), rowsPerS(best(ex.psql)), `${fmt(exRatio * 100, 0)}%`, '≥ 85%', verdict(exRatio >= 0.85)],
+      ['export (COPY TO), curl, API decodes', fmt(best(ex.identity), 2), rowsPerS(best(ex.identity)), fmt(best(ex.psql), 2), rowsPerS(best(ex.psql)), `${fmt(idRatio * 100, 0)}%`, '≥ 85%', verdict(idRatio >= 0.85)],
       ['bulk upsert (COPY FROM + ON CONFLICT)', fmt(best(up.basalt), 2), rowsPerS(best(up.basalt)), fmt(best(up.psql), 2), rowsPerS(best(up.psql)), `${fmt(upRatio * 100, 0)}%`, '≥ 70%', verdict(upRatio >= 0.7)],
-      ].filter((_, i) => (i === 0 ? ONLY !== 'upsert' : ONLY !== 'export')),
+      ].filter((_, i) => (i < 2 ? ONLY !== 'upsert' : ONLY !== 'export')),
     ]),
   );
   console.log('\n' + table([
@@ -308,7 +354,16 @@ COMMIT;
     machine: { cores: os.availableParallelism(), cpu: os.cpus()[0]?.model, node: process.version, postgres: pgVersion },
     rows: ROWS,
     rowBytes: width,
-    export: { basaltSeconds: ex.basalt, psqlSeconds: ex.psql, bytes: ex.bytes, ratioBest: exRatio, ratioMean: mean(ex.psql) / mean(ex.basalt), target: 0.85 },
+    export: {
+      basaltSeconds: ex.basalt,
+      basaltIdentitySeconds: ex.identity,
+      psqlSeconds: ex.psql,
+      bytes: ex.bytes,
+      ratioBest: exRatio,
+      ratioMean: mean(ex.psql) / mean(ex.basalt),
+      identityRatioBest: idRatio,
+      target: 0.85,
+    },
     bulkUpsert: { basaltSeconds: up.basalt, psqlSeconds: up.psql, fileBytes: csvBytes, ratioBest: upRatio, ratioMean: mean(up.psql) / mean(up.basalt), target: 0.7 },
     peakRssMb: { api: apiMem.peak, worker: workerMem.peak, target: 250 },
   };
