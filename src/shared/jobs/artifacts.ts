@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { to as copyTo } from 'pg-copy-streams';
+import { finished } from 'node:stream/promises';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import pg from 'pg';
 import type { Pool, PoolClient } from '../db/pool.ts';
 import { ApiError } from '../errors.ts';
@@ -176,22 +177,18 @@ export class ArtifactStore {
     let total = 0;
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    // One INSERT stays in flight while the next chunk is read: reading and writing overlap,
-    // and memory stays at about two chunks.
+    // One chunk's COPY stays in flight while the next chunk is read: reading and writing
+    // overlap, and memory stays at about two chunks.
     let inflight: Promise<unknown> | undefined;
     const flush = async () => {
       if (pendingBytes === 0) return;
-      const data = Buffer.concat(pending, pendingBytes);
+      const parts = pending;
+      const size = pendingBytes;
       pending = [];
       pendingBytes = 0;
       if (inflight) await inflight;
-      inflight = notify
-        ? client.query(
-            `WITH c AS (INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, $2, $3) RETURNING artifact_id)
-             SELECT pg_notify($4, c.artifact_id::text) FROM c`,
-            [id, seq++, data, CHANNEL],
-          )
-        : client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, $2, $3)', [id, seq++, data]);
+      const n = seq++;
+      inflight = copyChunk(client, id, n, parts, size).then(() => (notify ? client.query('SELECT pg_notify($1, $2)', [CHANNEL, id]) : undefined));
       inflight.catch(() => {}); // awaited on the next flush or at the end
     };
     for await (const piece of source) {
@@ -368,6 +365,32 @@ export class ArtifactStore {
     const r = await this.pool.query('DELETE FROM basalt.artifacts WHERE expires_at <= now()');
     return r.rowCount ?? 0;
   }
+}
+
+const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+
+/**
+ * Writes one chunk row with `COPY … FROM STDIN (FORMAT binary)`: the pieces go to the
+ * socket as they are. (An INSERT would copy them twice more: into one buffer, then into
+ * the Bind message, whose buffer grows by doubling, several MB of garbage per chunk.)
+ */
+async function copyChunk(client: PoolClient, id: string, seq: number, parts: Buffer[], size: number): Promise<void> {
+  const head = Buffer.alloc(COPY_SIGNATURE.length + 8 + 2 + 4 + 16 + 4 + 4 + 4);
+  let o = COPY_SIGNATURE.copy(head, 0);
+  o = head.writeInt32BE(0, o); // flags
+  o = head.writeInt32BE(0, o); // header extension length
+  o = head.writeInt16BE(3, o); // fields: artifact_id, seq, data
+  o = head.writeInt32BE(16, o);
+  o += Buffer.from(id.replace(/-/g, ''), 'hex').copy(head, o);
+  o = head.writeInt32BE(4, o);
+  o = head.writeInt32BE(seq, o);
+  head.writeInt32BE(size, o);
+  const copy = client.query(copyFrom('COPY basalt.artifact_chunks (artifact_id, seq, data) FROM STDIN (FORMAT binary)'));
+  const done = finished(copy);
+  copy.write(head);
+  for (const p of parts) copy.write(p);
+  copy.end(Buffer.from([0xff, 0xff])); // end of data
+  await done;
 }
 
 /** `stream` decoded when `encoding` says it is compressed; errors of either end the result. */
