@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { ApiError } from '../../shared/errors.ts';
 import { REF_FORMAT } from '../../shared/management/refs.ts';
-import { resolveCustomHostname } from '../../shared/management/custom-hostnames.ts';
+import { closeCustomHostnameCache, resolveCustomHostname } from '../../shared/management/custom-hostnames.ts';
 import { clientIp } from '../middleware/client-ip.ts';
 import { sendRestError } from '../rest/routes.ts';
 import { projectRuntimes } from './runtimes.ts';
@@ -28,6 +28,7 @@ export function hostNameOf(header: string | undefined): string | undefined {
 export function projectRoutes(s: Services): Router {
   const r = Router();
   const runtimes = projectRuntimes(s);
+  s.onClose(() => closeCustomHostnameCache(s.pool));
   const base = s.config.PROJECT_BASE_DOMAIN.toLowerCase().replace(/\.$/, '');
   const suffix = `.${base}`;
 

@@ -252,10 +252,19 @@ class ActiveHostnames {
 
   constructor(private readonly deps: { pool: Pool; redis: Redis }) {}
 
+  private sub?: Redis;
+
+  /** Drops the change subscription (API shutdown). */
+  close() {
+    this.subscribed = true; // no new subscription after close
+    this.sub?.disconnect();
+    this.sub = undefined;
+  }
+
   private subscribe() {
     if (this.subscribed) return;
     this.subscribed = true;
-    const sub = this.deps.redis.duplicate();
+    const sub = (this.sub = this.deps.redis.duplicate());
     sub.on('error', () => {});
     sub.on('message', () => this.invalidate());
     sub.on('ready', () => this.invalidate());
@@ -282,6 +291,11 @@ class ActiveHostnames {
 }
 
 const perPool = new WeakMap<Pool, ActiveHostnames>();
+
+/** Closes the hostname cache's Redis subscription for this pool's database, if it was opened. */
+export function closeCustomHostnameCache(pool: Pool): void {
+  perPool.get(pool)?.close();
+}
 
 /**
  * The project whose active custom hostname is `host`, if any. Answers from memory; the cache
