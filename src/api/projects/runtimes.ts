@@ -109,7 +109,7 @@ export class ProjectRuntimes {
       max: s.config.PROJECT_POOL_MAX,
       connectionString: projectRestUrl(s.config, project.dbName).url,
     });
-    const schemaCache = new SchemaCache(adminPool, config.DB_SCHEMAS, { databaseUrl: config.DATABASE_URL, debounceMs: s.config.SCHEMA_RELOAD_DEBOUNCE_MS, log });
+    const schemaCache = new SchemaCache(adminPool, config.DB_SCHEMAS, { databaseUrl: config.DATABASE_URL, debounceMs: s.config.SCHEMA_RELOAD_DEBOUNCE_MS, log, keyedSchemas: false });
     const close = async () => {
       await schemaCache.close();
       await Promise.allSettled([adminPool.end(), restPool.end()]);

@@ -26,7 +26,8 @@ export class SchemaCache {
   constructor(
     private readonly pool: Pool,
     schemas: string[],
-    private readonly opts: { databaseUrl: string; debounceMs: number; log: Logger },
+    /** keyedSchemas: also serve the schemas of Basalt's API keys and projects (the server's own database; a project database has no control schema). */
+    private readonly opts: { databaseUrl: string; debounceMs: number; log: Logger; keyedSchemas?: boolean },
   ) {
     this.schemas = [...schemas];
     this.configured = [...schemas];
@@ -73,9 +74,12 @@ export class SchemaCache {
   private async load(): Promise<SchemaCacheData> {
     try {
       // Projects (and schemas with API keys) are served without a restart.
-      const keyed = await this.pool
-        .query<{ schema_name: string }>('SELECT schema_name FROM basalt.api_keys WHERE is_active UNION SELECT schema_name FROM basalt.projects')
-        .then((r) => r.rows.map((x) => x.schema_name), () => [] as string[]);
+      const keyed =
+        this.opts.keyedSchemas === false
+          ? []
+          : await this.pool
+              .query<{ schema_name: string }>('SELECT schema_name FROM basalt.api_keys WHERE is_active UNION SELECT schema_name FROM basalt.projects')
+              .then((r) => r.rows.map((x) => x.schema_name), () => [] as string[]);
       this.schemas = [...this.configured, ...keyed.filter((k) => !this.configured.includes(k))];
       const d = await loadSchemaCache(this.pool, this.schemas);
       this.data = d;
