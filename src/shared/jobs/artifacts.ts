@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { finished } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
@@ -109,7 +109,7 @@ export class ArtifactStore {
       await client.query('SET synchronous_commit = off');
       let contentSize = 0;
       const counted = countBytes(source, (n) => (contentSize = n));
-      const total = await this.writeChunks(client, id, meta.compress ? brotliCompress(counted) : counted, undefined, undefined, true);
+      const total = await this.writeChunks(client, id, meta.compress ? brotliCompress(counted) : counted, { notify: true });
       await client.query('RESET synchronous_commit');
       const { rows } = await client.query<ArtifactRow>(
         `WITH u AS (UPDATE basalt.artifacts SET size = $2, content_size = $3, complete = true WHERE id = $1 RETURNING *)
@@ -132,27 +132,21 @@ export class ArtifactStore {
     }
   }
 
-  /** Streams an uploaded input (a job's file) into the store; returns it once complete. */
-  writeInput(meta: { filename: string; contentType: string }, source: AsyncIterable<Buffer | string>, maxBytes?: number): Promise<ArtifactInfo> {
-    return this.write({ ...meta, role: 'input', jobId: null }, source, { maxBytes });
-  }
-
-  /** An upload, written in one transaction: complete, or not there at all. */
-  private async write(
-    row: { role: 'input'; jobId: null; filename: string; contentType: string },
-    source: AsyncIterable<Buffer | string>,
-    opts: { maxBytes?: number; onBytes?: (total: number) => void },
-  ): Promise<ArtifactInfo> {
+  /**
+   * Streams an uploaded input (a job's file) into the store, in one transaction: complete,
+   * or not there at all.
+   */
+  async writeInput(meta: { filename: string; contentType: string }, source: AsyncIterable<Buffer | string>, maxBytes?: number): Promise<ArtifactInfo> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
       const id = randomUUID();
       await client.query(
         `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
-        [id, row.jobId, row.role, row.filename, row.contentType, this.ttlSeconds],
+         VALUES ($1, NULL, 'input', $2, $3, now() + make_interval(secs => $4))`,
+        [id, meta.filename, meta.contentType, this.ttlSeconds],
       );
-      const total = await this.writeChunks(client, id, source, opts.maxBytes, opts.onBytes);
+      const total = await this.writeChunks(client, id, source, { maxBytes });
       const { rows } = await client.query<ArtifactRow>('UPDATE basalt.artifacts SET size = $2, complete = true WHERE id = $1 RETURNING *', [id, total]);
       await client.query('COMMIT');
       return toInfo(rows[0]);
@@ -169,9 +163,7 @@ export class ArtifactStore {
     client: PoolClient,
     id: string,
     source: AsyncIterable<Buffer | string>,
-    maxBytes?: number,
-    onBytes?: (total: number) => void,
-    notify = false,
+    { maxBytes, notify = false }: { maxBytes?: number; notify?: boolean },
   ): Promise<number> {
     let seq = 0;
     let total = 0;
@@ -197,14 +189,10 @@ export class ArtifactStore {
       if (maxBytes !== undefined && total > maxBytes) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
       pending.push(buf);
       pendingBytes += buf.length;
-      if (pendingBytes >= CHUNK_BYTES) {
-        await flush();
-        onBytes?.(total);
-      }
+      if (pendingBytes >= CHUNK_BYTES) await flush();
     }
     await flush();
     if (inflight) await inflight;
-    onBytes?.(total);
     return total;
   }
 
@@ -396,10 +384,7 @@ async function copyChunk(client: PoolClient, id: string, seq: number, parts: Buf
 /** `stream` decoded when `encoding` says it is compressed; errors of either end the result. */
 export function decode(stream: Readable, encoding: 'br' | null): Readable {
   if (!encoding) return stream;
-  const out = zlib.createBrotliDecompress({ chunkSize: 64 * 1024 });
-  stream.on('error', (e) => out.destroy(e));
-  out.on('close', () => stream.destroy());
-  return stream.pipe(out);
+  return pipeline(stream, zlib.createBrotliDecompress({ chunkSize: 64 * 1024 }), () => {});
 }
 
 /** Passes `source` through as Buffers, reporting the running byte count. */
@@ -414,46 +399,28 @@ async function* countBytes(source: AsyncIterable<Buffer | string>, onTotal: (n: 
 }
 
 /**
- * Brotli-compresses `source`. Input goes to the compressor in COMPRESS_BLOCK blocks, and
- * compression runs on the thread pool, so reading the source overlaps it.
+ * Brotli-compresses `source`. Input goes to the compressor in COMPRESS_BLOCK blocks (each
+ * write is a thread-pool task), and compression overlaps reading the source. An error on
+ * either side, or a reader that stops early, tears down both.
  */
-async function* brotliCompress(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  const z = zlib.createBrotliCompress(BROTLI);
-  const feed = (async () => {
-    let block: Buffer[] = [];
-    let size = 0;
-    const write = async (b: Buffer) => {
-      if (z.destroyed) throw new Error('compressor closed');
-      if (!z.write(b)) await new Promise<void>((resolve, reject) => {
-        // 'close' too: a reader that stops early destroys the compressor, and this must not wait forever.
-        const done = (e?: Error) => {
-          z.off('drain', done).off('error', done).off('close', closed);
-          if (e) reject(e);
-          else resolve();
-        };
-        const closed = () => done(new Error('compressor closed'));
-        z.once('drain', done).once('error', done).once('close', closed);
-      });
-    };
-    for await (const piece of source) {
-      block.push(piece);
-      size += piece.length;
-      if (size >= COMPRESS_BLOCK) {
-        await write(block.length === 1 ? block[0]! : Buffer.concat(block, size));
-        block = [];
-        size = 0;
-      }
+function brotliCompress(source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  return pipeline(Readable.from(inBlocks(source, COMPRESS_BLOCK)), zlib.createBrotliCompress(BROTLI), () => {});
+}
+
+/** `source` regrouped into buffers of at least `size` bytes (the last may be smaller). */
+async function* inBlocks(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let block: Buffer[] = [];
+  let bytes = 0;
+  for await (const piece of source) {
+    block.push(piece);
+    bytes += piece.length;
+    if (bytes >= size) {
+      yield block.length === 1 ? block[0]! : Buffer.concat(block, bytes);
+      block = [];
+      bytes = 0;
     }
-    if (size) await write(Buffer.concat(block, size));
-    z.end();
-  })();
-  feed.catch((e) => z.destroy(e));
-  try {
-    for await (const out of z) yield out as Buffer;
-    await feed;
-  } finally {
-    z.destroy();
   }
+  if (bytes) yield Buffer.concat(block, bytes);
 }
 
 /**
