@@ -12,20 +12,6 @@ function parseFollow(v: unknown): boolean {
   throw new ApiError(400, 'VALIDATION_ERROR', `follow must be true or false, got '${String(v).slice(0, 32)}'`);
 }
 
-/** Whether an Accept-Encoding header lists `encoding` (or `*`) with a non-zero q. */
-export function acceptsEncoding(header: string | undefined, encoding: string): boolean {
-  if (!header) return false;
-  let star = false;
-  for (const item of header.split(',')) {
-    const [name, ...params] = item.trim().toLowerCase().split(';');
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    const ok = !q || Number(q.slice(2)) > 0;
-    if (name === encoding) return ok;
-    if (name === '*') star = ok;
-  }
-  return star;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** /api/jobs/:id (status), /result (streamed output), DELETE (cancel). Admin only. */
@@ -84,8 +70,8 @@ export function jobRoutes(s: Services): Router {
     res.setHeader('Content-Type', artifact.contentType);
     if (artifact.filename) res.setHeader('Content-Disposition', `attachment; filename="${artifact.filename.replace(/"/g, '')}"`);
     // A compressed output goes out as stored to clients that accept its encoding (curl
-    // --compressed, browsers, fetch); the others get it decoded here.
-    const passEncoded = artifact.encoding !== null && acceptsEncoding(req.headers['accept-encoding'], artifact.encoding);
+    // --compressed, browsers); the others get it decoded here.
+    const passEncoded = artifact.encoding !== null && req.acceptsEncodings(artifact.encoding) === artifact.encoding;
     if (artifact.encoding) res.setHeader('Vary', 'Accept-Encoding');
     if (passEncoded) res.setHeader('Content-Encoding', artifact.encoding!);
     let body;
