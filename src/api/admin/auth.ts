@@ -15,7 +15,10 @@ const unauthorized = (msg: string) =>
 
 /**
  * Admin endpoints accept Basic auth with ADMIN_USER/ADMIN_PASSWORD (constant-time),
- * a service_role API key, or a Bearer JWT whose role is service_role.
+ * the operator's service_role API key (a key of a schema that is not a project's), or a
+ * Bearer JWT signed with JWT_SECRET whose role is service_role. A project schema's keys,
+ * service_role included, belong to a tenant and open only that schema's data API
+ * (docs/security.md, "Credentials").
  * With `bans`, a wrong password, key or token counts as a failed login from the client's
  * address (scope `admin`), and a banned address is refused before its credentials are checked.
  */
@@ -48,7 +51,12 @@ export function requireAdmin({ config, apiKeys, authBans: bans }: AdminAuthDeps)
     if (!bearer) return next(unauthorized('Admin authentication required'));
     if (apiKeys && KEY_FORMAT.test(bearer)) {
       apiKeys.lookup(bearer).then(
-        (k) => (!k ? fail(unauthorized('Invalid API key')) : k.type === 'service_role' ? next() : next(new ApiError(403, 'FORBIDDEN', 'A service_role key is required'))),
+        (k) => {
+          if (!k) return fail(unauthorized('Invalid API key'));
+          // A valid key of the wrong kind is not a guess: refused, not counted.
+          if (k.isProject) return next(new ApiError(403, 'FORBIDDEN', "A project schema's API key opens only that schema's data API, not admin endpoints"));
+          return k.type === 'service_role' ? next() : next(new ApiError(403, 'FORBIDDEN', 'A service_role key is required'));
+        },
         next,
       );
       return;

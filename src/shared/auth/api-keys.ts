@@ -13,6 +13,11 @@ export interface ApiKey {
   id: number;
   schema: string;
   type: KeyType;
+  /**
+   * The schema is a project's (a row in basalt.projects): the key belongs to a tenant and is
+   * never an admin credential, whatever its type. Keys of other schemas are the operator's.
+   */
+  isProject: boolean;
 }
 
 export const KEY_FORMAT = /^[0-9a-f]{64}$/;
@@ -45,11 +50,14 @@ export class ApiKeyStore {
     let found: ApiKey | null;
     if (hit && hit.until > Date.now()) found = hit.key;
     else {
-      const { rows } = await this.pool.query<{ id: string; schema_name: string; key_type: KeyType }>(
-        'SELECT id, schema_name, key_type FROM basalt.api_keys WHERE key_hash = $1 AND is_active',
+      const { rows } = await this.pool.query<{ id: string; schema_name: string; key_type: KeyType; is_project: boolean }>(
+        `SELECT k.id, k.schema_name, k.key_type, p.schema_name IS NOT NULL AS is_project
+           FROM basalt.api_keys k LEFT JOIN basalt.projects p ON p.schema_name = k.schema_name
+          WHERE k.key_hash = $1 AND k.is_active`,
         [Buffer.from(h, 'hex')],
       );
-      found = rows[0] ? { id: Number(rows[0].id), schema: rows[0].schema_name, type: rows[0].key_type } : null;
+      const row = rows[0];
+      found = row ? { id: Number(row.id), schema: row.schema_name, type: row.key_type, isProject: row.is_project } : null;
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(h, { key: found, until: Date.now() + this.opts.cacheMs });
     }
