@@ -17,6 +17,7 @@ import { tokenRoutes } from './admin/tokens.ts';
 import { projectRoutes } from './projects/routes.ts';
 import { managementRouter } from './management/router.ts';
 import { pgMetaRouter } from './pg-meta/router.ts';
+import { banRoutes } from './admin/bans.ts';
 
 /** Express assembly: request ids and logs, CORS, then each surface under its prefix. */
 export function createApp(s: Services): Express {
@@ -47,6 +48,7 @@ export function createApp(s: Services): Express {
   api.use(schemaRoutes(s));
   api.use(adminTableRoutes(s));
   api.use('/tokens', requireAdmin(s), tokenRoutes(s));
+  api.use('/bans', requireAdmin(s), banRoutes(s));
   api.use('/database', databaseRouter(s));
   api.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.baseUrl}${req.path}`)));
   api.use(apiErrorHandler);

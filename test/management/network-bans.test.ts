@@ -53,15 +53,22 @@ describe('network bans', () => {
     expect((await other.v1('POST', `/projects/${other.ref}/network-bans/retrieve`)).json().banned_ipv4_addresses).not.toContain(`203.0.113.${octet}`);
   });
 
-  test('failed Management API tokens ban too, and the project sees (and can lift) that ban', async () => {
+  test('failed Management API tokens ban too; that server-wide ban is not the project\'s to see or lift, the admin lifts it', async () => {
     for (let i = 0; i < 5; i++) {
       const r = await fetch(`${m.base}/v1/organizations`, { headers: { Authorization: `Bearer sbp_${'0'.repeat(40)}`, 'X-Forwarded-For': TOKEN_GUESSER } });
       expect(r.status).toBe(401);
     }
     const good = () => fetch(`${m.base}/v1/organizations`, { headers: { Authorization: `Bearer ${m.token}`, 'X-Forwarded-For': TOKEN_GUESSER } });
     expect((await good()).status).toBe(403);
-    expect((await m.v1('POST', `/projects/${m.ref}/network-bans/retrieve`)).json().banned_ipv4_addresses).toContain(TOKEN_GUESSER);
+    expect((await m.v1('POST', `/projects/${m.ref}/network-bans/retrieve`)).json().banned_ipv4_addresses).not.toContain(TOKEN_GUESSER);
     expect((await m.v1('DELETE', `/projects/${m.ref}/network-bans`, { body: { ipv4_addresses: [TOKEN_GUESSER] } })).status).toBe(200);
+    expect((await good()).status).toBe(403);
+    const lifted = await fetch(`${m.base}/api/bans`, {
+      method: 'DELETE',
+      headers: { Authorization: adminAuth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ ipv4_addresses: [TOKEN_GUESSER], scopes: ['management'] }),
+    });
+    expect(lifted.status).toBe(200);
     expect((await good()).status).toBe(200);
   });
 

@@ -1,10 +1,10 @@
 /**
  * /v1/projects/:ref/network-bans and /network-restrictions.
  *
- * Bans: Basalt's brute-force bans (src/shared/security/auth-bans.ts) that concern this
- * project: its data API's scope (failed keys and JWTs) plus the server-wide `admin` and
- * `management` scopes (failed admin logins and personal access tokens), since those guard
- * the same server. Lifting removes the address from all three.
+ * Bans: Basalt's brute-force bans (src/shared/security/auth-bans.ts) of this project's own
+ * scope (the ref: failed keys and JWTs on its data API). The server-wide `admin` and
+ * `management` scopes are neither shown nor lifted here: a token holder must not learn of,
+ * or clear, the bans that guard the server's own logins. Admins do that with /api/bans.
  */
 import ipaddr from 'ipaddr.js';
 import { Router } from 'express';
@@ -13,20 +13,17 @@ import { clientIp } from '../middleware/client-ip.ts';
 import { parseRestrictions, parseUnban } from '../../shared/management/network.ts';
 import { refOf } from './project-ref.ts';
 
-export const banScopesOf = (ref: string) => [ref, 'admin', 'management'];
-
 export function networkRoutes(s: Services): Router {
   const r = Router({ mergeParams: true });
 
   r.post('/network-bans/retrieve', async (_req, res) => {
-    const lists = await Promise.all(banScopesOf(refOf(res)).map((scope) => s.authBans.list(scope)));
-    const v4 = [...new Set(lists.flat())].filter((a) => ipaddr.IPv4.isValidFourPartDecimal(a)).sort();
+    const v4 = (await s.authBans.list(refOf(res))).filter((a) => ipaddr.IPv4.isValidFourPartDecimal(a)).sort();
     res.status(201).json({ banned_ipv4_addresses: v4 });
   });
 
   r.delete('/network-bans', async (req, res) => {
     const ips = parseUnban(req.body, clientIp(req, s.config));
-    await Promise.all(banScopesOf(refOf(res)).map((scope) => s.authBans.lift(scope, ips)));
+    await s.authBans.lift(refOf(res), ips);
     res.status(200).json({});
   });
 

@@ -3,7 +3,8 @@
  * client address; past AUTH_BAN_THRESHOLD within the window the address is banned for
  * AUTH_BAN_DURATION_SECONDS. Scope is `admin` for the server's own admin logins, `management`
  * for /v1 personal access tokens and the project ref for a project's data API.
- * The Management API's network-bans endpoints read and lift these bans.
+ * A project's network-bans endpoints (/v1) read and lift its own scope only; the `admin` and
+ * `management` scopes are read and lifted with admin credentials (/api/bans).
  *
  * Redis layout (under QUEUE_PREFIX, so bans hold across API instances):
  *   <p>:authban:fail:<scope>:<ip>  counter, expires with the window
@@ -84,6 +85,14 @@ export class AuthBans {
   /** Addresses banned in `scope` right now. */
   async list(scope: string): Promise<string[]> {
     return this.redis.zrangebyscore(this.bansKey(scope), Date.now(), '+inf');
+  }
+
+  /** Bans in `scope` right now, with when each ends. */
+  async listWithEnd(scope: string): Promise<Array<{ ip: string; until: Date }>> {
+    const flat = await this.redis.zrangebyscore(this.bansKey(scope), Date.now(), '+inf', 'WITHSCORES');
+    const out: Array<{ ip: string; until: Date }> = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ ip: flat[i]!, until: new Date(Number(flat[i + 1])) });
+    return out;
   }
 
   /** Lifts bans (and forgets the failures counted so far) for these addresses. */
