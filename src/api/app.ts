@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Services } from './services.ts';
 import { requestLog } from './middleware/request-log.ts';
 import { cors } from './middleware/cors.ts';
+import { isApiDataRoute, refuseCrossSite } from './middleware/cross-site.ts';
 import { apiErrorHandler, sendApiError } from './api-errors.ts';
 import { ApiError } from '../shared/errors.ts';
 import { requireAdmin } from './admin/auth.ts';
@@ -16,7 +17,8 @@ import { licenseRoutes, licenseEnforcement } from './admin/license.ts';
 import { tokenRoutes } from './admin/tokens.ts';
 import { projectRoutes } from './projects/routes.ts';
 import { managementRouter } from './management/router.ts';
-import { pgMetaRouter } from './pg-meta/router.ts';
+import { isPgMetaPath, pgMetaRouter } from './pg-meta/router.ts';
+import { managementErrorHandler } from './management/errors.ts';
 import { banRoutes } from './admin/bans.ts';
 
 /** Express assembly: request ids and logs, CORS, then each surface under its prefix. */
@@ -26,16 +28,20 @@ export function createApp(s: Services): Express {
   app.set('etag', false);
   app.set('query parser', (q: string) => q); // each surface parses its own query string
   app.use(requestLog(s.log));
-  app.use(cors);
+  app.use(cors(s.config, isPgMetaPath));
 
   // Management API projects: their own data APIs, chosen by Host or /project/<ref>/rest/v1.
   app.use(projectRoutes(s));
   // Data API: PostgREST-compatible, with its own error envelope.
   app.use('/rest/v1', restRouter(s));
-  // Management API: Supabase's /v1, { message } errors.
+  // Management API: Supabase's /v1, { message } errors. Cross-site writes are refused first,
+  // rendered by the surface's own error handler (skipped when the guard lets a request pass).
+  app.use('/v1', refuseCrossSite(s.config), managementErrorHandler);
   app.use('/v1', managementRouter(s));
 
   const api = express.Router();
+  // Before any body parsing (multipart uploads included): cross-site writes are refused.
+  api.use(refuseCrossSite(s.config, { exempt: isApiDataRoute }));
   // Keep the bytes too: the data engine takes JSON text, and re-serialising would round bigints.
   api.use(express.json({ limit: '10mb', verify: (req, _res, buf) => ((req as express.Request).rawBody = buf) }));
   api.use(healthRoutes(s));

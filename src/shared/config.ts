@@ -66,6 +66,14 @@ export const configSchema = z.object({
   AUTH_BAN_DURATION_SECONDS: int(3600, 1),
   /** Addresses never banned (CIDRs); e.g. a monitoring host. */
   AUTH_BAN_EXEMPT: csv(''),
+  /**
+   * Origins (scheme://host[:port]) other than the server's own whose browsers may send
+   * state-changing requests to /api, /v1 and the Postgres Admin routes; empty: none.
+   */
+  ADMIN_ALLOWED_ORIGINS: csv('').refine(
+    (list) => list.every((o) => /^https?:\/\/[^/?#\s]+$/i.test(o) && URL.canParse(o)),
+    'must be comma-separated origins such as https://admin.example.com (scheme and host, no path)',
+  ),
   // Licences (issue 6)
   /**
    * Ed25519 public key that licence keys are verified with: PEM text (newlines may be written \n)

@@ -1,17 +1,42 @@
 import type { RequestHandler } from 'express';
+import type { Config } from '../../shared/config.ts';
+import { isAllowedOrigin, takesAdminCredentials } from './cross-site.ts';
 
-/** Permissive CORS, as PostgREST and Supabase serve it: any origin, the headers the clients send. */
-export const cors: RequestHandler = (req, res, next) => {
-  const origin = req.header('origin');
-  if (!origin) return next();
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  res.setHeader('Access-Control-Expose-Headers', 'Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit, Preference-Applied, X-Request-Id, X-Total-Count');
-  if (req.method === 'OPTIONS' && req.header('access-control-request-method')) {
-    res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD');
-    res.setHeader('Access-Control-Allow-Headers', req.header('access-control-request-headers') ?? 'Authorization, Content-Type, Accept, Accept-Profile, Content-Profile, Prefer, Range, apikey, x-client-info');
-    res.setHeader('Access-Control-Max-Age', '86400');
-    res.status(200).end();
-    return;
-  }
-  next();
-};
+const EXPOSE = 'Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit, Preference-Applied, X-Request-Id, X-Total-Count';
+const ALLOW_HEADERS = 'Authorization, Content-Type, Accept, Accept-Profile, Content-Profile, Prefer, Range, apikey, x-client-info';
+
+/**
+ * CORS. The data APIs get PostgREST's and Supabase's permissive CORS: any origin, the headers
+ * the clients send. The surfaces that take admin credentials answer CORS only to their own
+ * origin and ADMIN_ALLOWED_ORIGINS (echoed, with Vary: Origin); other origins get no CORS
+ * headers, so a page elsewhere can neither preflight a write nor read an answer. No surface
+ * ever sends Access-Control-Allow-Credentials: Basic auth and tokens travel as explicit headers.
+ */
+export function cors(config: Pick<Config, 'ADMIN_ALLOWED_ORIGINS' | 'TRUSTED_PROXIES'>, isPgMetaPath: (path: string) => boolean): RequestHandler {
+  return (req, res, next) => {
+    const origin = req.header('origin');
+    if (!origin) return next();
+    const preflight = req.method === 'OPTIONS' && !!req.header('access-control-request-method');
+    if (takesAdminCredentials(req.path, isPgMetaPath)) {
+      res.append('Vary', 'Origin');
+      if (!isAllowedOrigin(req, origin, config)) {
+        // Answered here so the preflight never reaches admin authentication; without CORS headers the browser stops.
+        if (preflight) res.status(204).end();
+        else next();
+        return;
+      }
+      res.setHeader('Access-Control-Allow-Origin', origin);
+    } else {
+      res.setHeader('Access-Control-Allow-Origin', '*');
+    }
+    res.setHeader('Access-Control-Expose-Headers', EXPOSE);
+    if (preflight) {
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD');
+      res.setHeader('Access-Control-Allow-Headers', req.header('access-control-request-headers') ?? ALLOW_HEADERS);
+      res.setHeader('Access-Control-Max-Age', '86400');
+      res.status(200).end();
+      return;
+    }
+    next();
+  };
+}

@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { Services } from '../services.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { requireAdmin } from '../admin/auth.ts';
+import { refuseCrossSite } from '../middleware/cross-site.ts';
 import { pgMetaConnection } from './connection.ts';
 import { queryRoutes } from './query.ts';
 import { generatorRoutes } from './generators.ts';
@@ -33,7 +34,7 @@ const SEGMENTS = new Set([
   'column-privileges',
 ]);
 
-const isPgMetaPath = (path: string) => path === '/' || SEGMENTS.has(path.split('/')[1] ?? '');
+export const isPgMetaPath = (path: string) => path === '/' || SEGMENTS.has(path.split('/')[1] ?? '');
 
 /**
  * Postgres Admin API at the root (pg-api seed + postgres-meta's routes): admin credentials
@@ -42,6 +43,8 @@ const isPgMetaPath = (path: string) => path === '/' || SEGMENTS.has(path.split('
  */
 export function pgMetaRouter(s: Services): Router {
   const api = Router();
+  // First, before credentials and body: a page elsewhere must not write with the admin's cached Basic auth.
+  api.use(refuseCrossSite(s.config));
   if (s.config.PG_META_AUTH !== 'off') api.use(requireAdmin(s));
   api.use(express.json({ limit: '10mb' }));
   api.use(pgMetaConnection(s));
