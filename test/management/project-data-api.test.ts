@@ -78,7 +78,7 @@ describe('a project’s own data API', () => {
   beforeAll(async () => {
     call = v1((await newToken('data-api-test')).token);
     const org = await newOrganization(call, 'data-api-test org');
-    const [p, q] = await Promise.all([newProject(call, org.slug, 'e2e', PASS), newProject(call, org.slug, 'e2e other', 'other-pass')]);
+    const [p, q] = await Promise.all([newProject(call, org.slug, 'e2e', PASS), newProject(call, org.slug, 'e2e other', 'Other-pass-42')]);
     ref = p.ref;
     const get = async (r: string) => {
       const k = (await call('GET', `/projects/${r}/api-keys`)).json() as { name: string; api_key: string }[];

@@ -11,6 +11,8 @@ import { newOrganization, newProject, newToken, v1, type V1 } from './core-suppo
 const MASTER = { BASALT_MASTER_KEY: 'a'.repeat(64) };
 // Quotes, a semicolon and a backslash: the password must reach CREATE ROLE as data, never as SQL.
 const TRICKY_PASS = `pa'ss"w\\ord; DROP ROLE anon; --`;
+/** Strong enough for db_pass (docs/management-api.md): where a test is about something else. */
+const PASS = 'Strong-pass-42';
 
 const projectUrl = (dbName: string, user: string, password: string) => {
   const u = new URL(databaseUrl);
@@ -58,7 +60,7 @@ describe('/v1/projects', () => {
   });
 
   it('creates a project: 201 with the seed shape, ref and status COMING_UP, and the database follows', async () => {
-    const r = await alice('POST', '/projects', { body: { name: 'shape', organization_id: aliceOrg.id, db_pass: 'shape-pass', region: 'eu-west-1' } });
+    const r = await alice('POST', '/projects', { body: { name: 'shape', organization_id: aliceOrg.id, db_pass: PASS, region: 'eu-west-1' } });
     expect(r.status).toBe(201);
     const p = r.json();
     expect(p).toMatchObject({ id: p.ref, organization_id: aliceOrg.slug, name: 'shape', region: 'eu-west-1', status: 'COMING_UP' });
@@ -172,14 +174,14 @@ describe('/v1/projects', () => {
 
   it.each([
     ['no body', undefined, 400, /name/],
-    ['no name', { organization_slug: 'x', db_pass: 'p' }, 400, /name/],
+    ['no name', { organization_slug: 'x', db_pass: PASS }, 400, /name/],
     ['no db_pass', { name: 'n', organization_slug: 'x' }, 400, /db_pass/],
     ['an empty db_pass', { name: 'n', organization_slug: 'x', db_pass: '' }, 400, /db_pass/],
-    ['no organization', { name: 'n', db_pass: 'p' }, 400, /organization_slug/],
-    ['a numeric name', { name: 5, organization_slug: 'x', db_pass: 'p' }, 400, /name/],
-    ['a long region', { name: 'n', organization_slug: 'x', db_pass: 'p', region: 'r'.repeat(65) }, 400, /region/],
-    ['two different organizations', { name: 'n', organization_slug: 'aaaaaaaaaaaaaaaaaaaa', organization_id: 'bbbbbbbbbbbbbbbbbbbb', db_pass: 'p' }, 400, /different/],
-    ['an unknown organization', { name: 'n', organization_slug: 'aaaaaaaaaaaaaaaaaaaa', db_pass: 'p' }, 404, /Organization not found/],
+    ['no organization', { name: 'n', db_pass: PASS }, 400, /organization_slug/],
+    ['a numeric name', { name: 5, organization_slug: 'x', db_pass: PASS }, 400, /name/],
+    ['a long region', { name: 'n', organization_slug: 'x', db_pass: PASS, region: 'r'.repeat(65) }, 400, /region/],
+    ['two different organizations', { name: 'n', organization_slug: 'aaaaaaaaaaaaaaaaaaaa', organization_id: 'bbbbbbbbbbbbbbbbbbbb', db_pass: PASS }, 400, /different/],
+    ['an unknown organization', { name: 'n', organization_slug: 'aaaaaaaaaaaaaaaaaaaa', db_pass: PASS }, 404, /Organization not found/],
   ])('refuses a create with %s', async (_what, body, status, message) => {
     // A token of its own: these calls would otherwise eat into alice's 120 requests a minute.
     validator ??= v1((await newToken('projects-test validation')).token);
@@ -191,7 +193,7 @@ describe('/v1/projects', () => {
 
   it("refuses to create a project in another user's organization", async () => {
     const before = (await db().query('SELECT count(*)::int AS n FROM basalt.management_projects WHERE organization_id = $1', [bobOrg.id])).rows[0].n;
-    const r = await alice('POST', '/projects', { body: { name: 'intruder', organization_slug: bobOrg.slug, db_pass: 'p' } });
+    const r = await alice('POST', '/projects', { body: { name: 'intruder', organization_slug: bobOrg.slug, db_pass: PASS } });
     expect(r.status).toBe(404);
     const after = (await db().query('SELECT count(*)::int AS n FROM basalt.management_projects WHERE organization_id = $1', [bobOrg.id])).rows[0].n;
     expect(after).toBe(before);
@@ -204,7 +206,7 @@ describe('/v1/projects', () => {
   });
 
   it('deletes a project: 200 {id, ref, name}, the database and role are gone', async () => {
-    const p = await newProject(alice, aliceOrg.slug, 'doomed', 'doomed-pass');
+    const p = await newProject(alice, aliceOrg.slug, 'doomed', PASS);
     // An open connection to it does not stop the drop.
     const holder = new pg.Client({ connectionString: projectUrl(`project_${p.ref}`, `owner_${p.ref}`, 'doomed-pass') });
     holder.on('error', () => {});
@@ -248,7 +250,7 @@ describe('/v1/projects without BASALT_MASTER_KEY', () => {
     const t = await newToken('projects-test nokey');
     const headers = { Authorization: `Bearer ${t.token}`, 'Content-Type': 'application/json' };
     const org = (await (await fetch(`${base}/v1/organizations`, { method: 'POST', headers, body: JSON.stringify({ name: 'nokey org' }) })).json()) as { slug: string };
-    const r = await fetch(`${base}/v1/projects`, { method: 'POST', headers, body: JSON.stringify({ name: 'nokey', organization_slug: org.slug, db_pass: 'p' }) });
+    const r = await fetch(`${base}/v1/projects`, { method: 'POST', headers, body: JSON.stringify({ name: 'nokey', organization_slug: org.slug, db_pass: PASS }) });
     expect(r.status).toBe(503);
     expect(await r.json()).toEqual({ message: 'BASALT_MASTER_KEY is not configured' });
     const { rows } = await db().query('SELECT count(*)::int AS n FROM basalt.management_projects WHERE organization_id = $1', [org.slug]);

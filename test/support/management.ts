@@ -45,7 +45,7 @@ export async function createTokenAndProject(base = apiUrl): Promise<ManagementCa
   const org = await v1('POST', '/organizations', { body: { name: `org ${tokenId.slice(0, 8)}` } });
   if (org.status !== 201) throw new Error(`POST /v1/organizations → ${org.status}: ${org.text}`);
   const orgId = org.json().id as string;
-  const project = await v1('POST', '/projects', { body: { name: 'extras', organization_slug: orgId, db_pass: `pw-${randomBytes(8).toString('hex')}` } });
+  const project = await v1('POST', '/projects', { body: { name: 'extras', organization_slug: orgId, db_pass: `Pw-${randomBytes(8).toString('hex')}` } });
   if (project.status !== 201) throw new Error(`POST /v1/projects → ${project.status}: ${project.text}`);
   const ref = project.json().ref as string;
   const active = async () => {

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { requireMasterKey, sealWithMasterKey } from '../../shared/crypto/master-key.ts';
 import { memberOrganization } from '../../shared/management/organizations.ts';
 import { REF_FORMAT, newRef } from '../../shared/management/refs.ts';
+import { DB_PASS_RULE, isStrongDbPassword } from '../../shared/management/db-password.ts';
 import {
   findMemberProject,
   listMemberProjects,
@@ -41,7 +42,12 @@ const createBody = z
     name: z.string({ error: 'name is required and must be a string' }).trim().min(1, 'name must not be empty').max(256, 'name is at most 256 characters').refine(noNul, 'name must not contain NUL'),
     organization_id: z.string({ error: 'organization_id must be a string' }).optional(),
     organization_slug: z.string({ error: 'organization_slug must be a string' }).optional(),
-    db_pass: z.string({ error: 'db_pass is required and must be a string' }).min(1, 'db_pass must not be empty').max(1024, 'db_pass is at most 1024 characters').refine(noNul, 'db_pass must not contain NUL'),
+    db_pass: z
+      .string({ error: 'db_pass is required and must be a string' })
+      .min(1, 'db_pass must not be empty')
+      .max(1024, 'db_pass is at most 1024 characters')
+      .refine(noNul, 'db_pass must not contain NUL')
+      .refine(isStrongDbPassword, DB_PASS_RULE),
     region: z.string({ error: 'region must be a string' }).trim().min(1, 'region must not be empty').max(64, 'region is at most 64 characters').refine(noNul, 'region must not contain NUL').optional(),
   })
   .refine((b) => b.organization_id !== undefined || b.organization_slug !== undefined, 'organization_slug (or organization_id) is required')
