@@ -5,6 +5,8 @@ import { createLogger } from '../shared/log.ts';
 import { createPool } from '../shared/db/pool.ts';
 import { migrateControlSchema } from '../shared/control/runner.ts';
 import { enableAuthenticatorLogin, restConnectionUrl } from '../shared/control/authenticator.ts';
+import { prepareSchemaTenants } from '../shared/tenants/schema-tenants.ts';
+import { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import { JobQueues } from '../shared/jobs/queues.ts';
 import { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import { SchemaCache } from '../shared/schema-cache/cache.ts';
@@ -23,6 +25,7 @@ async function prepare() {
   const applied = await migrateControlSchema(config.DATABASE_URL);
   if (applied.length) log.info({ applied }, 'control schema migrated');
   await enableAuthenticatorLogin(config, log);
+  await prepareSchemaTenants(config, log);
 }
 
 /** The primary of a cluster: forks one web process per core and restarts any that crash. */
@@ -63,6 +66,7 @@ async function runServer(single: boolean) {
   await schemaCache.start();
   const rest = restConnectionUrl(config);
   const restPool = createPool(config, log, { applicationName: 'basalt-rest', pipeline: true, connectionString: rest.url });
+  const tenantPools = new TenantPools(config, log);
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const closers: Array<() => Promise<unknown> | unknown> = [];
@@ -75,6 +79,7 @@ async function runServer(single: boolean) {
     log,
     pool,
     restPool,
+    tenantPools,
     schemaCache,
     queues: new JobQueues(config.REDIS_URL, { attempts: config.JOB_ATTEMPTS, resultTtlSeconds: config.JOB_RESULT_TTL_SECONDS, prefix: config.QUEUE_PREFIX }),
     artifacts: new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS),
@@ -98,7 +103,7 @@ async function runServer(single: boolean) {
     server.close(async () => {
       await Promise.allSettled([schemaCache.close(), services.queues.close(), services.apiKeys.close(), services.networkRestrictions.close(), ...closers.map(async (fn) => fn())]);
       redis.disconnect();
-      await Promise.allSettled([pool.end(), restPool.end()]);
+      await Promise.allSettled([pool.end(), restPool.end(), tenantPools.close()]);
       log.info('api stopped');
       process.exit(0);
     });

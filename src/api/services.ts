@@ -6,6 +6,7 @@ import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { SchemaCache } from '../shared/schema-cache/cache.ts';
 import type { ApiKeyStore } from '../shared/auth/api-keys.ts';
 import type { Redis } from 'ioredis';
+import type { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import type { AuthBans } from '../shared/security/auth-bans.ts';
 import type { NetworkRestrictions } from '../shared/security/network-restrictions.ts';
 
@@ -16,6 +17,8 @@ export interface Services {
   pool: Pool;
   /** Pipelined connections for the data API: set-up and statement in one round trip. */
   restPool: Pool;
+  /** Per project schema: its tenant's own login (data API and admin work on its objects). */
+  tenantPools: TenantPools;
   queues: JobQueues;
   artifacts: ArtifactStore;
   schemaCache: SchemaCache;

@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { UnrecoverableError } from 'bullmq';
 import { parse } from 'libpg-query';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Pool, PoolClient } from '../shared/db/pool.ts';
+import { USER_SEARCH_PATH, type Pool, type PoolClient } from '../shared/db/pool.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { JobProgress } from '../shared/jobs/payloads.ts';
 import { jobClientError } from '../shared/jobs/client-error.ts';
@@ -50,6 +50,8 @@ export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResul
     await client.query('BEGIN');
     // Two deliveries of the same job (a lock that lapsed) wait for each other here.
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`basalt-import:${ctx.jobId}`]);
+    // The file's SQL resolves names as psql would (a pg_dump file sets its own path).
+    await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);
     const done = await client.query<{ id: string }>(
       `SELECT id FROM basalt.artifacts WHERE job_id = $1 AND role = 'output' AND complete`,
       [ctx.jobId],

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import type { Pool } from '../shared/db/pool.ts';
+import { USER_SEARCH_PATH, type Pool } from '../shared/db/pool.ts';
 import type { Logger } from '../shared/log.ts';
 import { splitStatements } from '../shared/sql/statements.ts';
 import { isApiError } from '../shared/errors.ts';
@@ -79,6 +79,8 @@ export async function runMigration(payload: unknown, ctx: Ctx): Promise<Migratio
     pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATIONS_LOCK_KEY]);
+    // The migration's own SQL resolves names as a psql session would.
+    await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);
     const own = await client.query<HistoryRow>(
       `SELECT version_text, name, statements, job_id, created_at FROM basalt.user_migrations WHERE version = $1::numeric`,
       [p.version],

@@ -214,17 +214,18 @@ describe('POST /api/table/create', () => {
     expect((await create('z'.repeat(63), [{ name: 'a', type: 'int' }])).status).toBe(201);
   });
 
-  it('in a project schema, creates the table as the project role so the data API roles get their default privileges', async () => {
+  it("in a project schema, creates the table as the project role so the project's own data API roles (and not the server-wide ones) get their default privileges", async () => {
     const P = `adm_proj_${process.pid}`;
     const made = await call('POST', '/schema/create', { schemaName: P, password: 'long-enough-pw' });
     expect(made.status).toBe(201);
     try {
       expect((await create('notes', [{ name: 'id', type: 'int', primaryKey: true }], P)).status).toBe(201);
       const { rows } = await db().query(
-        `SELECT c.relowner::regrole::text AS owner, has_table_privilege('anon', c.oid, 'SELECT') AS anon_reads
+        `SELECT c.relowner::regrole::text AS owner, has_table_privilege('${P}_anon', c.oid, 'SELECT') AS anon_reads,
+                has_table_privilege('anon', c.oid, 'SELECT') AS shared_anon_reads
            FROM pg_class c WHERE c.oid = '${P}.notes'::regclass`,
       );
-      expect(rows[0]).toEqual({ owner: `${P}_user`, anon_reads: true });
+      expect(rows[0]).toEqual({ owner: `${P}_user`, anon_reads: true, shared_anon_reads: false });
       expect((await call('POST', '/table/notes/clone', { newTableName: 'notes2', schema: P })).status).toBe(201);
       expect((await db().query(`SELECT relowner::regrole::text AS owner FROM pg_class WHERE oid = '${P}.notes2'::regclass`)).rows[0].owner).toBe(`${P}_user`);
     } finally {

@@ -86,8 +86,8 @@ async function resolveType(c: pg.PoolClient, written: string, length: number | n
   if (!mods.length) return { sql: row.sql, baseSql: row.sql, category: row.category, serial: false };
   if (!row.modin) throw invalidType(`Column "${column}": type ${row.sql} takes no length or modifiers`);
   try {
-    // modin is the type's typmod input function, named by the catalog (regproc text), never by the user.
-    const { rows } = await c.query<{ sql: string }>(`SELECT format_type($1::oid, ${row.modin}($2::text[]::cstring[])) AS sql`, [row.oid, mods.map(String)]);
+    // modin is the type's typmod input function, schema-qualified by the catalog, never named by the user.
+    const { rows } = await c.query<{ sql: string }>(`SELECT pg_catalog.format_type($1::oid, ${row.modin}($2::text[]::cstring[])) AS sql`, [row.oid, mods.map(String)]);
     return { sql: rows[0].sql, baseSql: row.sql, category: row.category, serial: false };
   } catch (e) {
     throw invalidType(`Column "${column}": invalid modifiers for type ${row.sql}: ${(e as Error).message}`);
@@ -103,7 +103,7 @@ async function renderDefault(c: pg.PoolClient, value: unknown, type: { sql: stri
   if (expression?.fits(type)) return ` DEFAULT ${expression.sql}`;
   try {
     // The cast checks the value; baseSql comes from format_type, never from the request.
-    const { rows } = await c.query<{ lit: string }>(`SELECT quote_literal($1::text) AS lit, ($1::text::${type.baseSql}) IS NULL AS checked`, [text]);
+    const { rows } = await c.query<{ lit: string }>(`SELECT pg_catalog.quote_literal($1::text) AS lit, ($1::text::${type.baseSql}) IS NULL AS checked`, [text]);
     return ` DEFAULT ${rows[0].lit}`;
   } catch (e) {
     throw new ApiError(400, 'VALIDATION_ERROR', `Column "${column}": defaultValue is not a valid ${type.baseSql}: ${(e as Error).message}`);

@@ -7,22 +7,25 @@ import { ApiError } from '../../shared/errors.ts';
 import { withTransaction } from '../../shared/db/pool.ts';
 import { quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
+import { dropSchemaTenantRoles, provisionSchemaTenant, schemaTenant, TENANT_SCHEMA_MAX } from '../../shared/tenants/schema-tenants.ts';
 
 /** Schemas no project may take or drop: the system ones, public, and auth (the data API's helpers). */
 const isSystem = (name: string) => isSystemSchema(name) || name === 'public' || name === 'auth';
 
 const createBody = z.object({
-  // 58 = 63 (PostgreSQL's identifier limit) minus the role's "_user" suffix.
+  // The tenant's roles are named <schema>_authenticated etc., within PostgreSQL's 63.
   schemaName: z
     .string({ error: 'schemaName is required' })
-    .regex(/^[A-Za-z][A-Za-z0-9_]{0,57}$/, 'schemaName must start with a letter and hold only letters, digits and underscores (at most 58)'),
+    .regex(
+      new RegExp(`^[A-Za-z][A-Za-z0-9_]{0,${TENANT_SCHEMA_MAX - 1}}$`),
+      `schemaName must start with a letter and hold only letters, digits and underscores (at most ${TENANT_SCHEMA_MAX})`,
+    ),
   // Any character is fine: the password travels as a bind parameter.
   password: z.string({ error: 'password is required' }).min(8, 'password must be at least 8 characters'),
 });
 
 export function schemaRoutes(s: Services): Router {
   const r = Router();
-  const roles = ['anon', 'authenticated', 'service_role'].map(quoteIdent).join(', ');
 
   r.get('/schemas', async (_req, res) => {
     const { rows } = await s.pool.query<{ nspname: string }>(
@@ -45,11 +48,8 @@ export function schemaRoutes(s: Services): Router {
       await withTransaction(s.pool, async (c) => {
         await c.query('SELECT basalt.create_login_role($1, $2)', [username, password]);
         await c.query(`CREATE SCHEMA ${schema} AUTHORIZATION ${owner}`);
-        await c.query(`GRANT USAGE ON SCHEMA ${schema} TO ${roles}`);
-        // What the owner creates later is usable by the data API's roles; RLS decides rows.
-        await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${roles}`);
-        await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT USAGE, SELECT ON SEQUENCES TO ${roles}`);
-        await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT EXECUTE ON FUNCTIONS TO ${roles}`);
+        // The tenant's own login and data-API roles; the server-wide ones get nothing here.
+        await provisionSchemaTenant(c, s.config, schemaTenant(schemaName, username));
         await c.query('INSERT INTO basalt.projects (schema_name, username) VALUES ($1, $2)', [schemaName, username]);
       });
     } catch (e) {
@@ -76,6 +76,7 @@ export function schemaRoutes(s: Services): Router {
         await c.query(`DROP SCHEMA ${quoteIdent(name)}${cascade ? ' CASCADE' : ''}`);
         const user = project.rows[0]?.username;
         if (user) {
+          await dropSchemaTenantRoles(c, schemaTenant(name, user));
           await c.query(`DROP OWNED BY ${quoteIdent(user)}`);
           await c.query(`DROP ROLE ${quoteIdent(user)}`);
         }
@@ -87,6 +88,7 @@ export function schemaRoutes(s: Services): Router {
       throw e;
     }
     s.apiKeys.forget();
+    await s.tenantPools.forget(name);
     res.json({ success: true, message: `Schema "${name}" deleted successfully` });
   });
 

@@ -10,35 +10,10 @@ import { qualified, quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
 import { columnSql } from './column-definition.ts';
 import { postgresInputError } from './postgres-input-error.ts';
-import { findTable, newName, projectRole, queryOf, requireTable, targetSchema } from './table-target.ts';
+import { findTable, newName, queryOf, requireTable, schemaTransaction, targetSchema } from './table-target.ts';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
 const tableExists = (schema: string, name: string) => new ApiError(400, 'TABLE_EXISTS', `Table "${name}" already exists in schema "${schema}"`);
-
-/**
- * One transaction whose search_path is the target schema (so a schema's own types resolve
- * as the DDL will use them). In a project schema (POST /api/schema/create) new tables are
- * created as the project's role when `asOwner`: they are then owned by it and get the
- * default privileges the data API's roles rely on.
- */
-async function ddlTransaction<T>(s: Services, schema: string, asOwner: boolean, fn: (c: pg.PoolClient, owner: string | undefined) => Promise<T>): Promise<T> {
-  const c = await s.pool.connect();
-  let broken = false;
-  try {
-    await c.query('BEGIN');
-    await c.query(`SELECT set_config('search_path', quote_ident($1) || ', public', true)`, [schema]);
-    const owner = asOwner ? await projectRole(c, schema) : undefined;
-    const out = await fn(c, owner);
-    await c.query('COMMIT');
-    return out;
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => (broken = true));
-    throw e;
-  } finally {
-    // SET LOCAL ROLE and search_path end with the transaction; a connection that failed to roll back is dropped.
-    c.release(broken);
-  }
-}
 
 export function tableDdlRoutes(s: Services): Router {
   const r = Router();
@@ -51,7 +26,7 @@ export function tableDdlRoutes(s: Services): Router {
     if (b.columns.length > 1600) throw new ApiError(400, 'VALIDATION_ERROR', 'A table has at most 1600 columns');
     if (await findTable(s.pool, schema, table, false)) throw tableExists(schema, table);
     try {
-      await ddlTransaction(s, schema, true, async (c, owner) => {
+      await schemaTransaction(s, schema, async (c) => {
         const cols = [];
         for (const col of b.columns as unknown[]) cols.push(await columnSql(c, col));
         const seen = new Set<string>();
@@ -61,7 +36,6 @@ export function tableDdlRoutes(s: Services): Router {
         }
         const pk = cols.filter((x) => x.primaryKey).map((x) => quoteIdent(x.name));
         const parts = [...cols.map((x) => x.sql), ...(pk.length ? [`PRIMARY KEY (${pk.join(', ')})`] : [])];
-        if (owner) await c.query(`SET LOCAL ROLE ${quoteIdent(owner)}`);
         await c.query(`CREATE TABLE ${qualified(schema, table)} (\n  ${parts.join(',\n  ')}\n)`);
       });
     } catch (e) {
@@ -76,7 +50,7 @@ export function tableDdlRoutes(s: Services): Router {
     const table = await requireTable(s.pool, schema, req.params.tableName);
     const cascade = queryOf(req).get('cascade') === 'true';
     try {
-      await ddlTransaction(s, schema, false, (c) => c.query(`DROP TABLE ${qualified(schema, table.name)}${cascade ? ' CASCADE' : ''}`));
+      await schemaTransaction(s, schema, (c) => c.query(`DROP TABLE ${qualified(schema, table.name)}${cascade ? ' CASCADE' : ''}`));
     } catch (e) {
       if (e instanceof pg.DatabaseError && e.code === '2BP01') {
         // detail lists the dependents, e.g. "view v depends on table t".
@@ -96,10 +70,8 @@ export function tableDdlRoutes(s: Services): Router {
     if (await findTable(s.pool, schema, target, false)) throw tableExists(schema, target);
     const copyData = b.copyData === true;
     try {
-      await ddlTransaction(s, schema, true, async (c, owner) => {
-        if (owner) await c.query(`SET LOCAL ROLE ${quoteIdent(owner)}`);
+      await schemaTransaction(s, schema, async (c) => {
         await c.query(`CREATE TABLE ${qualified(schema, target)} (LIKE ${qualified(schema, source.name)} INCLUDING ALL)`);
-        if (owner) await c.query('RESET ROLE'); // the data is copied with the API's rights
         if (!copyData) return;
         // Generated columns are computed again; identity values are kept, and their new sequences moved past them.
         const cols = source.columns.filter((x) => !x.generated);
@@ -107,7 +79,7 @@ export function tableDdlRoutes(s: Services): Router {
         await c.query(`INSERT INTO ${qualified(schema, target)} (${list}) OVERRIDING SYSTEM VALUE SELECT ${list} FROM ${qualified(schema, source.name)}`);
         for (const col of cols.filter((x) => x.identity)) {
           await c.query(
-            `SELECT setval(pg_get_serial_sequence($1, $2), coalesce((SELECT max(${quoteIdent(col.name)}) FROM ${qualified(schema, target)}), 0) + 1, false)`,
+            `SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence($1, $2), coalesce((SELECT max(${quoteIdent(col.name)}) FROM ${qualified(schema, target)}), 0) + 1, false)`,
             [qualified(schema, target), col.name],
           );
         }
@@ -127,7 +99,7 @@ export function tableDdlRoutes(s: Services): Router {
     if (typeof b.dataType !== 'string' || !b.dataType.trim()) throw new ApiError(400, 'VALIDATION_ERROR', 'dataType is required (e.g. text, integer, varchar)');
     if (table.columns.some((x) => x.name === name)) throw new ApiError(400, 'COLUMN_EXISTS', `Column "${name}" already exists in table "${table.name}"`);
     try {
-      await ddlTransaction(s, schema, false, async (c) => {
+      await schemaTransaction(s, schema, async (c) => {
         const col = await columnSql(c, { name, type: b.dataType, length: b.length, nullable: b.nullable, defaultValue: b.defaultValue }, 'columnName');
         await c.query(`ALTER TABLE ${qualified(schema, table.name)} ADD COLUMN ${col.sql}`);
       });

@@ -20,7 +20,9 @@ import { CopyTextRows } from '../../shared/db/copy-text.ts';
 import { qualified } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
 import { positiveInt } from './table-rows.ts';
-import { queryOf, requireTable, rowOrder, targetSchema } from './table-target.ts';
+import { projectRole, queryOf, requireTable, rowOrder, schemaTransaction, targetSchema } from './table-target.ts';
+import { becomeOwner } from '../../shared/tenants/tenant-pools.ts';
+import { schemaTenant } from '../../shared/tenants/schema-tenants.ts';
 
 export const EXPORT_SYNC_MAX = 10_000;
 /** Upper bound for an export job's row limit (a sanity bound, not a product limit). */
@@ -42,7 +44,7 @@ export function tableExportRoutes(s: Services): Router {
     const select = `SELECT * FROM ${rel}${rowOrder(table)} LIMIT ${Number(limit)}`;
 
     if (limit > EXPORT_SYNC_MAX) {
-      const { rowCount } = await s.pool.query(`SELECT 1 FROM ${rel} LIMIT 1`);
+      const { rowCount } = await schemaTransaction(s, schema, (c) => c.query(`SELECT 1 FROM ${rel} LIMIT 1`));
       if (!rowCount) throw noData(table.name);
       const job = await s.queues.enqueue('export', { schema, tables: [table.name], format, includeData: true, rowLimit: limit });
       req.log.info({ jobId: job.id, type: 'export' }, 'job enqueued');
@@ -51,11 +53,14 @@ export function tableExportRoutes(s: Services): Router {
       return;
     }
 
-    const client = await s.pool.connect();
+    // A project schema's table (or view) is read in its tenant's own session, as its owner.
+    const owner = await projectRole(s.pool, schema);
+    const client = owner ? await s.tenantPools.work(schema).connect() : await s.pool.connect();
     let copying = false;
     let clean = false;
     try {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (owner) await becomeOwner(client, schemaTenant(schema, owner));
       const { rows } = await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM (${select}) x`);
       const count = rows[0].count;
       if (count === 0) throw noData(table.name);

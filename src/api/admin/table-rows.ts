@@ -19,7 +19,7 @@ import { catalog } from '../../shared/catalog/index.ts';
 import { qualified, quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
 import { postgresInputError } from './postgres-input-error.ts';
-import { queryOf, requireTable, rowOrder, targetSchema, type ColumnShape, type TableShape } from './table-target.ts';
+import { queryOf, requireTable, rowOrder, schemaTransaction, targetSchema, type ColumnShape, type TableShape } from './table-target.ts';
 
 export const PAGE_LIMIT_DEFAULT = 50;
 export const PAGE_LIMIT_MAX = 1000;
@@ -107,11 +107,12 @@ export function tableRowRoutes(s: Services): Router {
     const table = await requireTable(s.pool, schema, req.params.tableName, false);
     const order = rowOrder(table);
     const rel = qualified(schema, table.name);
-    const { rows } = await s.pool.query<{ total: string; data: string }>(
+    // Views run their owner's functions: in a project schema, as the tenant (see schemaTransaction).
+    const { rows } = await schemaTransaction(s, schema, (c) => c.query<{ total: string; data: string }>(
       `SELECT (SELECT count(*) FROM ${rel})::text AS total,
               (SELECT coalesce(json_agg(x), '[]')::text FROM (SELECT * FROM ${rel}${order} LIMIT $1 OFFSET $2) x) AS data`,
       [limit, (page - 1) * limit],
-    );
+    ));
     const columns = JSON.stringify(table.columns.map((c) => c.name));
     sendJsonText(res, 200, `{"data":${rows[0].data},"columns":${columns},"total":${rows[0].total},"page":${page}}`);
   });
@@ -130,7 +131,7 @@ export function tableRowRoutes(s: Services): Router {
       : `INSERT INTO ${rel} DEFAULT VALUES RETURNING to_jsonb(x)::text AS row`;
     let row: string;
     try {
-      row = (await s.pool.query<{ row: string }>(sql, entries.map(([, v], i) => bindValue(cols[i], v)))).rows[0].row;
+      row = (await schemaTransaction(s, schema, (c) => c.query<{ row: string }>(sql, entries.map(([, v], i) => bindValue(cols[i], v))))).rows[0].row;
     } catch (e) {
       throw postgresInputError(e, 'Cannot insert the row: ');
     }
@@ -146,9 +147,11 @@ export function tableRowRoutes(s: Services): Router {
     if (!('value' in b)) throw new ApiError(400, 'VALIDATION_ERROR', 'value is required (null sets the cell to NULL)');
     let rows: { row: string }[];
     try {
-      ({ rows } = await s.pool.query<{ row: string }>(
-        `UPDATE ${qualified(schema, table.name)} AS x SET ${quoteIdent(col.name)} = $1 WHERE ${keyMatch(table, 2)} RETURNING to_jsonb(x)::text AS row`,
-        [bindValue(col, b.value), JSON.stringify([key])],
+      ({ rows } = await schemaTransaction(s, schema, (c) =>
+        c.query<{ row: string }>(
+          `UPDATE ${qualified(schema, table.name)} AS x SET ${quoteIdent(col.name)} = $1 WHERE ${keyMatch(table, 2)} RETURNING to_jsonb(x)::text AS row`,
+          [bindValue(col, b.value), JSON.stringify([key])],
+        ),
       ));
     } catch (e) {
       throw postgresInputError(e, 'Cannot update the row: ');
@@ -163,7 +166,7 @@ export function tableRowRoutes(s: Services): Router {
     const key = rowKey(table, req.params.rowId);
     let deleted: number;
     try {
-      deleted = (await s.pool.query(`DELETE FROM ${qualified(schema, table.name)} WHERE ${keyMatch(table, 1)}`, [JSON.stringify([key])])).rowCount ?? 0;
+      deleted = (await schemaTransaction(s, schema, (c) => c.query(`DELETE FROM ${qualified(schema, table.name)} WHERE ${keyMatch(table, 1)}`, [JSON.stringify([key])]))).rowCount ?? 0;
     } catch (e) {
       throw postgresInputError(e, 'Cannot delete the row: ');
     }
@@ -180,7 +183,7 @@ export function tableRowRoutes(s: Services): Router {
     const keys = b.rowIds.map((id) => rowKey(table, id));
     let deleted: number;
     try {
-      deleted = (await s.pool.query(`DELETE FROM ${qualified(schema, table.name)} WHERE ${keyMatch(table, 1)}`, [JSON.stringify(keys)])).rowCount ?? 0;
+      deleted = (await schemaTransaction(s, schema, (c) => c.query(`DELETE FROM ${qualified(schema, table.name)} WHERE ${keyMatch(table, 1)}`, [JSON.stringify(keys)]))).rowCount ?? 0;
     } catch (e) {
       throw postgresInputError(e, 'Cannot delete the rows: ');
     }

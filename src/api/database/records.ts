@@ -91,7 +91,7 @@ export function recordsRoutes(s: Services): Router {
     const headers = injected ? { ...rr.headers, prefer: prefer ? `${prefer}, count=exact` : 'count=exact' } : rr.headers;
     let out: RestResponse;
     try {
-      out = await handleRead(c, { ...rr, headers });
+      out = await handleRead(rc.engineFor(c, rr), { ...rr, headers });
     } catch (e) {
       // Paging past the end is an empty page here, not 416.
       const total = e instanceof ApiError && e.code === 'PGRST103' ? /^\*\/(\d+)$/.exec(e.headers['Content-Range'] ?? '')?.[1] : undefined;
@@ -115,7 +115,7 @@ export function recordsRoutes(s: Services): Router {
     // The engine takes the JSON text as sent (the parsed body is only checked here).
     const raw = req.rawBody ?? (body === undefined ? undefined : Buffer.from(JSON.stringify(body)));
     const headers = { ...rr.headers, 'content-type': 'application/json' };
-    send(res, await handleWrite(c, { ...rr, headers, body: raw }));
+    send(res, await handleWrite(rc.engineFor(c, rr), { ...rr, headers, body: raw }));
   });
 
   r.get('/records/:table', read);

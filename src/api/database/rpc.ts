@@ -28,7 +28,7 @@ export function rpcRoutes(s: Services): Router {
     // The engine takes the JSON text as sent.
     const body: unknown = req.body;
     const raw = isRead || body === undefined ? undefined : (req.rawBody ?? Buffer.from(JSON.stringify(body)));
-    const out = await handleRpc(c, { ...rr, headers: { ...rr.headers, 'content-type': 'application/json' }, body: raw });
+    const out = await handleRpc(rc.engineFor(c, rr), { ...rr, headers: { ...rr.headers, 'content-type': 'application/json' }, body: raw });
     send(res, out);
   });
 

@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import pg from 'pg';
 import { generateTypes } from '../../shared/typegen/typescript.ts';
-import { projectAdminUrl } from '../../shared/management/project-database.ts';
+import { projectRestUrl } from '../../shared/management/project-database.ts';
+import { serverSession } from '../../shared/db/pool.ts';
 import { queryOf } from './body.ts';
 import { managementError } from './errors.ts';
 import { requireActive } from './projects.ts';
@@ -26,14 +27,16 @@ export function typeRoutes(s: Services): Router {
     const schemas = includedSchemas(queryOf(req.originalUrl).get('included_schemas'));
     requireActive(p);
     // One short-lived connection: one consistent picture of the catalog, no pool kept for it.
+    // As the data API's login, never the superuser: the introspection then runs as service_role,
+    // which sees what the project's tables grant it, and the login cannot become anything more.
     const client = new pg.Client({
-      connectionString: projectAdminUrl(s.config, p.dbName),
-      application_name: 'basalt-typegen',
+      ...serverSession(projectRestUrl(s.config, p.dbName).url, 'basalt-typegen'),
       statement_timeout: s.config.DB_STATEMENT_TIMEOUT_MS,
       connectionTimeoutMillis: s.config.DB_CONNECT_TIMEOUT_MS,
     });
     await client.connect();
     try {
+      await client.query('SET ROLE service_role');
       res.json({ types: await generateTypes(client, { includedSchemas: schemas }) });
     } finally {
       await client.end().catch(() => {});

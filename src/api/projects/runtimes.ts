@@ -12,7 +12,7 @@ import { createPool, type Pool } from '../../shared/db/pool.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { SchemaCache } from '../../shared/schema-cache/cache.ts';
 import { findProject, projectJwtSecret, type ManagementProject } from '../../shared/management/projects.ts';
-import { projectAdminUrl, projectRestUrl } from '../../shared/management/project-database.ts';
+import { projectRestUrl } from '../../shared/management/project-database.ts';
 import type { ApiKeyStore } from '../../shared/auth/api-keys.ts';
 import { restRouter } from '../rest/routes.ts';
 import type { Services } from '../services.ts';
@@ -41,7 +41,8 @@ const noApiKeys = { lookup: async () => null, forget: () => {}, flush: async () 
 export function projectConfig(base: Config, p: ManagementProject, secret: string): Config {
   return {
     ...base,
-    DATABASE_URL: projectAdminUrl(base, p.dbName),
+    // The data API's own login, not the superuser: catalog reads and LISTEN need nothing more.
+    DATABASE_URL: projectRestUrl(base, p.dbName).url,
     DB_REST_URL: undefined,
     JWT_SECRET: secret,
     JWT_AUD: undefined,

@@ -10,6 +10,7 @@ import { KEY_FORMAT } from '../../shared/auth/api-keys.ts';
 import { resolveProfile, type RestRequest } from '../../shared/rest/read.ts';
 import type { SchemaCacheData } from '../../shared/schema-cache/model.ts';
 import type { Services } from '../services.ts';
+import { schemaTenant, tenantRoleFor } from '../../shared/tenants/schema-tenants.ts';
 
 function cookiesOf(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -29,13 +30,22 @@ function cookiesOf(header: string | undefined): Record<string, string> {
 export interface RequestContextBuilder {
   /** `profileHeader` is accept-profile for reads, content-profile for writes; `schema` overrides it. */
   build(req: Request, cache: SchemaCacheData, opts: { profileHeader: string; schema?: string; resource: string; query?: string; path?: string }): Promise<RestRequest>;
-  engine(): Promise<{ cache: SchemaCacheData; pool: Services['restPool']; maxRows?: number; txEnd: Services['config']['DB_TX_END'] }>;
+  engine(): Promise<EngineContext>;
+  /** The engine for a built request: a project schema's requests go to its tenant's own login. */
+  engineFor(c: EngineContext, r: RestRequest): EngineContext;
+}
+
+export interface EngineContext {
+  cache: SchemaCacheData;
+  pool: Services['restPool'];
+  maxRows?: number;
+  txEnd: Services['config']['DB_TX_END'];
 }
 
 export function requestContext(s: Services): RequestContextBuilder {
   const verifier = jwtVerifierFor(s.config);
 
-  async function authOf(req: Request, cache: SchemaCacheData): Promise<{ role: string; claims: Claims; authenticated: boolean; keySchema?: string }> {
+  async function authOf(req: Request): Promise<{ role: string; claims: Claims; authenticated: boolean; keySchema?: string; token: boolean }> {
     const bearer = req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
     const apikey = req.header('apikey')?.trim();
     // A Basalt API key (64 hex) in either header: its schema is the profile, its type the role.
@@ -43,7 +53,7 @@ export function requestContext(s: Services): RequestContextBuilder {
     if (key) {
       const found = await s.apiKeys.lookup(key);
       if (!found) throw jwtError('PGRST301', 'Invalid API key');
-      return { role: found.type, claims: { role: found.type, api_key_id: found.id, schema: found.schema }, authenticated: found.type !== s.config.DB_ANON_ROLE, keySchema: found.schema };
+      return { role: found.type, claims: { role: found.type, api_key_id: found.id, schema: found.schema }, authenticated: found.type !== s.config.DB_ANON_ROLE, keySchema: found.schema, token: true };
     }
     const token = bearer ?? (apikey && apikey.split('.').length === 3 ? apikey : undefined);
     let role: string | undefined;
@@ -54,24 +64,38 @@ export function requestContext(s: Services): RequestContextBuilder {
     }
     role ??= s.config.DB_ANON_ROLE || undefined;
     if (!role) throw jwtError('PGRST302', 'Anonymous access is disabled');
-    // Only roles granted to the login role; a token can never pick any other.
-    const bearer401 = { headers: { 'WWW-Authenticate': 'Bearer' } };
-    if (!cache.allRoles.has(role)) throw new ApiError(401, '22023', `role "${role}" does not exist`, bearer401);
-    if (!cache.roles.has(role)) throw new ApiError(token ? 403 : 401, '42501', `permission denied to set role "${role}"`, token ? {} : bearer401);
     // PostgREST always puts the role it runs as into the claims.
     claims = token ? { ...claims, role: claims.role ?? role } : { role };
     // As PostgREST: anything but the anon role counts as authenticated (42501 → 403, not 401).
-    return { role, claims, authenticated: role !== s.config.DB_ANON_ROLE };
+    return { role, claims, authenticated: role !== s.config.DB_ANON_ROLE, token: !!token };
+  }
+
+  /**
+   * The database role a request runs as: only roles granted to the login it runs under, so a
+   * token can never pick any other. A project schema's login holds its tenant's own roles only.
+   */
+  function dbRoleOf(role: string, token: boolean, schema: string, cache: SchemaCacheData): string {
+    const bearer401 = { headers: { 'WWW-Authenticate': 'Bearer' } };
+    const denied = () => new ApiError(token ? 403 : 401, '42501', `permission denied to set role "${role}"`, token ? {} : bearer401);
+    if (s.schemaCache.isTenantSchema(schema)) {
+      const mapped = tenantRoleFor(schemaTenant(schema), role);
+      if (!mapped) throw cache.allRoles.has(role) ? denied() : new ApiError(401, '22023', `role "${role}" does not exist`, bearer401);
+      return mapped;
+    }
+    if (!cache.allRoles.has(role)) throw new ApiError(401, '22023', `role "${role}" does not exist`, bearer401);
+    if (!cache.roles.has(role)) throw denied();
+    return role;
   }
 
   return {
     async build(req, cache, opts) {
       const exposed = s.schemaCache.exposedSchemas;
-      const { role, claims, authenticated, keySchema } = await authOf(req, cache);
+      const { role: tokenRole, claims, authenticated, keySchema, token } = await authOf(req);
       const asked = opts.schema ?? req.header(opts.profileHeader);
       // An API key of schema A never reads or writes schema B.
       if (keySchema && asked && asked !== keySchema) throw new ApiError(403, '42501', `This API key is scoped to schema "${keySchema}"`);
       const schema = resolveProfile(keySchema ?? asked, exposed);
+      const role = dbRoleOf(tokenRole, token, schema, cache);
       const rawQuery = opts.query ?? (req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
       return {
         method: req.method,
@@ -87,13 +111,17 @@ export function requestContext(s: Services): RequestContextBuilder {
           path: opts.path ?? req.path,
           headers: req.headers as Record<string, string>,
           cookies: cookiesOf(req.header('cookie')),
-          preRequest: s.config.DB_PRE_REQUEST,
+          // DB_PRE_REQUEST is the default tenant's hook: a project schema's session has no rights on it.
+          preRequest: s.schemaCache.isTenantSchema(schema) ? undefined : s.config.DB_PRE_REQUEST,
           authenticated,
         },
       };
     },
     async engine() {
       return { cache: await s.schemaCache.get(), pool: s.restPool, maxRows: s.config.DB_MAX_ROWS, txEnd: s.config.DB_TX_END };
+    },
+    engineFor(c, r) {
+      return s.schemaCache.isTenantSchema(r.schema) ? { ...c, pool: s.tenantPools.rest(r.schema) } : c;
     },
   };
 }

@@ -45,18 +45,19 @@ export function restRouter(s: Services): Router {
 
   const read = async (req: Request, res: Response) => {
     const c = await ctx();
-    send(res, await handleRead(c, await restRequest(req, c.cache, 'accept-profile')));
+    const rr = await restRequest(req, c.cache, 'accept-profile');
+    send(res, await handleRead(rc.engineFor(c, rr), rr));
   };
   const write = async (req: Request, res: Response) => {
     const c = await ctx();
     const rr = await restRequest(req, c.cache, 'content-profile');
-    send(res, await handleWrite(c, { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
+    send(res, await handleWrite(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
   };
   const rpc = async (req: Request, res: Response) => {
     const c = await ctx();
     const profile = req.method === 'GET' || req.method === 'HEAD' ? 'accept-profile' : 'content-profile';
     const rr = await restRequest(req, c.cache, profile);
-    send(res, await handleRpc(c, { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
+    send(res, await handleRpc(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
   };
 
   const root = async (req: Request, res: Response) => {

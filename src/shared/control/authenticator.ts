@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { serverSession } from '../db/pool.ts';
 
 export const AUTHENTICATOR = 'authenticator';
 // Set by the process that enabled the login, read by the processes it starts.
@@ -19,7 +20,7 @@ const passwordOf = (config: Config) => createHmac('sha256', config.JWT_SECRET).u
  */
 export async function enableAuthenticatorLogin(config: Config, log: Logger): Promise<void> {
   if (config.DB_REST_URL) return;
-  const client = new pg.Client({ connectionString: config.DATABASE_URL, application_name: 'basalt-setup' });
+  const client = new pg.Client(serverSession(config.DATABASE_URL, 'basalt-setup'));
   try {
     await client.connect();
     await client.query('BEGIN');

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import pg from 'pg';
+import { serverSession } from '../db/pool.ts';
 
 /** Basalt's own schema in the managed database. */
 export const CONTROL_SCHEMA = 'basalt';
@@ -28,7 +29,7 @@ export function listMigrations(): Migration[] {
  * instances starting together apply each migration once, one after the other.
  */
 export async function migrateControlSchema(databaseUrl: string): Promise<number[]> {
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: 'basalt-control-migrations' });
+  const client = new pg.Client(serverSession(databaseUrl, 'basalt-control-migrations'));
   await client.connect();
   const applied: number[] = [];
   try {

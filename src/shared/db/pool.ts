@@ -5,6 +5,22 @@ import type { Logger } from '../log.ts';
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
+/**
+ * Every session the server opens starts with this search_path, so no function, operator or
+ * type a tenant creates in a schema of its own (or names in ALTER DATABASE … SET search_path)
+ * can stand in for a pg_catalog one in the server's SQL. pg_temp is named last so that
+ * temporary objects never come first either. A startup option outranks database and role
+ * settings. SQL written by a caller sets its own path per transaction (USER_SEARCH_PATH).
+ */
+export const PINNED_SEARCH_PATH_OPTION = '-c search_path=pg_catalog,pg_temp';
+/** The search_path SQL written by an admin runs with (PostgreSQL's default). */
+export const USER_SEARCH_PATH = '"$user", public';
+
+/** Connection settings of a server-owned session: the pinned search_path and a name. */
+export function serverSession(connectionString: string, applicationName: string): pg.ClientConfig {
+  return { connectionString, application_name: applicationName, options: PINNED_SEARCH_PATH_OPTION };
+}
+
 export function createPool(
   config: Pick<Config, 'DATABASE_URL' | 'DB_POOL_MAX' | 'DB_POOL_IDLE_MS' | 'DB_CONNECT_TIMEOUT_MS' | 'DB_STATEMENT_TIMEOUT_MS'>,
   log?: Logger,
@@ -17,6 +33,7 @@ export function createPool(
     connectionTimeoutMillis: config.DB_CONNECT_TIMEOUT_MS,
     statement_timeout: opts.statementTimeoutMs ?? config.DB_STATEMENT_TIMEOUT_MS,
     application_name: opts.applicationName ?? 'basalt',
+    options: PINNED_SEARCH_PATH_OPTION,
     // pg's pipeline mode writes queued queries without waiting for each answer.
     ...(opts.pipeline ? { pipeline: true } : {}),
   } as pg.PoolConfig);

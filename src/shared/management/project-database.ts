@@ -9,7 +9,7 @@ import type { Config } from '../config.ts';
 import { listMigrations } from '../control/runner.ts';
 import { restConnectionUrl } from '../control/authenticator.ts';
 import { quoteIdent } from '../sql/ident.ts';
-import { withTransaction, type Pool } from '../db/pool.ts';
+import { serverSession, withTransaction, type Pool } from '../db/pool.ts';
 import { setProjectStatus, type ManagementProject } from './projects.ts';
 
 const BOOTSTRAP = readFileSync(new URL('./project-bootstrap.sql', import.meta.url), 'utf8');
@@ -77,7 +77,7 @@ export async function provisionProjectDatabase(pool: Pool, config: Config, p: Ma
     await pool.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${owner}`);
     await pool.query(`GRANT CONNECT ON DATABASE ${db} TO ${quoteIdent(projectRestUrl(config, p.dbName).loginRole)}`);
 
-    const client = new pg.Client({ connectionString: projectAdminUrl(config, p.dbName), application_name: 'basalt-project-setup' });
+    const client = new pg.Client(serverSession(projectAdminUrl(config, p.dbName), 'basalt-project-setup'));
     await client.connect();
     try {
       await client.query('BEGIN');

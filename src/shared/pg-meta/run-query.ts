@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { ApiError } from '../errors.ts';
+import { USER_SEARCH_PATH } from '../db/pool.ts';
 import { checkoutClient, connectFailure, isConnectionLoss, type DbWhich } from './connection-errors.ts';
 import { pgErrorFields } from './query-error-format.ts';
 
@@ -54,6 +55,8 @@ export async function runQuery(db: pg.Pool, sql: string, o: RunQueryOptions): Pr
     // Its own round trip: in the same simple-protocol message as the user's SQL it would put
     // everything in one implicit transaction, and CREATE DATABASE or VACUUM would refuse to run.
     await client.query(`SET statement_timeout = ${Math.trunc(o.statementTimeoutMs)}`);
+    // The server's own sessions start with a pinned search_path; the caller's SQL gets PostgreSQL's default.
+    if (o.which === 'server') await client.query(`SET search_path = ${USER_SEARCH_PATH}`);
     const params = o.parameters ?? [];
     let result: pg.QueryResult | pg.QueryResult[];
     try {

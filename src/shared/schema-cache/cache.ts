@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../log.ts';
-import type { Pool } from '../db/pool.ts';
+import { serverSession, type Pool } from '../db/pool.ts';
 import { loadSchemaCache } from './build.ts';
 import type { SchemaCacheData } from './model.ts';
 
@@ -20,6 +20,8 @@ export class SchemaCache {
   private schemas: string[];
   /** DB_SCHEMAS and what expose() added; projects are added to these on each load. */
   private readonly configured: string[];
+  /** Schemas created as projects: each a tenant with roles and a login of its own. */
+  private projects = new Set<string>();
   /** How many loads have completed (for observability and tests). */
   loads = 0;
 
@@ -35,6 +37,11 @@ export class SchemaCache {
 
   get exposedSchemas(): readonly string[] {
     return this.schemas;
+  }
+
+  /** Whether `schema` is a project schema (served through its tenant's own login and roles). */
+  isTenantSchema(schema: string): boolean {
+    return this.projects.has(schema);
   }
 
   /** Adds schemas (e.g. a project created at run time) and reloads. */
@@ -74,12 +81,16 @@ export class SchemaCache {
   private async load(): Promise<SchemaCacheData> {
     try {
       // Projects (and schemas with API keys) are served without a restart.
-      const keyed =
+      const keyedRows =
         this.opts.keyedSchemas === false
           ? []
           : await this.pool
-              .query<{ schema_name: string }>('SELECT schema_name FROM basalt.api_keys WHERE is_active UNION SELECT schema_name FROM basalt.projects')
-              .then((r) => r.rows.map((x) => x.schema_name), () => [] as string[]);
+              .query<{ schema_name: string; project: boolean }>(
+                'SELECT schema_name, false AS project FROM basalt.api_keys WHERE is_active UNION SELECT schema_name, true FROM basalt.projects',
+              )
+              .then((r) => r.rows, () => [] as { schema_name: string; project: boolean }[]);
+      const keyed = [...new Set(keyedRows.map((x) => x.schema_name))];
+      this.projects = new Set(keyedRows.filter((x) => x.project).map((x) => x.schema_name));
       this.schemas = [...this.configured, ...keyed.filter((k) => !this.configured.includes(k))];
       const d = await loadSchemaCache(this.pool, this.schemas);
       this.data = d;
@@ -100,7 +111,7 @@ export class SchemaCache {
 
   private async listen(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: 'basalt-schema-listener' });
+    const client = new pg.Client(serverSession(this.opts.databaseUrl, 'basalt-schema-listener'));
     client.on('notification', (msg) => {
       const payload = (msg.payload ?? '').trim();
       if (payload === '' || payload === 'reload schema') this.scheduleReload();

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ApiError } from '../errors.ts';
+import { USER_SEARCH_PATH } from '../db/pool.ts';
 
 export interface SqlRun {
   /** The caller's SQL: one statement with params, or several without. */
@@ -23,15 +24,20 @@ export interface SqlRunResult {
  * optionally, search_path). Several statements (without params) run in that one transaction;
  * the answer is the last one's result. PostgreSQL errors become 4xx through `queryError`.
  * The connection is discarded afterwards, so no session state (SET, temp tables, prepared
- * statements, locks) outlives the request. Shared by the Database API's raw SQL and the
+ * statements, locks) outlives the request. No connection (server down, login refused, pool
+ * exhausted) is a 503 the caller may retry. Shared by the Database API's raw SQL and the
  * Admin API's POST /api/query.
  */
 export async function runSqlTransaction(pool: pg.Pool, run: SqlRun): Promise<SqlRunResult> {
-  const client = await pool.connect();
+  const client = await pool.connect().catch((e: unknown) => {
+    throw databaseUnavailable(e);
+  });
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL statement_timeout = ${Number(run.timeoutMs)}`);
-    if (run.searchPath !== undefined) await client.query(`SELECT set_config('search_path', quote_ident($1), true)`, [run.searchPath]);
+    // Server sessions start with a pinned search_path; the caller's SQL gets PostgreSQL's default or the schema asked for.
+    if (run.searchPath !== undefined) await client.query(`SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1), true)`, [run.searchPath]);
+    else await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);
     let out: pg.QueryResult | pg.QueryResult[];
     const started = performance.now();
     try {
@@ -69,4 +75,25 @@ export function queryError(e: unknown, timeoutMs: number): unknown {
     hint: err.hint ?? null,
     fields: { code: err.code, position: err.position ? Number(err.position) : null },
   });
+}
+
+/**
+ * pool.connect() failed: the database is down, the login was refused, or no connection came
+ * free within DB_CONNECT_TIMEOUT_MS. 503 DATABASE_UNAVAILABLE with Retry-After; the message
+ * names the SQLSTATE or socket error, never the connection string.
+ */
+function databaseUnavailable(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  const reason = connectFailureReason(e);
+  return new ApiError(503, 'DATABASE_UNAVAILABLE', `Cannot connect to the database to run this query (${reason})`, {
+    hint: 'Retry after the number of seconds in Retry-After; if it persists, check that PostgreSQL is up and the server log',
+    headers: { 'Retry-After': '2' },
+    fields: { reason },
+  });
+}
+
+function connectFailureReason(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string') return /^[0-9A-Z]{5}$/.test(code) ? `SQLSTATE ${code}` : code;
+  return /timeout/i.test((e as Error)?.message ?? '') ? 'timed out' : 'connection failed';
 }
