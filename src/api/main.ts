@@ -5,6 +5,7 @@ import { createLogger } from '../shared/log.ts';
 import { createPool } from '../shared/db/pool.ts';
 import { migrateControlSchema } from '../shared/control/runner.ts';
 import { enableAuthenticatorLogin, restConnectionUrl } from '../shared/control/authenticator.ts';
+import { enableSqlRoleLogins } from '../shared/control/sql-roles.ts';
 import { prepareSchemaTenants } from '../shared/tenants/schema-tenants.ts';
 import { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import { JobQueues } from '../shared/jobs/queues.ts';
@@ -20,11 +21,12 @@ import { NetworkRestrictions } from '../shared/security/network-restrictions.ts'
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
 
-/** Once per start, before any web process exists: control schema, then the data API's login. */
+/** Once per start, before any web process exists: control schema, then the data API's and raw SQL's logins. */
 async function prepare() {
   const applied = await migrateControlSchema(config.DATABASE_URL);
   if (applied.length) log.info({ applied }, 'control schema migrated');
   await enableAuthenticatorLogin(config, log);
+  await enableSqlRoleLogins(config, log);
   await prepareSchemaTenants(config, log);
 }
 

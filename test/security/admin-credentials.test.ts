@@ -260,7 +260,7 @@ describe('admin credentials still open the admin endpoints', () => {
   it('an anon JWT and the default tenant\'s anon key are not admin credentials (403)', async () => {
     const anonOperator = (await admin('POST', '/api/project/public/keys', { keyName: `sec-operator-anon-${tag}`, keyType: 'anon' })).json;
     try {
-      for (const headers of [{ Authorization: `Bearer ${anonJwt}` }, { apikey: anonOperator.key }]) {
+      for (const headers of [{ Authorization: `Bearer ${anonJwt}` }, { apikey: anonOperator.key as string }] as Array<Record<string, string>>) {
         expect((await send('GET', '/api/schemas', undefined, headers)).status).toBe(403);
         expect((await send('GET', '/schemas', undefined, headers)).status).toBe(403);
       }

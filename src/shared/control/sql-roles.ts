@@ -1,0 +1,75 @@
+import { createHmac } from 'node:crypto';
+import pg from 'pg';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { quoteIdent } from '../sql/ident.ts';
+import type { SqlMode } from '../sql/strict-rules.ts';
+
+/** The login each raw SQL mode runs as (created by control migration 0015). */
+export const SQL_ROLES: Readonly<Record<SqlMode, string>> = { strict: 'basalt_sql_strict', relaxed: 'basalt_sql_relaxed' };
+const LOCK_KEY = 7_403_112_015;
+
+// One label per role, so knowing one password tells nothing about the other.
+const passwordOf = (config: Config, mode: SqlMode) => createHmac('sha256', config.JWT_SECRET).update(`basalt-sql-${mode}`).digest('hex');
+
+/**
+ * Server-side rights that would let raw SQL escape its role: superuser (directly or through a
+ * role it may SET ROLE to), files and programs on the database server, CREATE on the database
+ * (CREATE EXTENSION of trusted extensions, schemas), ownership of the database.
+ */
+const ESCAPE_RIGHTS = `
+  SELECT r.rolname::text AS role,
+         pg_catalog.array_remove(ARRAY[
+           CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles s WHERE s.rolsuper AND pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER')) THEN 'superuser' END,
+           CASE WHEN pg_catalog.pg_has_role(r.oid, 'pg_read_server_files', 'MEMBER') THEN 'pg_read_server_files' END,
+           CASE WHEN pg_catalog.pg_has_role(r.oid, 'pg_write_server_files', 'MEMBER') THEN 'pg_write_server_files' END,
+           CASE WHEN pg_catalog.pg_has_role(r.oid, 'pg_execute_server_program', 'MEMBER') THEN 'pg_execute_server_program' END,
+           CASE WHEN pg_catalog.has_database_privilege(r.oid, pg_catalog.current_database(), 'CREATE') THEN 'CREATE on the database' END
+         ], NULL) AS rights
+    FROM pg_catalog.pg_roles r
+   WHERE r.rolname = ANY ($1::text[])`;
+
+/**
+ * Enables the raw SQL logins with their derived passwords, after checking that neither holds a
+ * right that would escape its bounds (someone may have granted one since migration 0015); a
+ * role that does stays NOLOGIN, and its endpoint answers 503. Run once per start, before web
+ * processes fork, like enableAuthenticatorLogin (ALTER ROLE races otherwise: "tuple
+ * concurrently updated"); the advisory lock covers instances on other hosts. Never falls back
+ * to the server's own login: without these roles, raw SQL is unavailable.
+ */
+export async function enableSqlRoleLogins(config: Config, log: Logger): Promise<void> {
+  // Every name below is schema-qualified, so the session's search_path does not matter.
+  const client = new pg.Client({ connectionString: config.DATABASE_URL, application_name: 'basalt-setup' });
+  try {
+    await client.connect();
+    await client.query('BEGIN');
+    await client.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [LOCK_KEY]);
+    const { rows } = await client.query<{ role: string; rights: string[] }>(ESCAPE_RIGHTS, [Object.values(SQL_ROLES)]);
+    for (const mode of Object.keys(SQL_ROLES) as SqlMode[]) {
+      const role = SQL_ROLES[mode];
+      const found = rows.find((r) => r.role === role);
+      if (!found) throw new Error(`role ${role} is missing (control migration 0015)`);
+      // ALTER ROLE takes no parameters; the password is our own hex digest, never user input.
+      if (found.rights.length) {
+        await client.query(`ALTER ROLE ${quoteIdent(role)} WITH NOLOGIN`);
+        log.error({ role, rights: found.rights }, `raw SQL (${mode}) is disabled: its role holds rights it must not have; revoke them and restart`);
+      } else {
+        await client.query(`ALTER ROLE ${quoteIdent(role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${passwordOf(config, mode)}'`);
+      }
+    }
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    log.warn({ err: (e as Error).message }, 'cannot enable the raw SQL logins; /api/database/advance/rawsql answers 503 until they can log in');
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** The connection string raw SQL in `mode` uses (pure: no I/O, the same in every process). */
+export function sqlRoleConnectionUrl(config: Config, mode: SqlMode): string {
+  const u = new URL(config.DATABASE_URL);
+  u.username = SQL_ROLES[mode];
+  u.password = passwordOf(config, mode);
+  return u.toString();
+}
