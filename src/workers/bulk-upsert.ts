@@ -5,7 +5,9 @@ import { UnrecoverableError } from 'bullmq';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Config } from '../shared/config.ts';
-import type { Pool, PoolClient } from '../shared/db/pool.ts';
+import { withTransaction, type Pool, type PoolClient } from '../shared/db/pool.ts';
+import { becomeOwner, type TenantPools } from '../shared/tenants/tenant-pools.ts';
+import { projectOwner, schemaTenant } from '../shared/tenants/schema-tenants.ts';
 import { JsonArrayError, JsonArrayStream, type JsonArrayElement } from '../shared/db/json-array-stream.ts';
 import { qualified, quoteIdent } from '../shared/sql/ident.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
@@ -17,6 +19,7 @@ import { CsvCopyInput, locateCsvLine } from './csv-copy-input.ts';
 interface Ctx {
   jobId: string;
   pool: Pool;
+  tenantPools: TenantPools;
   artifacts: ArtifactStore;
   config: Pick<Config, 'JOB_RESULT_TTL_SECONDS'>;
   signal?: AbortSignal;
@@ -47,19 +50,17 @@ const clientError = (code: BulkUpsertClientError, message: string) => jobClientE
  */
 export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUpsertResult> {
   const p = bulkUpsertPayload.parse(payload);
-  const client = await ctx.pool.connect();
+  // A project schema's table is written in its tenant's own session, as its owner, so its
+  // triggers and defaults get the tenant's rights; the outcome is then recorded through
+  // basalt.record_tenant_job_outcome (migration 0016) in the same transaction.
+  const owner = await projectOwner(ctx.pool, p.schema);
+  const done = await priorOutcome(ctx, p.schema, owner);
+  if (done) return done;
+  const client = owner ? await ctx.tenantPools.work(p.schema).connect() : await ctx.pool.connect();
   let discard = false;
   try {
     await client.query('BEGIN');
-    const prior = await client.query<{ data: Buffer }>(
-      `SELECT c.data FROM basalt.artifacts a JOIN basalt.artifact_chunks c ON c.artifact_id = a.id AND c.seq = 0
-        WHERE a.job_id = $1 AND a.role = 'output' AND a.complete`,
-      [ctx.jobId],
-    );
-    if (prior.rows[0]) {
-      await client.query('ROLLBACK');
-      return JSON.parse(prior.rows[0].data.toString('utf8')) as BulkUpsertResult;
-    }
+    if (owner) await becomeOwner(client, schemaTenant(p.schema, owner));
     const input = await ctx.artifacts.info(p.artifactId);
     if (!input?.complete) throw clientError('VALIDATION_ERROR', 'The uploaded file is no longer stored (it expired); upload it again');
 
@@ -105,8 +106,13 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
     }
 
     const result: BulkUpsertResult = { rowsAffected, totalRecords: records, table: p.table };
-    await storeResult(client, ctx.jobId, result, ctx.config.JOB_RESULT_TTL_SECONDS);
+    if (owner) {
+      await client.query('RESET ROLE'); // back to the tenant's login, which may record outcomes for its schema only
+      const recorded = await client.query('SELECT basalt.record_tenant_job_outcome($1, $2::jsonb) AS ok', [ctx.jobId, JSON.stringify(result)]);
+      if (!recorded.rows[0]?.ok) throw new Error(`cannot record the outcome of job ${ctx.jobId} for schema ${p.schema}`);
+    } else await storeResult(client, ctx.jobId, result, ctx.config.JOB_RESULT_TTL_SECONDS);
     await client.query('COMMIT');
+    if (owner) await withTransaction(ctx.pool, (c) => storeResult(c, ctx.jobId, result, ctx.config.JOB_RESULT_TTL_SECONDS));
     // The input has served its purpose: a retry of this job reads the stored result instead.
     // Dropping ~100 MB of chunks takes a while, and the answer need not wait for it; if this
     // fails or the worker dies first, the input goes at expiry like any other.
@@ -119,6 +125,27 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
   } finally {
     client.release(discard);
   }
+}
+
+/**
+ * The result of an earlier delivery of this job that committed: its output artifact, or for a
+ * project schema its recorded outcome (stored as the artifact now if the worker died before).
+ */
+async function priorOutcome(ctx: Ctx, schema: string, owner: string | undefined): Promise<BulkUpsertResult | undefined> {
+  const prior = await ctx.pool.query<{ data: Buffer }>(
+    `SELECT c.data FROM basalt.artifacts a JOIN basalt.artifact_chunks c ON c.artifact_id = a.id AND c.seq = 0
+      WHERE a.job_id = $1 AND a.role = 'output' AND a.complete`,
+    [ctx.jobId],
+  );
+  if (prior.rows[0]) return JSON.parse(prior.rows[0].data.toString('utf8')) as BulkUpsertResult;
+  if (!owner) return undefined;
+  const outcome = await ctx.pool.query<{ result: BulkUpsertResult }>(
+    'SELECT result FROM basalt.tenant_job_outcomes WHERE job_id = $1 AND schema_name = $2',
+    [ctx.jobId, schema],
+  );
+  const result = outcome.rows[0]?.result;
+  if (result) await withTransaction(ctx.pool, (c) => storeResult(c, ctx.jobId, result, ctx.config.JOB_RESULT_TTL_SECONDS));
+  return result;
 }
 
 /** `CREATE TEMP TABLE … (LIKE target INCLUDING DEFAULTS)`, keeping only the file's columns. */

@@ -1,6 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
 import { copyOut } from '../shared/db/copy-out.ts';
 import type { Pool, PoolClient } from '../shared/db/pool.ts';
+import { becomeOwner, type TenantPools } from '../shared/tenants/tenant-pools.ts';
+import { projectOwner, schemaTenant } from '../shared/tenants/schema-tenants.ts';
 import { CopyTextRows } from '../shared/db/copy-text.ts';
 import { qualified, quoteIdent, quoteLiteral } from '../shared/sql/ident.ts';
 import { catalog } from '../shared/catalog/index.ts';
@@ -19,6 +21,7 @@ export interface ExportResult {
 interface Ctx {
   jobId: string;
   pool: Pool;
+  tenantPools: TenantPools;
   artifacts: ArtifactStore;
   signal?: AbortSignal;
   progress: (p: JobProgress) => Promise<void>;
@@ -29,7 +32,10 @@ interface Ctx {
  * snapshot so that multi-table exports are consistent. Memory stays flat.
  */
 export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResult> {
-  const client = await ctx.pool.connect();
+  // A project schema is read in its tenant's own session, as its owner: its views and
+  // functions run with the tenant's rights, never the worker's.
+  const owner = await projectOwner(ctx.pool, p.schema);
+  const client = owner ? await ctx.tenantPools.work(p.schema).connect() : await ctx.pool.connect();
   let rows = 0;
   let bytes = 0;
   let lastReport = 0;
@@ -41,6 +47,7 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
   };
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    if (owner) await becomeOwner(client, schemaTenant(p.schema, owner));
     const kinds = await relkinds(client, p.schema, p.tables);
     const missing = p.tables.filter((t) => !kinds.has(t));
     if (missing.length) throw new UnrecoverableError(`Table '${missing[0]}' does not exist in schema '${p.schema}'`);

@@ -1,5 +1,6 @@
 /** Which function does each job kind. One entry per kind; its module holds the work. */
 import type { Pool } from '../shared/db/pool.ts';
+import type { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Config } from '../shared/config.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
@@ -16,6 +17,8 @@ export interface JobContext {
   /** 1 on the first try; higher when BullMQ retries (e.g. after a worker died). */
   attempt: number;
   pool: Pool;
+  /** Sessions of project schemas' own logins: work on a tenant's tables runs there. */
+  tenantPools: TenantPools;
   artifacts: ArtifactStore;
   config: Config;
   log: Logger;

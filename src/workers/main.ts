@@ -8,12 +8,14 @@ import os from 'node:os';
 import { redisConnection } from '../shared/jobs/queues.ts';
 import type { JobData, JobProgress } from '../shared/jobs/payloads.ts';
 import { handlers } from './handlers.ts';
+import { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import { scheduleLicenseRevalidation } from './license.ts';
 
 const config = loadConfig('worker');
 const log = createLogger('worker', config.LOG_LEVEL);
 const pool = createPool(config, log, { applicationName: 'basalt-worker', statementTimeoutMs: config.JOB_STATEMENT_TIMEOUT_MS });
 const artifacts = new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS);
+const tenantPools = new TenantPools(config, log, { statementTimeoutMs: config.JOB_STATEMENT_TIMEOUT_MS });
 const connection = redisConnection(config.REDIS_URL);
 const WORKER_ID = `${os.hostname()}:${process.pid}`;
 
@@ -31,6 +33,7 @@ const bound: Partial<Record<JobType, Handler>> = Object.fromEntries(
         jobId: job.id!,
         attempt: job.attemptsMade + 1,
         pool,
+        tenantPools,
         artifacts,
         config,
         log: log.child({ jobId: job.id, type }),
@@ -110,7 +113,7 @@ async function shutdown(signal: string) {
   clearTimeout(force);
   subscriber.disconnect();
   connection.disconnect();
-  await pool.end();
+  await Promise.allSettled([pool.end(), tenantPools.close()]);
   log.info('worker stopped');
   process.exit(0);
 }

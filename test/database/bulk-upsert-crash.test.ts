@@ -4,7 +4,10 @@
  * test/foundation/worker-crash.test.ts, so that killing workers disturbs no one else.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminAuth, db } from '../support/env.ts';
+import { adminAuth, apiUrl, databaseUrl, db, redisUrl, testEnv } from '../support/env.ts';
+import { parseConfig } from '../../src/shared/config.ts';
+import { createLogger } from '../../src/shared/log.ts';
+import { TenantPools } from '../../src/shared/tenants/tenant-pools.ts';
 import { isolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -15,6 +18,7 @@ import { poll, stopProcess } from '../support/processes.ts';
 const ROWS = 400_000;
 const TABLE = `bu_crash_${process.pid}`;
 let stack: IsolatedStack;
+const tenantPools = new TenantPools(parseConfig(testEnv({ databaseUrl, redisUrl, port: 1 }), 'worker'), createLogger('test', 'silent'));
 let base: string;
 const spawn = (entry: 'src/api/main.ts' | 'src/workers/main.ts') => stack.spawn(entry);
 const status = (location: string) => stack.status(location);
@@ -27,6 +31,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await tenantPools.close();
   await stack?.stop();
 });
 
@@ -75,11 +80,37 @@ describe('bulk upsert and worker failure', () => {
     const store = new ArtifactStore(db(), 3600);
     const input = await store.writeInput({ filename: 'x.csv', contentType: 'text/csv' }, Readable.from([Buffer.from('id,v\n1,a\n2,b\n')]));
     const payload = { artifactId: input.id, table: t, format: 'csv', columns: ['id', 'v'] };
-    const ctx = { jobId: randomUUID(), pool: db(), artifacts: store, config: { JOB_RESULT_TTL_SECONDS: 3600 }, progress: async () => {} };
+    const ctx = { jobId: randomUUID(), pool: db(), tenantPools, artifacts: store, config: { JOB_RESULT_TTL_SECONDS: 3600 }, progress: async () => {} };
     const first = await runBulkUpsert(payload, ctx);
     expect(first).toEqual({ rowsAffected: 2, totalRecords: 2, table: t });
     const again = await runBulkUpsert(payload, ctx);
     expect(again).toEqual(first);
     expect((await db().query(`SELECT count(*)::int AS n FROM public.${t}`)).rows[0].n).toBe(2);
+  });
+
+  it("in a project schema, the tenant's session writes the rows and records the outcome: a retry whose output artifact was lost writes nothing again", async () => {
+    const schema = `bu_tenant_${process.pid}`;
+    const made = await fetch(`${apiUrl}/api/schema/create`, {
+      method: 'POST',
+      headers: { Authorization: adminAuth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ schemaName: schema, password: 'tenant-password-1' }),
+    });
+    expect(made.status).toBe(201);
+    try {
+      await db().query(`CREATE TABLE ${schema}.items (id int, v text, who text DEFAULT current_user); ALTER TABLE ${schema}.items OWNER TO ${schema}_user`);
+      const store = new ArtifactStore(db(), 3600);
+      const input = await store.writeInput({ filename: 'x.csv', contentType: 'text/csv' }, Readable.from([Buffer.from('id,v\n1,a\n2,b\n')]));
+      const payload = { artifactId: input.id, schema, table: 'items', format: 'csv', columns: ['id', 'v'] };
+      const ctx = { jobId: randomUUID(), pool: db(), tenantPools, artifacts: store, config: { JOB_RESULT_TTL_SECONDS: 3600 }, progress: async () => {} };
+      const first = await runBulkUpsert(payload, ctx);
+      expect(first).toEqual({ rowsAffected: 2, totalRecords: 2, table: 'items' });
+      expect((await db().query(`SELECT DISTINCT who FROM ${schema}.items`)).rows).toEqual([{ who: `${schema}_user` }]);
+      // The worker died after the commit and before storing the output: the recorded outcome answers.
+      await db().query(`DELETE FROM basalt.artifacts WHERE job_id = $1 AND role = 'output'`, [ctx.jobId]);
+      expect(await runBulkUpsert(payload, ctx)).toEqual(first);
+      expect((await db().query(`SELECT count(*)::int AS n FROM ${schema}.items`)).rows[0].n).toBe(2);
+    } finally {
+      await fetch(`${apiUrl}/api/schema/${schema}?cascade=true`, { method: 'DELETE', headers: { Authorization: adminAuth } });
+    }
   });
 });

@@ -244,6 +244,41 @@ describe('schema tenants: admin actions on tenant objects run with the tenant’
     await db().query(`TRUNCATE ${A}.seen`);
   });
 
+  it('a bulk upsert into a tenant table (its trigger runs in the worker as the tenant)', async () => {
+    await db().query(`TRUNCATE ${A}.seen`);
+    const form = new FormData();
+    form.append('file', new Blob(['id,name\n10,ten\n11,eleven\n'], { type: 'text/csv' }), 'items.csv');
+    form.append('table', 'items');
+    form.append('schema', A);
+    form.append('upsertKey', 'id');
+    const r = await fetch(`${apiUrl}/api/database/advance/bulk-upsert`, { method: 'POST', headers: { Authorization: adminAuth }, body: form });
+    expect(r.status, await r.clone().text()).toBe(200);
+    expect(await r.json()).toEqual({ rowsAffected: 2, totalRecords: 2, table: 'items' });
+    await check('bulk upsert');
+  });
+
+  it('an export job of a tenant view that reads server files (worker, JSON)', async () => {
+    const r = await admin('POST', '/database/advance/export', { schema: A, tables: ['leaky_view'], format: 'json' });
+    expect(r.status, await r.clone().text()).toBe(200);
+    const text = JSON.stringify(await r.json());
+    expect(text).toContain('denied');
+    expect(await isSuper(`${A}_user`)).toBe(false);
+  });
+
+  it('POST /api/query in a tenant schema runs as the tenant: its shadowing operator and functions get no more', async () => {
+    await asOwner(
+      A,
+      `CREATE FUNCTION ${A}.int_eq_trap(int, numeric) RETURNS boolean LANGUAGE plpgsql AS $f$ BEGIN PERFORM ${A}.trap(); RETURN $1 OPERATOR(pg_catalog.=) $2; END $f$;
+       -- An exact match for int = numeric, which pg_catalog only serves through a cast: it wins.
+       CREATE OPERATOR ${A}.= (LEFTARG = int, RIGHTARG = numeric, FUNCTION = ${A}.int_eq_trap);`,
+    );
+    await db().query(`TRUNCATE ${A}.seen`);
+    const r = await admin('POST', '/query', { schema: A, sql: `SELECT count(*)::int AS n FROM generated WHERE id = 1.0` });
+    expect(r.status, await r.clone().text()).toBe(200);
+    expect((await r.json()).rows).toEqual([{ n: 1 }]);
+    await check('admin query');
+  });
+
   it('nothing above reached the other tenant', async () => {
     expect(await otherRows()).toEqual([{ id: 1, secret: SECRET }]);
     expect(await isSuper(`${A}_user`)).toBe(false);

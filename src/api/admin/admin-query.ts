@@ -1,6 +1,8 @@
 /**
  * POST /api/query {sql, schema} (contract: the seed's "Queries"): the admin's SQL console.
- * It runs as the API's database owner, unsandboxed, like the admin themselves; what it
+ * It runs as the API's database owner, unsandboxed, like the admin themselves, except in a
+ * project schema: there it runs in the tenant's own session as the tenant's owner, so the
+ * tenant's functions, operators and triggers that the SQL meets never get more. What it
  * guarantees is the frame: one transaction, search_path set to the schema (SET LOCAL,
  * the name passed as a bind parameter), and the statement timeout (DB_STATEMENT_TIMEOUT_MS,
  * default 30 s, the seed's figure). Hence the only refusals: transaction control (COMMIT
@@ -14,7 +16,7 @@ import { ApiError } from '../../shared/errors.ts';
 import { splitStatements, type ParsedStatement } from '../../shared/sql/statements.ts';
 import { runSqlTransaction } from '../../shared/sql/run-sql.ts';
 import type { Services } from '../services.ts';
-import { targetSchema } from './table-target.ts';
+import { projectRole, targetSchema } from './table-target.ts';
 
 const body = z.object({
   sql: z.string({ error: 'sql is required' }).refine((x) => x.trim() !== '', 'sql is required'),
@@ -44,7 +46,13 @@ export function adminQueryRoutes(s: Services): Router {
     if (statements.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'sql contains no SQL statements');
     const refused = frameViolation(statements);
     if (refused) throw new ApiError(400, 'SQL_NOT_ALLOWED', refused);
-    const { result, durationMs } = await runSqlTransaction(s.pool, { sql: parsed.data.sql, timeoutMs: s.config.DB_STATEMENT_TIMEOUT_MS, searchPath: schema });
+    const owner = await projectRole(s.pool, schema);
+    const { result, durationMs } = await runSqlTransaction(owner ? s.tenantPools.work(schema) : s.pool, {
+      sql: parsed.data.sql,
+      timeoutMs: s.config.DB_STATEMENT_TIMEOUT_MS,
+      searchPath: schema,
+      role: owner,
+    });
     res.json({
       rows: result.rows ?? [],
       fields: (result.fields ?? []).map((f) => ({ name: f.name, dataTypeID: f.dataTypeID })),

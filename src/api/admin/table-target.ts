@@ -12,6 +12,7 @@ import { ApiError } from '../../shared/errors.ts';
 import { catalog } from '../../shared/catalog/index.ts';
 import { quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
+import { projectOwner } from '../../shared/tenants/schema-tenants.ts';
 
 /** Schemas the admin table endpoints never touch. */
 /** What CREATE may name: letters, digits and underscores, not starting with a digit, at most 63 (PostgreSQL's limit). */
@@ -93,10 +94,7 @@ export function rowOrder(t: TableShape): string {
 }
 
 /** The project role that owns a schema created by POST /api/schema/create, if it is one. */
-export async function projectRole(c: pg.PoolClient | pg.Pool, schema: string): Promise<string | undefined> {
-  const { rows } = await c.query<{ username: string }>('SELECT username FROM basalt.projects WHERE schema_name = $1', [schema]);
-  return rows[0]?.username;
-}
+export const projectRole = projectOwner;
 
 /**
  * One transaction on a schema's objects (DDL, row writes, paging), whose search_path is the

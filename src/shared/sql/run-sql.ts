@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { ApiError } from '../errors.ts';
 import { USER_SEARCH_PATH } from '../db/pool.ts';
+import { quoteIdent } from './ident.ts';
 
 export interface SqlRun {
   /** The caller's SQL: one statement with params, or several without. */
@@ -10,6 +11,8 @@ export interface SqlRun {
   timeoutMs: number;
   /** When given, SET LOCAL search_path to exactly this schema (passed as a bind parameter). */
   searchPath?: string;
+  /** When given, SET LOCAL ROLE to it first (a role the pool's login may become). */
+  role?: string;
 }
 
 export interface SqlRunResult {
@@ -35,6 +38,7 @@ export async function runSqlTransaction(pool: pg.Pool, run: SqlRun): Promise<Sql
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL statement_timeout = ${Number(run.timeoutMs)}`);
+    if (run.role !== undefined) await client.query(`SET LOCAL ROLE ${quoteIdent(run.role)}`);
     // Server sessions start with a pinned search_path; the caller's SQL gets PostgreSQL's default or the schema asked for.
     if (run.searchPath !== undefined) await client.query(`SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1), true)`, [run.searchPath]);
     else await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);

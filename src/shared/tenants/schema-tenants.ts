@@ -73,6 +73,12 @@ export function tenantLoginUrl(config: Config, schema: string): string {
   return u.toString();
 }
 
+/** The owner login of a project schema, or undefined when the schema is not a project (the operator's). */
+export async function projectOwner(db: Pick<pg.ClientBase, 'query'>, schema: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ username: string }>('SELECT username FROM basalt.projects WHERE schema_name = $1', [schema]);
+  return rows[0]?.username;
+}
+
 const roleExists = async (c: pg.ClientBase, name: string) =>
   ((await c.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [name])).rowCount ?? 0) > 0;
 
@@ -104,6 +110,9 @@ export async function provisionSchemaTenant(c: pg.ClientBase, config: Config, t:
   await c.query(`GRANT USAGE ON SCHEMA auth, basalt TO ${api}`);
   await c.query(`GRANT EXECUTE ON FUNCTION auth.jwt(), auth.uid(), auth.role(), auth.email(), basalt.raise_error(text, text, text) TO ${api}`);
   await c.query(`GRANT USAGE ON SCHEMA auth TO ${owner}`);
+  // Jobs on the tenant's tables record their outcome in their own transaction (migration 0016).
+  await c.query(`GRANT USAGE ON SCHEMA basalt TO ${q(t.login)}`);
+  await c.query(`GRANT EXECUTE ON FUNCTION basalt.record_tenant_job_outcome(text, jsonb) TO ${q(t.login)}`);
   // What the owner creates is usable by its data API roles; RLS decides rows.
   await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ${api}`);
   await c.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${owner} IN SCHEMA ${schema} GRANT USAGE, SELECT ON SEQUENCES TO ${api}`);
