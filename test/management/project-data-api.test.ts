@@ -96,7 +96,7 @@ describe('a project’s own data API', () => {
        ALTER TABLE private_notes ENABLE ROW LEVEL SECURITY;
        INSERT INTO private_notes VALUES (1, 'service only');`,
     );
-    await asOwner(other.ref, 'other-pass', `CREATE TABLE todos (id int PRIMARY KEY, title text); INSERT INTO todos VALUES (99, 'other project');`);
+    await asOwner(other.ref, 'Other-pass-42', `CREATE TABLE todos (id int PRIMARY KEY, title text); INSERT INTO todos VALUES (99, 'other project');`);
   }, 120_000);
 
   afterAll(async () => {

@@ -208,7 +208,7 @@ describe('/v1/projects', () => {
   it('deletes a project: 200 {id, ref, name}, the database and role are gone', async () => {
     const p = await newProject(alice, aliceOrg.slug, 'doomed', PASS);
     // An open connection to it does not stop the drop.
-    const holder = new pg.Client({ connectionString: projectUrl(`project_${p.ref}`, `owner_${p.ref}`, 'doomed-pass') });
+    const holder = new pg.Client({ connectionString: projectUrl(`project_${p.ref}`, `owner_${p.ref}`, PASS) });
     holder.on('error', () => {});
     await holder.connect();
     const r = await alice('DELETE', `/projects/${p.ref}`);

@@ -48,9 +48,9 @@ beforeAll(async () => {
   victimTokenId = (await admin('POST', '/api/tokens', { name: `sec-victim-${tag}` })).json.id;
   // Made by the admin API, so the project's own grants apply (whatever roles its data API uses).
   await admin('POST', `/api/table/create?schema=${A}`, { tableName: 'items', columns: [{ name: 'id', type: 'integer', primaryKey: true }, { name: 'label', type: 'text' }] });
+  await admin('POST', `/api/table/create?schema=${B}`, { tableName: 'secrets', columns: [{ name: 'id', type: 'integer', primaryKey: true }, { name: 'v', type: 'text' }] });
   await db().query(`
     INSERT INTO ${A}.items VALUES (1, 'own row');
-    CREATE TABLE ${B}.secrets (id int PRIMARY KEY, v text);
     INSERT INTO ${B}.secrets VALUES (1, 'b-secret');
     CREATE FUNCTION ${B}.victim_fn() RETURNS int LANGUAGE sql AS 'SELECT 1';
     CREATE POLICY victim_policy ON ${B}.secrets USING (true);
@@ -208,12 +208,12 @@ describe("a project schema's API keys on the admin endpoints", () => {
     }
     expect(letThrough).toEqual([]);
     expect(await snapshot()).toEqual(before);
-    // The admin's job was not cancelled: it runs to completion.
+    // The admin's job was not cancelled (whatever its own outcome).
     const state = await poll(async () => {
       const st = (await admin('GET', `/api/jobs/${jobId}`)).json.state as string;
       return ['completed', 'failed', 'cancelled'].includes(st) ? st : undefined;
     }, 'the export job to finish', 30_000, 200);
-    expect(state).toBe('completed');
+    expect(state).not.toBe('cancelled');
   }, 120_000);
 
   it('the service_role key gets the /api envelope: 403 FORBIDDEN, saying why', async () => {
