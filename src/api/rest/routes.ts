@@ -10,6 +10,8 @@ import { negotiate } from '../../shared/rest/respond/media.ts';
 import { findTable } from '../../shared/rest/plan/read-plan.ts';
 import type { SchemaCacheData } from '../../shared/schema-cache/model.ts';
 import type { Services } from '../services.ts';
+import { runInRequestTx } from '../../shared/rest/execute.ts';
+import { catalog } from '../../shared/catalog/index.ts';
 
 const BASALT_VERSION = '0.1.0';
 
@@ -61,9 +63,21 @@ export function restRouter(s: Services): Router {
   };
 
   const root = async (req: Request, res: Response) => {
-    const schema = resolveProfile(req.header('accept-profile'), exposed());
     const media = negotiate(req.header('accept'), true);
-    const doc = media.kind === 'openapi' || media.kind === 'json' ? openApiDocument(await s.schemaCache.get(), schema, { basePath: req.baseUrl, host: req.header('host'), version: BASALT_VERSION }) : undefined;
+    const c = await ctx();
+    const rr = await restRequest(req, c.cache, 'accept-profile');
+    const schema = rr.schema;
+    let doc: unknown;
+    if (media.kind === 'openapi' || media.kind === 'json') {
+      // Only what the requesting role may use, asked of PostgreSQL as that role.
+      const { rows } = await runInRequestTx<{ relations: string[]; functions: string[] }>(
+        rc.engineFor(c, rr).pool,
+        { ...rr.tx, readOnly: true, searchPath: [schema] },
+        { sql: catalog.visibleObjects, params: [schema] },
+      );
+      const visible = { relations: new Set(rows[0].relations.map(Number)), functions: new Set(rows[0].functions.map(Number)) };
+      doc = openApiDocument(c.cache, schema, { basePath: req.baseUrl, host: req.header('host'), version: BASALT_VERSION }, visible);
+    }
     res.setHeader('Content-Type', 'application/openapi+json; charset=utf-8');
     if (exposed().length > 1) res.setHeader('Content-Profile', schema);
     res.status(200).end(req.method === 'HEAD' ? undefined : JSON.stringify(doc));

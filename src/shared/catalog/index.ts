@@ -23,4 +23,5 @@ export const catalog = {
   tableNames: load('table-names'),
   typeByName: load('type-by-name'),
   schemaInfo: load('schema-info'),
+  visibleObjects: load('visible-objects'),
 };

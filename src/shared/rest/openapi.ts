@@ -26,8 +26,14 @@ function description(c: Column, t: Table, fks: Relationship[]): string | undefin
   return c.comment ?? note;
 }
 
-export function openApiDocument(cache: SchemaCacheData, schema: string, info: { basePath: string; host?: string; version: string }) {
-  const tables = [...cache.tables.values()].filter((t) => t.schema === schema);
+/** The oids the requesting role may use (PostgREST's openapi-mode follow-privileges); undefined: all. */
+export interface OpenApiVisible {
+  relations: Set<number>;
+  functions: Set<number>;
+}
+
+export function openApiDocument(cache: SchemaCacheData, schema: string, info: { basePath: string; host?: string; version: string }, visible?: OpenApiVisible) {
+  const tables = [...cache.tables.values()].filter((t) => t.schema === schema && (!visible || visible.relations.has(t.oid)));
   const definitions: Record<string, unknown> = {};
   const paths: Record<string, unknown> = {
     '/': { get: { summary: 'OpenAPI description (this document)', produces: ['application/openapi+json', 'application/json'], responses: { 200: { description: 'OK' } }, tags: ['Introspection'] } },
@@ -69,7 +75,8 @@ export function openApiDocument(cache: SchemaCacheData, schema: string, info: { 
   }
   for (const [key, overloads] of cache.functions) {
     if (!key.startsWith(`${schema}.`)) continue;
-    const f = overloads[0];
+    const f = visible ? overloads.find((o) => visible.functions.has(o.oid)) : overloads[0];
+    if (!f) continue;
     paths[`/rpc/${f.name}`] = {
       post: { tags: ['(rpc) ' + f.name], ...(f.comment ? { summary: f.comment } : {}), parameters: [{ in: 'body', name: 'args', required: true, schema: { type: 'object', properties: Object.fromEntries(f.args.map((a) => [a.name, { format: a.type, type: 'string' }])) } }], responses: { 200: { description: 'OK' } } },
     };
