@@ -8,8 +8,9 @@ cd "$(dirname "$0")/.."
 
 if [ ! -d node_modules ] || [ package.json -nt node_modules/.package-lock.json ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   echo "basalt: installing npm packages…" >&2
-  # Not `npm ci`: npm 11 rejects this lock for lacking other platforms' optional packages.
-  npm install --no-audit --no-fund --loglevel=error >&2
+  # The committed lock is complete (every platform's optional packages), so install exactly it.
+  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error >&2
+  else npm install --no-audit --no-fund --loglevel=error >&2; fi
 fi
 
 if [ "$mode" = test ]; then db_url=${TEST_DATABASE_URL:-}; redis_url=${TEST_REDIS_URL:-}; vars="TEST_DATABASE_URL / TEST_REDIS_URL"
