@@ -101,7 +101,7 @@ describe('/v1/projects', () => {
       await c.query('CREATE TABLE privileges_probe (id int)');
       const { rows } = await c.query(
         `SELECT has_table_privilege('anon', 'privileges_probe', 'SELECT') AS anon, has_table_privilege('service_role', 'privileges_probe', 'INSERT') AS service,
-                has_schema_privilege('authenticated', 'public', 'USAGE') AS usage, has_database_privilege('authenticator', current_database(), 'CONNECT') AS connect,
+                has_schema_privilege('authenticated', 'public', 'USAGE') AS usage, has_database_privilege(current_database() || '_authenticator', current_database(), 'CONNECT') AS connect,
                 to_regprocedure('auth.uid()') IS NOT NULL AS helpers`,
       );
       expect(rows[0]).toEqual({ anon: true, service: true, usage: true, connect: true, helpers: true });

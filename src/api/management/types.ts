@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import pg from 'pg';
 import { generateTypes } from '../../shared/typegen/typescript.ts';
-import { projectRestUrl } from '../../shared/management/project-database.ts';
+import { ensureProjectLogin, projectRestUrl } from '../../shared/management/project-database.ts';
 import { serverSession } from '../../shared/db/pool.ts';
 import { queryOf } from './body.ts';
 import { managementError } from './errors.ts';
@@ -27,8 +27,10 @@ export function typeRoutes(s: Services): Router {
     const schemas = includedSchemas(queryOf(req.originalUrl).get('included_schemas'));
     requireActive(p);
     // One short-lived connection: one consistent picture of the catalog, no pool kept for it.
-    // As the data API's login, never the superuser: the introspection then runs as service_role,
-    // which sees what the project's tables grant it, and the login cannot become anything more.
+    // As the project's data-API login, never the superuser: the introspection then runs as
+    // service_role, which sees what the project's tables grant it, and the login cannot become
+    // anything more (nor open another database).
+    await ensureProjectLogin(s.pool, s.config, p.dbName);
     const client = new pg.Client({
       ...serverSession(projectRestUrl(s.config, p.dbName).url, 'basalt-typegen'),
       statement_timeout: s.config.DB_STATEMENT_TIMEOUT_MS,

@@ -1,7 +1,8 @@
 /**
  * The live side of Management API projects on this API instance: for each project that
- * has had requests, a bounded pool (as `authenticator`) on its database, a schema cache
- * listening there, and a data-API router built with the project's own config and secret.
+ * has had requests, a bounded pool (as the project's own `<db>_authenticator` login) on its
+ * database, a schema cache listening there, and a data-API router built with the project's
+ * own config and secret.
  * Built on first use, closed when idle, on project delete (here, and on every other
  * instance through a Redis message) and on shutdown.
  */
@@ -12,7 +13,7 @@ import { createPool, type Pool } from '../../shared/db/pool.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { SchemaCache } from '../../shared/schema-cache/cache.ts';
 import { findProject, projectJwtSecret, type ManagementProject } from '../../shared/management/projects.ts';
-import { projectRestUrl } from '../../shared/management/project-database.ts';
+import { ensureProjectLogin, projectRestUrl } from '../../shared/management/project-database.ts';
 import type { ApiKeyStore } from '../../shared/auth/api-keys.ts';
 import { restRouter } from '../rest/routes.ts';
 import type { Services } from '../services.ts';
@@ -41,7 +42,7 @@ const noApiKeys = { lookup: async () => null, forget: () => {}, flush: async () 
 export function projectConfig(base: Config, p: ManagementProject, secret: string): Config {
   return {
     ...base,
-    // The data API's own login, not the superuser: catalog reads and LISTEN need nothing more.
+    // The project's own data-API login, not the superuser: catalog reads and LISTEN need nothing more.
     DATABASE_URL: projectRestUrl(base, p.dbName).url,
     DB_REST_URL: undefined,
     JWT_SECRET: secret,
@@ -103,6 +104,7 @@ export class ProjectRuntimes {
     const s = this.s;
     const log = s.log.child({ project: project.ref });
     const config = projectConfig(s.config, project, projectJwtSecret(s.config, project));
+    await ensureProjectLogin(s.pool, s.config, project.dbName);
     const adminPool: Pool = createPool(s.config, log, { applicationName: `basalt-project-${project.ref}`, max: ADMIN_POOL_MAX, connectionString: config.DATABASE_URL });
     const restPool: Pool = createPool(s.config, log, {
       applicationName: `basalt-rest-${project.ref}`,

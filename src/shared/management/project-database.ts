@@ -3,11 +3,11 @@
  * run in a transaction, so each is a statement of its own; identifiers are quoted and the
  * password travels as a bind parameter to basalt.create_login_role (migration 0009).
  */
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import { listMigrations } from '../control/runner.ts';
-import { restConnectionUrl } from '../control/authenticator.ts';
 import { quoteIdent } from '../sql/ident.ts';
 import { serverSession, withTransaction, type Pool } from '../db/pool.ts';
 import { setProjectStatus, type ManagementProject } from './projects.ts';
@@ -28,13 +28,59 @@ function withDatabase(url: string, dbName: string): string {
   return u.toString();
 }
 
-/** The server's own (owner) connection to a project database: schema cache, typegen, set-up. */
+/**
+ * The server's own login in a project database (a superuser, or the owner of every project
+ * database): provisioning only, which is over before the project's owner may connect.
+ */
 export const projectAdminUrl = (config: Config, dbName: string) => withDatabase(config.DATABASE_URL, dbName);
 
-/** The data API's login (authenticator) to a project database. Uses the server's config: its password derives from JWT_SECRET. */
+/**
+ * The login every other server session in a project database uses (schema cache, its
+ * listener, data-API requests, type generation): one per project, `<db>_authenticator`,
+ * NOINHERIT, holding only anon, authenticated and service_role, with CONNECT on that database
+ * only. Not the shared `authenticator`: a function the project's owner exposes on its data API
+ * can return to the session's login (set_config('role', 'none')) and, as that login, change
+ * its own password or settings (any role may); the shared login opens the control database.
+ */
+export const projectLoginRole = (dbName: string) => `${dbName}_authenticator`;
+
+/** Derived from a server secret, so every instance computes it and nothing is stored. */
+function projectLoginPassword(config: Config, dbName: string): string {
+  return createHmac('sha256', config.BASALT_MASTER_KEY || config.JWT_SECRET).update(`basalt-project-login:${dbName}`).digest('hex');
+}
+
+/** The project login's connection string (pure: no I/O). Make sure it exists with ensureProjectLogin first. */
 export function projectRestUrl(config: Config, dbName: string): { url: string; loginRole: string } {
-  const r = restConnectionUrl(config);
-  return { url: withDatabase(r.url, dbName), loginRole: r.loginRole };
+  const loginRole = projectLoginRole(dbName);
+  const u = new URL(withDatabase(config.DATABASE_URL, dbName));
+  u.username = encodeURIComponent(loginRole);
+  u.password = projectLoginPassword(config, dbName);
+  return { url: u.toString(), loginRole };
+}
+
+const PROJECT_LOGIN_LOCK = 7_403_112_004;
+
+/**
+ * Creates the project's login, or puts it back as it must be: attributes, the derived
+ * password (the tenant can change it from inside one of its sessions, locking its own data
+ * API out; a new JWT_SECRET or master key changes it), its three roles, CONNECT on its
+ * database. Idempotent, run in the control database; instances serialize on an advisory lock
+ * (concurrent ALTER ROLE fails with "tuple concurrently updated"). Projects created before
+ * logins were per project get theirs the first time an instance serves them.
+ */
+export async function ensureProjectLogin(pool: Pool, config: Config, dbName: string): Promise<void> {
+  const login = quoteIdent(projectLoginRole(dbName));
+  await withTransaction(pool, async (c) => {
+    await c.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [PROJECT_LOGIN_LOCK]);
+    const { rowCount } = await c.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1', [projectLoginRole(dbName)]);
+    if (!rowCount) await c.query(`CREATE ROLE ${login} NOLOGIN NOINHERIT`);
+    // The password is our own hex digest, never user input; ALTER ROLE takes no parameters.
+    await c.query(
+      `ALTER ROLE ${login} WITH LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '${projectLoginPassword(config, dbName)}'`,
+    );
+    await c.query(`GRANT anon, authenticated, service_role TO ${login}`);
+    await c.query(`GRANT CONNECT ON DATABASE ${quoteIdent(dbName)} TO ${login}`);
+  });
 }
 
 /** Inserts the project row and creates its owner role, together or not at all. */
@@ -54,14 +100,22 @@ export async function insertProject(
   });
 }
 
-/** The slow part: the database, its privileges, the reload trigger and auth helpers. Ends ACTIVE_HEALTHY or INIT_FAILED. */
+/**
+ * The slow part: the database, its privileges, the reload trigger and auth helpers. Ends
+ * ACTIVE_HEALTHY or INIT_FAILED. This is the only time the server works in a project database
+ * as its own (superuser) login, and it is over before the project's owner can connect: the
+ * database belongs to the server until the bootstrap is committed, nobody else may connect
+ * (CONNECT is revoked from PUBLIC, and anyone who slipped in before that is ended), and only
+ * then does the owner get the database and CONNECT. So no object of the owner's exists while
+ * the superuser runs SQL there, and its session pins search_path besides.
+ */
 export async function provisionProjectDatabase(pool: Pool, config: Config, p: ManagementProject): Promise<void> {
   const db = quoteIdent(p.dbName);
   const owner = quoteIdent(p.ownerRole);
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        await pool.query(`CREATE DATABASE ${db} OWNER ${owner}`);
+        await pool.query(`CREATE DATABASE ${db}`);
         break;
       } catch (e) {
         // 55006: the template is busy (another CREATE DATABASE copying it); wait and retry.
@@ -72,16 +126,19 @@ export async function provisionProjectDatabase(pool: Pool, config: Config, p: Ma
         throw e;
       }
     }
-    // Only the owner, the data API's login role and the server itself may connect.
+    // PostgreSQL lets PUBLIC connect to a new database: take that back, and end any session
+    // that got in meanwhile (another tenant's login). Best effort: a server login that is not
+    // a superuser may not be allowed to end other roles' sessions.
     await pool.query(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`);
-    await pool.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${owner}`);
-    await pool.query(`GRANT CONNECT ON DATABASE ${db} TO ${quoteIdent(projectRestUrl(config, p.dbName).loginRole)}`);
+    await pool
+      .query('SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname OPERATOR(pg_catalog.=) $1 AND pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()', [p.dbName])
+      .catch(() => {});
 
     const client = new pg.Client(serverSession(projectAdminUrl(config, p.dbName), 'basalt-project-setup'));
     await client.connect();
     try {
       await client.query('BEGIN');
-      await client.query(`SELECT set_config('basalt.project_owner', $1, true)`, [p.ownerRole]);
+      await client.query(`SELECT pg_catalog.set_config('basalt.project_owner', $1, true)`, [p.ownerRole]);
       // Supabase's auth.uid()/auth.jwt() helpers, then grants and the reload trigger, then
       // basalt.raise_error that the data API's writes call: as the default database has them.
       await client.query(controlMigration('auth_helpers'));
@@ -95,6 +152,10 @@ export async function provisionProjectDatabase(pool: Pool, config: Config, p: Ma
     } finally {
       await client.end().catch(() => {});
     }
+    // Now the owner's, and open to it and to the project's data-API login only.
+    await pool.query(`ALTER DATABASE ${db} OWNER TO ${owner}`);
+    await pool.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${owner}`);
+    await ensureProjectLogin(pool, config, p.dbName);
     const done = await pool.query(
       `UPDATE basalt.management_projects SET status = 'ACTIVE_HEALTHY', status_detail = NULL WHERE ref = $1 AND status = 'COMING_UP'`,
       [p.ref],
@@ -102,12 +163,18 @@ export async function provisionProjectDatabase(pool: Pool, config: Config, p: Ma
     // Deleted meanwhile (by another instance): leave no orphan database or role behind.
     if (!done.rowCount) {
       await pool.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await pool.query(`DROP ROLE IF EXISTS ${owner}`);
+      await dropProjectRoles(pool, p);
     }
   } catch (e) {
     await setProjectStatus(pool, p.ref, 'INIT_FAILED', (e as Error).message).catch(() => {});
     throw e;
   }
+}
+
+/** The owner and the data-API login (after the database is gone, so nothing of theirs is left in it). */
+async function dropProjectRoles(pool: Pool, p: Pick<ManagementProject, 'dbName' | 'ownerRole'>): Promise<void> {
+  await pool.query(`DROP ROLE IF EXISTS ${quoteIdent(projectLoginRole(p.dbName))}`);
+  await pool.query(`DROP ROLE IF EXISTS ${quoteIdent(p.ownerRole)}`);
 }
 
 /** Drops the database (closing every connection to it) and the owner role, then the row. */
@@ -124,7 +191,7 @@ export async function dropProject(pool: Pool, p: Pick<ManagementProject, 'ref' |
     await new Promise((r) => setTimeout(r, 50));
   }
   await pool.query(`DROP DATABASE IF EXISTS ${quoteIdent(p.dbName)} WITH (FORCE)`);
-  await pool.query(`DROP ROLE IF EXISTS ${quoteIdent(p.ownerRole)}`);
+  await dropProjectRoles(pool, p);
   await pool.query('DELETE FROM basalt.management_projects WHERE ref = $1', [p.ref]);
 }
 
