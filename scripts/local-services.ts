@@ -3,8 +3,8 @@
  * DATABASE_URL/REDIS_URL and for the test suite. initdb refuses root, so when we
  * are root the cluster runs as an unprivileged system user.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, chownSync, openSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync, chownSync, openSync, rmSync, lstatSync, readlinkSync, renameSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
@@ -12,8 +12,14 @@ import { Redis } from 'ioredis';
 
 export interface Service {
   url: string;
+  pid: number;
+  /** Settles when the server process ends, for whatever reason (a supervisor restarts it). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
+
+const exitOf = (child: ChildProcess): Service['exited'] =>
+  new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
 /** The saved port when it is still free, so the private services keep their addresses across restarts. */
 export async function portOr(saved: number | undefined): Promise<number> {
@@ -51,7 +57,7 @@ function pgBinDir(): string {
 }
 
 /** The user the cluster runs as: ourselves, or an unprivileged account when root. */
-function clusterUser(): { uid: number; gid: number } | undefined {
+export function clusterUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').map((l) => l.split(':'));
   const entry = passwd.find((f) => f[0] === 'postgres') ?? passwd.find((f) => f[0] === 'nobody');
@@ -62,6 +68,46 @@ function clusterUser(): { uid: number; gid: number } | undefined {
 function ensureDir(dir: string, owner?: { uid: number; gid: number }, mode = 0o700) {
   mkdirSync(dir, { recursive: true, mode });
   if (owner) chownSync(dir, owner.uid, owner.gid);
+}
+
+/** Whether `user` can reach `dir`: tried as that user, exactly as initdb and postgres will run. */
+function reachable(dir: string, user: { uid: number; gid: number }): boolean {
+  return spawnSync('sh', ['-c', 'cd -- "$1"', 'sh', dir], { uid: user.uid, gid: user.gid, stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Where `npm start`'s cluster lives. Normally `preferred` (.data/pg). As root the cluster runs
+ * as an unprivileged user (see clusterUser), who cannot reach a clone in /root or under any 0700
+ * parent; then the cluster lives in `<base>/<key>/pg`, owned by that user, and `preferred` is a
+ * symlink to it, so the project records which cluster is its own (its password is in .data).
+ */
+export function clusterDataDir(preferred: string, key: string, base = '/var/lib/basalt'): { dir: string; notes: string[] } {
+  const owner = clusterUser();
+  if (!owner) return { dir: preferred, notes: [] };
+  const link = lstatSync(preferred, { throwIfNoEntry: false });
+  if (link?.isSymbolicLink()) return { dir: path.resolve(path.dirname(preferred), readlinkSync(preferred)), notes: [] };
+  const home = path.join(base, key);
+  const target = path.join(home, 'pg');
+  if (link) {
+    if (reachable(preferred, owner)) return { dir: preferred, notes: [] };
+    throw new Error(
+      `the PostgreSQL cluster in ${preferred} runs as uid ${owner.uid}, which cannot reach it (a parent directory is private). ` +
+        `Make the parents traversable (chmod o+x), or move it: mkdir -p ${home} && mv ${preferred} ${target} && chown ${owner.uid}:${owner.gid} ${home} && ln -s ${target} ${preferred}`,
+    );
+  }
+  if (reachable(path.dirname(preferred), owner)) return { dir: preferred, notes: [] };
+  const notes = [`${path.dirname(preferred)} is not reachable by uid ${owner.uid}, which PostgreSQL runs as: the cluster lives in ${target} (${preferred} links to it)`];
+  ensureDir(base, undefined, 0o755);
+  ensureDir(home, owner, 0o700);
+  if (!reachable(home, owner)) throw new Error(`${home} is not reachable by uid ${owner.uid} either; make ${base} and its parents traversable (chmod o+x)`);
+  if (existsSync(path.join(target, 'PG_VERSION'))) {
+    // Left by a deleted .data: its password went with it, so it cannot serve this one. Kept, not deleted.
+    const aside = `${target}.orphaned-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    renameSync(target, aside);
+    notes.push(`an older cluster without a .data/pg link was moved to ${aside}; delete it if you do not need it`);
+  }
+  symlinkSync(target, preferred);
+  return { dir: target, notes };
 }
 
 async function waitFor(what: string, probe: () => Promise<void>, child: ChildProcess, logFile: string, timeoutMs = 30_000) {
@@ -111,6 +157,8 @@ export interface PostgresOptions {
   logFile: string;
   /** Extra server settings, e.g. { fsync: 'off' } for tests. */
   settings?: Record<string, string>;
+  /** Its own process group, so a terminal's Ctrl-C reaches only the supervisor, which stops it last. */
+  detached?: boolean;
 }
 
 export async function startPostgres(o: PostgresOptions): Promise<Service> {
@@ -141,7 +189,8 @@ export async function startPostgres(o: PostgresOptions): Promise<Service> {
   if (owner) chownSync(o.logFile, owner.uid, owner.gid);
   const settings = { listen_addresses: '127.0.0.1', port: String(port), unix_socket_directories: '', ...o.settings };
   const args = ['-D', o.dataDir, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-  const child = spawn(path.join(bin, 'postgres'), args, { stdio: ['ignore', logFd, logFd], uid: owner?.uid, gid: owner?.gid });
+  const child = spawn(path.join(bin, 'postgres'), args, { stdio: ['ignore', logFd, logFd], uid: owner?.uid, gid: owner?.gid, detached: o.detached });
+  const exited = exitOf(child);
   const admin = `postgres://${encodeURIComponent(user)}:${encodeURIComponent(o.password)}@127.0.0.1:${port}`;
   const stop = () => stopChild(child, 'SIGINT');
   await waitFor('PostgreSQL', async () => {
@@ -158,7 +207,7 @@ export async function startPostgres(o: PostgresOptions): Promise<Service> {
     throw e;
   });
   // SIGINT is PostgreSQL's "fast" shutdown: roll back sessions, checkpoint, exit.
-  return { url: `${admin}/${encodeURIComponent(o.database)}`, stop };
+  return { url: `${admin}/${encodeURIComponent(o.database)}`, pid: child.pid!, exited, stop };
 }
 
 export interface RedisOptions {
@@ -166,6 +215,8 @@ export interface RedisOptions {
   port?: number;
   logFile: string;
   persist: boolean;
+  /** As for PostgresOptions. */
+  detached?: boolean;
 }
 
 export async function startRedis(o: RedisOptions): Promise<Service> {
@@ -179,7 +230,8 @@ export async function startRedis(o: RedisOptions): Promise<Service> {
     '--appendonly', o.persist ? 'yes' : 'no', '--save', '', '--daemonize', 'no', '--logfile', '',
   ];
   const logFd = openSync(o.logFile, 'a');
-  const child = spawn(binary, args, { stdio: ['ignore', logFd, logFd] });
+  const child = spawn(binary, args, { stdio: ['ignore', logFd, logFd], detached: o.detached });
+  const exited = exitOf(child);
   child.on('error', () => {}); // reported by waitFor below
   const url = `redis://127.0.0.1:${port}`;
   const stop = () => stopChild(child, 'SIGTERM');
@@ -196,5 +248,5 @@ export async function startRedis(o: RedisOptions): Promise<Service> {
     await stop();
     throw e;
   });
-  return { url, stop };
+  return { url, pid: child.pid!, exited, stop };
 }

@@ -1,18 +1,29 @@
 /**
- * `npm start`: a private PostgreSQL and Redis under .data/ when DATABASE_URL or
- * REDIS_URL is not given, then the API and one worker. Ctrl-C stops everything.
+ * `npm start`: a private PostgreSQL and Redis when DATABASE_URL or REDIS_URL is not given,
+ * then the API and one worker. It supervises all four: one that exits is started again, after
+ * a pause that doubles from 0.5 s to 30 s and resets once it has run for 30 s. Everything stops
+ * on Ctrl-C/SIGTERM, on an invalid configuration (exit 78), or when a process crashes five
+ * times in a row within 30 s of its start. See docs/operations.md ("npm start supervision").
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { portOr, startPostgres, startRedis, type Service } from './local-services.ts';
+import { clusterDataDir, portOr, startPostgres, startRedis } from './local-services.ts';
 import { migrateControlSchema } from '../src/shared/control/runner.ts';
 import { signRoleKey } from '../src/shared/auth/jwt.ts';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const dataDir = path.join(root, '.data');
 mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+
+const FIRST_DELAY_MS = 500;
+const MAX_DELAY_MS = 30_000;
+/** Running this long counts as having started well: the next crash is restarted at once and not counted. */
+const STABLE_MS = 30_000;
+const MAX_START_CRASHES = 5;
+/** EX_CONFIG: the API and the worker exit with it on an invalid environment, which a restart cannot fix. */
+const EXIT_CONFIG = 78;
 
 interface Secrets {
   JWT_SECRET: string;
@@ -37,34 +48,161 @@ function secrets(): Secrets {
 }
 
 const say = (msg: string) => process.stdout.write(`basalt: ${msg}\n`);
-const services: Service[] = [];
-const children: ChildProcess[] = [];
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+const describe = (e: Exit) => (e.signal ? `signal ${e.signal}` : `code ${e.code}`);
+
+/** A started process: ready, with a way to watch it end and to stop it. */
+interface Running {
+  pid: number;
+  exited: Promise<Exit>;
+  stop(): Promise<void>;
+}
+
 let stopping = false;
+
+/** One supervised process: started, watched, restarted with backoff, stopped on request. */
+class Supervised {
+  private running?: Running;
+  private starting?: Promise<unknown>;
+  private retry?: NodeJS.Timeout;
+  private readonly abort = new AbortController();
+  /** Crashes in a row, each within STABLE_MS of its start (or before it was ready). */
+  private crashes = 0;
+  private delay = FIRST_DELAY_MS;
+  private started = false;
+  private resolveReady!: () => void;
+  /** Settles when the process is first ready. */
+  readonly ready = new Promise<void>((r) => (this.resolveReady = r));
+
+  /** `launch` resolves once the process is ready and rejects (having cleaned up) if it fails before. */
+  constructor(
+    readonly name: string,
+    private readonly launch: (abort: AbortSignal) => Promise<Running>,
+  ) {}
+
+  get pid() {
+    return this.running?.pid;
+  }
+
+  start(): Promise<void> {
+    const attempt = this.launch(this.abort.signal);
+    this.starting = attempt.then(
+      async (r) => {
+        this.starting = undefined;
+        if (stopping) return r.stop();
+        this.running = r;
+        say(`${this.name} ${this.started ? 'restarted' : 'started'} (pid ${r.pid})`);
+        this.started = true;
+        this.resolveReady();
+        const readyAt = Date.now();
+        void r.exited.then((exit) => {
+          if (this.running === r) this.running = undefined;
+          if (stopping) return;
+          const up = Date.now() - readyAt;
+          this.crashed(`exited unexpectedly (${describe(exit)}) after ${seconds(up)}`, up < STABLE_MS, exit.code);
+        });
+      },
+      (e: Error & { exitCode?: number | null }) => {
+        this.starting = undefined;
+        if (stopping) return;
+        this.crashed(`failed to start: ${e.message}`, true, e.exitCode ?? null);
+      },
+    );
+    return this.ready;
+  }
+
+  private crashed(what: string, early: boolean, code: number | null) {
+    if (code === EXIT_CONFIG) {
+      say(`${this.name} ${what}: its configuration is invalid, which a restart cannot fix; stopping everything`);
+      return void stopAll(1);
+    }
+    if (!early) {
+      // It ran a while: a fresh failure, not a crash loop.
+      this.crashes = 0;
+      this.delay = FIRST_DELAY_MS;
+    } else if (++this.crashes >= MAX_START_CRASHES) {
+      say(`${this.name} ${what}; it crashed ${this.crashes} times in a row within ${seconds(STABLE_MS)} of starting, so it is not restarted again: stopping everything`);
+      return void stopAll(1);
+    }
+    say(`${this.name} ${what}; restarting in ${seconds(this.delay)}`);
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (!stopping) void this.start();
+    }, this.delay);
+    this.delay = Math.min(this.delay * 2, MAX_DELAY_MS);
+  }
+
+  async stop() {
+    clearTimeout(this.retry);
+    this.abort.abort();
+    await this.starting?.catch(() => {});
+    const r = this.running;
+    if (!r) return;
+    await r.stop();
+    say(`${this.name} stopped`);
+  }
+
+  /** A second Ctrl-C: no more waiting for running jobs or requests. */
+  kill() {
+    try {
+      if (this.running) process.kill(this.running.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+let env: NodeJS.ProcessEnv = {};
+
+/** The API or the worker, as a child process that says `{ ready: true }` over IPC once it serves. */
+const forked = (entry: string) => (abort: AbortSignal) =>
+  new Promise<Running>((resolve, reject) => {
+    // Its own process group: Ctrl-C reaches only us, and we stop things in order.
+    const child = fork(path.join(root, entry), [], { env, execArgv: ['--import', 'tsx'], stdio: 'inherit', detached: true });
+    const exited = new Promise<Exit>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    const cancel = () => child.kill('SIGTERM');
+    abort.addEventListener('abort', cancel, { once: true });
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    };
+    child.on('message', (m: { ready?: boolean }) => {
+      if (!m?.ready) return;
+      abort.removeEventListener('abort', cancel);
+      resolve({ pid: child.pid!, exited, stop });
+    });
+    void exited.then((e) => reject(Object.assign(new Error(`exited before it was ready (${describe(e)})`), { exitCode: e.code })));
+  });
+
+const apps: Supervised[] = [];
+const services: Supervised[] = [];
 
 async function stopAll(code: number) {
   if (stopping) return;
   stopping = true;
   say('stopping…');
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('exit', () => resolve());
-          c.kill('SIGTERM');
-        }),
-    ),
-  );
-  for (const s of services.reverse()) await s.stop().catch(() => {});
+  // The API and the worker first (they finish requests and jobs), then Redis and PostgreSQL.
+  await Promise.all(apps.map((s) => s.stop()));
+  for (const s of [...services].reverse()) await s.stop().catch(() => {});
   say('stopped');
   process.exit(code);
 }
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+const onSignal = () => {
+  if (!stopping) return void stopAll(0);
+  say('stopping now: the API and the worker are killed; their jobs are retried at the next start');
+  for (const s of apps) s.kill();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 async function main() {
   const sec = secrets();
-  const env: NodeJS.ProcessEnv = {
+  env = {
     ...process.env,
     JWT_SECRET: process.env.JWT_SECRET ?? sec.JWT_SECRET,
     ADMIN_USER: process.env.ADMIN_USER ?? 'admin',
@@ -78,34 +216,31 @@ async function main() {
   const ports = { pg: await portOr(saved.pg), redis: await portOr(saved.redis) };
   writeFileSync(portsFile, JSON.stringify(ports));
   let privateDb: string | undefined;
+  let clusterDir: string | undefined;
   if (!env.DATABASE_URL) {
-    say(`starting a private PostgreSQL in .data/pg on 127.0.0.1:${ports.pg}`);
-    const pg = await startPostgres({ dataDir: path.join(dataDir, 'pg'), port: ports.pg, password: sec.PG_PASSWORD, database: 'basalt', logFile: path.join(dataDir, 'postgres.log') });
+    // The key names this clone, for when the cluster cannot live under it (root, private parents).
+    const key = createHash('sha256').update(realpathSync(root)).digest('hex').slice(0, 16);
+    const where = clusterDataDir(path.join(dataDir, 'pg'), key);
+    for (const note of where.notes) say(note);
+    clusterDir = where.dir;
+    say(`starting a private PostgreSQL in ${path.relative(root, clusterDir).startsWith('..') ? clusterDir : path.relative(root, clusterDir)} on 127.0.0.1:${ports.pg}`);
+    // Restarts reuse the port and password, so the API's and the worker's DATABASE_URL stays valid.
+    const options = { dataDir: clusterDir, port: ports.pg, password: sec.PG_PASSWORD, database: 'basalt', logFile: path.join(dataDir, 'postgres.log'), detached: true };
+    services.push(new Supervised('postgres', () => startPostgres(options)));
+    env.DATABASE_URL = `postgres://postgres:${encodeURIComponent(sec.PG_PASSWORD)}@127.0.0.1:${ports.pg}/basalt`;
     privateDb = `postgres://postgres:<PG_PASSWORD in .data/secrets.json>@127.0.0.1:${ports.pg}/basalt`;
-    services.push(pg);
-    env.DATABASE_URL = pg.url;
   }
   if (!env.REDIS_URL) {
     say(`starting a private Redis in .data/redis on 127.0.0.1:${ports.redis}`);
-    const redis = await startRedis({ dir: path.join(dataDir, 'redis'), port: ports.redis, logFile: path.join(dataDir, 'redis.log'), persist: true });
-    services.push(redis);
-    env.REDIS_URL = redis.url;
+    const options = { dir: path.join(dataDir, 'redis'), port: ports.redis, logFile: path.join(dataDir, 'redis.log'), persist: true, detached: true };
+    services.push(new Supervised('redis', () => startRedis(options)));
+    env.REDIS_URL = `redis://127.0.0.1:${ports.redis}`;
   }
-  await migrateControlSchema(env.DATABASE_URL);
+  await Promise.all(services.map((s) => s.start()));
+  await migrateControlSchema(env.DATABASE_URL!);
 
-  const launch = (name: string, entry: string) =>
-    new Promise<void>((resolve, reject) => {
-      const child = fork(path.join(root, entry), [], { env, execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-      children.push(child);
-      child.on('message', (m: { ready?: boolean }) => m?.ready && resolve());
-      child.on('exit', (code, signal) => {
-        if (stopping) return;
-        reject(new Error(`${name} exited (code ${code}, signal ${signal})`));
-        say(`${name} exited unexpectedly (code ${code}); stopping everything`);
-        void stopAll(1);
-      });
-    });
-  await Promise.all([launch('api', 'src/api/main.ts'), launch('worker', 'src/workers/main.ts')]);
+  apps.push(new Supervised('api', forked('src/api/main.ts')), new Supervised('worker', forked('src/workers/main.ts')));
+  await Promise.all(apps.map((s) => s.start()));
 
   const url = `http://localhost:${env.PORT}`;
   // With a JWK/JWKS secret the keys come from the issuer, not from us.
@@ -123,8 +258,9 @@ async function main() {
       `  anon key:          ${anon}`,
       `  service_role key:  ${service}`,
       `  Database:          ${privateDb ?? '(from DATABASE_URL)'}`,
+      ...(clusterDir ? [`  Cluster directory: ${clusterDir}`] : []),
       '',
-      '  Ctrl-C stops everything.',
+      '  A process that crashes is restarted. Ctrl-C stops everything.',
       '',
     ].join('\n') + '\n',
   );
