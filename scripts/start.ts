@@ -159,6 +159,45 @@ class Supervised {
 
 let env: NodeJS.ProcessEnv = {};
 
+const redisPidFile = path.join(dataDir, 'redis.pid');
+const pidIn = (file: string) => {
+  try {
+    return Number(readFileSync(file, 'utf8').split('\n')[0]) || undefined;
+  } catch {
+    return undefined;
+  }
+};
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * PostgreSQL and Redis outlive an npm start killed with SIGKILL (nothing can stop them then), and
+ * would keep this one from their data directory: stop such a leftover first. `marker` must be in
+ * its command line, so a pid reused by an unrelated process is left alone.
+ */
+async function stopLeftover(what: string, pid: number | undefined, marker: string, signal: NodeJS.Signals) {
+  if (!pid || !alive(pid)) return;
+  let cmd: string;
+  try {
+    cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return;
+  }
+  if (!cmd.includes(marker)) return;
+  say(`stopping the ${what} an earlier npm start left running (pid ${pid})`);
+  process.kill(pid, signal);
+  for (let waited = 0; alive(pid); waited += 100) {
+    if (waited === 30_000) process.kill(pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** The API or the worker, as a child process that says `{ ready: true }` over IPC once it serves. */
 const forked = (entry: string) => (abort: AbortSignal) =>
   new Promise<Running>((resolve, reject) => {
@@ -213,9 +252,6 @@ async function main() {
   };
   const portsFile = path.join(dataDir, 'ports.json');
   const saved: { pg?: number; redis?: number } = existsSync(portsFile) ? JSON.parse(readFileSync(portsFile, 'utf8')) : {};
-  const ports = { pg: await portOr(saved.pg), redis: await portOr(saved.redis) };
-  writeFileSync(portsFile, JSON.stringify(ports));
-  let privateDb: string | undefined;
   let clusterDir: string | undefined;
   if (!env.DATABASE_URL) {
     // The key names this clone, for when the cluster cannot live under it (root, private parents).
@@ -223,6 +259,13 @@ async function main() {
     const where = clusterDataDir(path.join(dataDir, 'pg'), key);
     for (const note of where.notes) say(note);
     clusterDir = where.dir;
+    await stopLeftover('PostgreSQL', pidIn(path.join(clusterDir, 'postmaster.pid')), `-D ${clusterDir} `, 'SIGINT');
+  }
+  if (!env.REDIS_URL && saved.redis) await stopLeftover('Redis', pidIn(redisPidFile), `redis-server 127.0.0.1:${saved.redis}`, 'SIGTERM');
+  const ports = { pg: await portOr(saved.pg), redis: await portOr(saved.redis) };
+  writeFileSync(portsFile, JSON.stringify(ports));
+  let privateDb: string | undefined;
+  if (clusterDir) {
     say(`starting a private PostgreSQL in ${path.relative(root, clusterDir).startsWith('..') ? clusterDir : path.relative(root, clusterDir)} on 127.0.0.1:${ports.pg}`);
     // Restarts reuse the port and password, so the API's and the worker's DATABASE_URL stays valid.
     const options = { dataDir: clusterDir, port: ports.pg, password: sec.PG_PASSWORD, database: 'basalt', logFile: path.join(dataDir, 'postgres.log'), detached: true };
@@ -233,7 +276,11 @@ async function main() {
   if (!env.REDIS_URL) {
     say(`starting a private Redis in .data/redis on 127.0.0.1:${ports.redis}`);
     const options = { dir: path.join(dataDir, 'redis'), port: ports.redis, logFile: path.join(dataDir, 'redis.log'), persist: true, detached: true };
-    services.push(new Supervised('redis', () => startRedis(options)));
+    services.push(new Supervised('redis', async () => {
+      const r = await startRedis(options);
+      writeFileSync(redisPidFile, String(r.pid));
+      return r;
+    }));
     env.REDIS_URL = `redis://127.0.0.1:${ports.redis}`;
   }
   await Promise.all(services.map((s) => s.start()));
