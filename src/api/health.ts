@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Services } from './services.ts';
 import { requireAdmin } from './admin/auth.ts';
+import { RETRY_AFTER_SECONDS } from '../shared/db/unavailable.ts';
 
 const within = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no answer in ${ms} ms`)), ms))]);
@@ -27,12 +28,26 @@ export function healthRoutes(s: Services): Router {
     const down = Object.entries(failures).filter(([, v]) => v !== undefined).map(([k]) => k);
     const detailed = down.length > 0 && (await isAdmin(req, res));
     const state = (why: string | undefined) => (why === undefined ? 'ok' : detailed ? `down: ${why}` : 'down');
+    if (down.length) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     res.status(down.length ? 503 : 200).json({
       status: down.length ? 'error' : 'ok',
       timestamp: new Date().toISOString(),
       checks: { database: state(failures.database), redis: state(failures.redis) },
       ...(down.length ? { down } : {}),
     });
+  });
+
+  // As PostgREST's admin /live and /ready: live while the process serves HTTP; ready only
+  // with a working database pool and a loaded schema cache (Redis is not needed to serve data).
+  r.get('/live', (_req, res) => {
+    res.status(200).json({ status: 'ok' });
+  });
+  r.get('/ready', async (_req, res) => {
+    const pool = await within(s.pool.query('SELECT 1'), 2000).then(() => true, () => false);
+    const cache = s.schemaCache.loaded;
+    const ready = pool && cache;
+    if (!ready) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'error', checks: { database: pool ? 'ok' : 'down', schemaCache: cache ? 'ok' : 'not loaded' } });
   });
   return r;
 }

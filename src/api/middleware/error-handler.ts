@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { ApiError } from '../../shared/errors.ts';
+import { databaseUnavailable, unavailableError } from '../../shared/db/unavailable.ts';
 
 /** How one surface writes an ApiError into its envelope. */
 export type SendError = (res: Response, e: ApiError) => void;
@@ -15,8 +16,8 @@ function fromHttpError(err: unknown): ApiError | undefined {
 
 /**
  * The error middleware of a surface: ApiErrors and client errors go to `send`; `classify` may
- * turn other errors into ApiErrors (e.g. a database that went away); the rest are logged
- * and answered as a plain 500 without details.
+ * turn other errors into ApiErrors; an unavailable database is a 503 (504 for a pool wait)
+ * with Retry-After; the rest are logged and answered as a plain 500 without details.
  */
 export function errorHandler(send: SendError, classify?: (err: unknown, req: Request, res: Response) => ApiError | undefined): ErrorRequestHandler {
   return (err, req, res, _next) => {
@@ -26,6 +27,12 @@ export function errorHandler(send: SendError, classify?: (err: unknown, req: Req
     }
     const known = err instanceof ApiError ? err : (fromHttpError(err) ?? classify?.(err, req, res));
     if (known) return send(res, known);
+    // A database that is down or out of connections is no bug of ours: 503/504 with Retry-After.
+    const unavailable = databaseUnavailable(err);
+    if (unavailable) {
+      req.log?.warn({ err: (err as Error)?.message, kind: unavailable.kind }, 'database unavailable');
+      return send(res, unavailableError(unavailable));
+    }
     req.log?.error({ err }, 'unhandled error');
     send(res, new ApiError(500, 'INTERNAL_ERROR', 'Internal server error'));
   };

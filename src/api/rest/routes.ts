@@ -10,7 +10,8 @@ import { negotiate } from '../../shared/rest/respond/media.ts';
 import { findTable } from '../../shared/rest/plan/read-plan.ts';
 import type { SchemaCacheData } from '../../shared/schema-cache/model.ts';
 import type { Services } from '../services.ts';
-import { runInRequestTx } from '../../shared/rest/execute.ts';
+import { pgToApiError, runInRequestTx } from '../../shared/rest/execute.ts';
+import { databaseUnavailable } from '../../shared/db/unavailable.ts';
 import { catalog } from '../../shared/catalog/index.ts';
 
 const BASALT_VERSION = '0.1.0';
@@ -20,9 +21,10 @@ export function sendRestError(res: Response, e: unknown, log?: Request['log']): 
   let err: ApiError;
   if (e instanceof ApiError) err = e;
   else if ((e as { type?: string })?.type === 'entity.too.large') err = restError(413, 'PGRST413', 'Payload too large');
+  else if (databaseUnavailable(e)) err = pgToApiError(e, false);
   else {
     log?.error({ err: e }, 'unhandled data API error');
-    err = restError(500, 'PGRST000', 'Internal server error');
+    err = restError(500, 'PGRSTX00', 'Internal server error');
   }
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   const details = (err as ApiError & { detailsJson?: unknown }).detailsJson ?? err.details;

@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { ApiError } from '../errors.ts';
+import { databaseUnavailable, unavailableError } from '../db/unavailable.ts';
 
 export type DbWhich = 'target' | 'server';
 
@@ -38,9 +39,16 @@ function reasonOf(e: unknown): { reason: string; key: string } {
   return { reason: 'connection failed', key: 'CONNECT_FAILED' };
 }
 
-/** Any error thrown by pool.connect() → ApiError (502, or 503 when the server has no free connections). */
+/**
+ * Any error thrown by pool.connect() → ApiError: for a target database 502 (503 when it has
+ * no free connections); for the server's own database 503/504 with Retry-After, as on every surface.
+ */
 export function connectFailure(e: unknown, which: DbWhich): ApiError {
   if (e instanceof ApiError) return e;
+  if (which === 'server') {
+    const u = databaseUnavailable(e);
+    if (u) return unavailableError(u);
+  }
   const { reason, key } = reasonOf(e);
   const what = which === 'target' ? 'the target database (X-Connection-Encrypted)' : "the server's database";
   return new ApiError(key === '53300' ? 503 : 502, 'DATABASE_UNREACHABLE', `could not connect to ${what}: ${reason}`, { fields: { reason: key } });

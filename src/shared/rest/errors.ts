@@ -115,6 +115,10 @@ export function httpStatusForSqlState(code: string | undefined, authenticated: b
       return authenticated ? 403 : 401;
     case '57014':
       return 504;
+    case '57P01': // terminating connection due to administrator command
+    case '57P02':
+    case '57P03':
+      return 503;
     case 'P0001':
       return 400;
   }

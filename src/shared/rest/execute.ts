@@ -8,6 +8,7 @@ import { ApiError } from '../errors.ts';
 import { quoteIdent } from '../sql/ident.ts';
 import type { Pool } from '../db/pool.ts';
 import { httpStatusForSqlState } from './errors.ts';
+import { databaseUnavailable, retryAfter } from '../db/unavailable.ts';
 
 export interface TxContext {
   role: string;
@@ -68,7 +69,9 @@ export async function runStatementsInRequestTx(
   ctx: TxContext,
   statements: { sql: string; params: unknown[] }[],
 ): Promise<pg.QueryResult[]> {
-  const client = await pool.connect();
+  const client = await pool.connect().catch((e: unknown) => {
+    throw pgToApiError(e, !!ctx.authenticated);
+  });
   let broken = false;
   // Cork the socket so BEGIN, the set-up, the statement and COMMIT leave in one write.
   const socket = (client as unknown as { connection?: { stream?: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection?.stream;
@@ -105,9 +108,14 @@ export async function runStatementsInRequestTx(
 /** A PostgreSQL error → the data API's { code, message, details, hint } with PostgREST's status. */
 export function pgToApiError(e: unknown, authenticated: boolean): ApiError {
   if (e instanceof ApiError) return e;
+  const unavailable = databaseUnavailable(e);
+  // As PostgREST: 504 PGRST003 when no pooled connection came free, 503 PGRST000 when the database is out of reach.
+  // Every 503/504 tells the client when to retry, whichever surface renders it.
+  if (unavailable?.kind === 'pool-timeout') return new ApiError(504, 'PGRST003', 'Timed out acquiring connection from connection pool.', { headers: retryAfter });
+  if (unavailable?.kind === 'no-schema-cache') return new ApiError(503, 'PGRST002', 'Could not query the database for the schema cache. Retrying.', { headers: retryAfter });
   const err = e as pg.DatabaseError;
-  if (!err || typeof err.code !== 'string') {
-    return new ApiError(503, 'PGRST000', 'Database connection error', { details: (e as Error)?.message ?? null });
+  if (!(err instanceof pg.DatabaseError) || typeof err.code !== 'string') {
+    return new ApiError(503, 'PGRST000', 'Database connection error.', { details: unavailable?.reason ?? (e as Error)?.message ?? null, headers: retryAfter });
   }
   // Errors a statement raised on purpose to abort itself (see basalt.raise_error).
   if (err.code === 'PR124') return new ApiError(400, 'PGRST124', err.message, { details: err.detail ?? null });
@@ -116,6 +124,6 @@ export function pgToApiError(e: unknown, authenticated: boolean): ApiError {
   return new ApiError(status, err.code, err.message, {
     details: err.detail ?? null,
     hint: err.hint ?? null,
-    headers: status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {},
+    headers: status === 401 ? { 'WWW-Authenticate': 'Bearer' } : status === 503 ? retryAfter : {},
   });
 }

@@ -1,10 +1,14 @@
 import pg from 'pg';
 import type { Logger } from '../log.ts';
 import { serverSession, type Pool } from '../db/pool.ts';
+import { SchemaCacheUnavailableError } from '../db/unavailable.ts';
 import { loadSchemaCache } from './build.ts';
 import type { SchemaCacheData } from './model.ts';
 
 export const RELOAD_CHANNEL = 'pgrst';
+/** Backoff of the retries after a failed load. */
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
 
 /**
  * The in-memory schema cache. Reloads on `NOTIFY pgrst, 'reload schema'` (which the
@@ -22,6 +26,10 @@ export class SchemaCache {
   private readonly configured: string[];
   /** Schemas created as projects: each a tenant with roles and a login of its own. */
   private projects = new Set<string>();
+  /** Whether the latest load failed (a retry is scheduled). */
+  private failing = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryMs = RETRY_MIN_MS;
   /** How many loads have completed (for observability and tests). */
   loads = 0;
 
@@ -55,10 +63,19 @@ export class SchemaCache {
     await this.listen();
   }
 
+  /** The current snapshot; SchemaCacheUnavailableError when there has never been one and none can be loaded now. */
   async get(): Promise<SchemaCacheData> {
-    if (this.inflight) return this.inflight;
-    if (this.data) return this.data;
-    return this.reload();
+    if (this.data) return this.inflight && !this.failing ? this.inflight.catch(() => this.data!) : this.data;
+    try {
+      return await (this.inflight ?? this.reload());
+    } catch (e) {
+      throw new SchemaCacheUnavailableError(e);
+    }
+  }
+
+  /** Whether a snapshot is loaded (readiness). */
+  get loaded(): boolean {
+    return this.data !== undefined;
   }
 
   reload(): Promise<SchemaCacheData> {
@@ -96,9 +113,19 @@ export class SchemaCache {
       this.data = d;
       this.loads++;
       this.opts.log.info({ schemas: this.schemas, tables: d.tables.size, functions: d.functions.size, ms: d.loadMs }, 'schema cache loaded');
+      this.failing = false;
+      this.retryMs = RETRY_MIN_MS;
       return d;
     } catch (e) {
-      this.opts.log.error({ err: (e as Error).message }, 'schema cache load failed');
+      // Keep serving the last good snapshot, and try again with backoff until a load succeeds.
+      this.failing = true;
+      this.opts.log.error({ err: (e as Error).message, retryInMs: this.retryMs }, 'schema cache load failed; keeping the last good cache');
+      if (!this.closed) {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => void this.reload().catch(() => {}), this.retryMs);
+        this.retryTimer.unref();
+        this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+      }
       if (this.data) return this.data;
       throw e;
     }
@@ -139,6 +166,7 @@ export class SchemaCache {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.retryTimer);
     await this.listener?.end().catch(() => {});
   }
 }
