@@ -34,17 +34,12 @@ describe('CryptoJS-compatible AES', () => {
     expect(decryptCryptoJsAes(encryptCryptoJsAes(long, 'k'), 'k')).toBe(long);
   });
 
-  it('is decrypted by openssl (when installed)', () => {
-    let out: string;
-    try {
-      out = execFileSync('openssl', ['enc', '-d', '-aes-256-cbc', '-md', 'md5', '-a', '-A', '-pass', 'pass:other key'], {
-        input: encryptCryptoJsAes('made by node:crypto', 'other key'),
-        stdio: ['pipe', 'pipe', 'ignore'],
-      }).toString();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw e;
-    }
+  // Without openssl the test is reported as skipped, never passed unchecked.
+  it.skipIf(!hasOpenssl())('is decrypted by openssl', () => {
+    const out = execFileSync('openssl', ['enc', '-d', '-aes-256-cbc', '-md', 'md5', '-a', '-A', '-pass', 'pass:other key'], {
+      input: encryptCryptoJsAes('made by node:crypto', 'other key'),
+      stdio: ['pipe', 'pipe', 'ignore'],
+    }).toString();
     expect(out).toBe('made by node:crypto');
   });
 
@@ -67,3 +62,12 @@ describe('CryptoJS-compatible AES', () => {
     }
   });
 });
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
