@@ -78,7 +78,8 @@ export function requestContext(s: Services): RequestContextBuilder {
     const bearer401 = { headers: { 'WWW-Authenticate': 'Bearer' } };
     const denied = () => new ApiError(token ? 403 : 401, '42501', `permission denied to set role "${role}"`, token ? {} : bearer401);
     if (s.schemaCache.isTenantSchema(schema)) {
-      const mapped = tenantRoleFor(schemaTenant(schema), role);
+      // The configured anonymous role (DB_ANON_ROLE) is the tenant's anon role too.
+      const mapped = tenantRoleFor(schemaTenant(schema), role === s.config.DB_ANON_ROLE ? 'anon' : role);
       if (!mapped) throw cache.allRoles.has(role) ? denied() : new ApiError(401, '22023', `role "${role}" does not exist`, bearer401);
       return mapped;
     }
