@@ -1,10 +1,22 @@
 /** Admin rows: insert, update one cell by primary key (any name, composite, none), delete, bulk delete. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, apiUrl, db } from '../support/env.ts';
-import { authorizedCall } from '../support/http.ts';
+import { authorizedCall, JSON_CT, type Reply } from '../support/http.ts';
 
 const S = `adm_rows_${process.pid}`;
 const call = authorizedCall(`${apiUrl}/api`, adminAuth);
+const VALIDATION = 'Check the request body against the API documentation';
+const BAD_VALUES = 'Fix the values according to the PostgreSQL error message';
+const NO_COLUMN = 'Check the column names; GET /api/schema lists the columns of each table';
+const NO_ROW = 'Check the row id: it is the value of the primary key (a JSON array for a composite key)';
+const NO_KEY = 'Add a primary key to the table, or change rows with POST /api/query';
+const PAIRS_KEY = 'Table "pairs" has a composite primary key (a, b): give a row id as a JSON array of 2 values in that order, e.g. [1,2]';
+/** The /api error envelope, exactly. */
+const expectApiError = (res: Reply, statusCode: number, error: string, message: unknown, nextActions: string, extra: Record<string, unknown> = {}) => {
+  expect(res.status, res.text).toBe(statusCode);
+  expect(res.headers.get('content-type')).toBe(JSON_CT);
+  expect(res.json()).toEqual({ error, message, statusCode, nextActions, ...extra });
+};
 const rowsOf = async (sql: string) => (await db().query(sql)).rows;
 
 beforeAll(async () => {
@@ -48,29 +60,44 @@ describe('POST /api/table/:name/row', () => {
   });
 
   it('answers 400 for unknown columns, bad values, constraint violations and a missing data object', async () => {
-    const cases: [unknown, string][] = [
-      [{ data: { name: 'a', nope: 1 }, schema: S }, 'COLUMN_NOT_FOUND'],
-      [{ data: { name: 'a', 'name"; DROP TABLE x; --': 1 }, schema: S }, 'COLUMN_NOT_FOUND'],
-      [{ data: { name: 'a', age: 'old' }, schema: S }, 'INVALID_INPUT'],
-      [{ data: { email: 'no-name@example.com' }, schema: S }, 'INVALID_INPUT'],
-      [{ data: { name: 'dup', email: 'john@example.com' }, schema: S }, 'INVALID_INPUT'],
-      [{ schema: S }, 'VALIDATION_ERROR'],
-      [{ data: [1, 2], schema: S }, 'VALIDATION_ERROR'],
+    const cases: [unknown, string, unknown, string, Record<string, unknown>?][] = [
+      [{ data: { name: 'a', nope: 1 }, schema: S }, 'COLUMN_NOT_FOUND', 'Column "nope" does not exist in table "users"', NO_COLUMN],
+      [{ data: { name: 'a', 'name"; DROP TABLE x; --': 1 }, schema: S }, 'COLUMN_NOT_FOUND', 'Column "name"; DROP TABLE x; --" does not exist in table "users"', NO_COLUMN],
+      [{ data: { name: 'a', age: 'old' }, schema: S }, 'INVALID_INPUT', 'Cannot insert the row: invalid input syntax for type integer: "old"', BAD_VALUES, { code: '22P02' }],
+      [
+        { data: { email: 'no-name@example.com' }, schema: S },
+        'INVALID_INPUT',
+        expect.stringMatching(/^Cannot insert the row: null value in column "name" of relation "users" violates not-null constraint \(Failing row contains \(\d+, null, no-name@example\.com, null, null, null, null, null, 2024-01-02\)\.\)$/),
+        BAD_VALUES,
+        { code: '23502' },
+      ],
+      [
+        { data: { name: 'dup', email: 'john@example.com' }, schema: S },
+        'INVALID_INPUT',
+        'Cannot insert the row: duplicate key value violates unique constraint "users_email_key" (Key (email)=(john@example.com) already exists.)',
+        BAD_VALUES,
+        { code: '23505' },
+      ],
+      [{ schema: S }, 'VALIDATION_ERROR', 'data must be an object of column: value pairs', VALIDATION],
+      [{ data: [1, 2], schema: S }, 'VALIDATION_ERROR', 'data must be an object of column: value pairs', VALIDATION],
     ];
-    for (const [body, code] of cases) {
-      const res = await call('POST', '/table/users/row', body);
-      expect(res.status, JSON.stringify(body)).toBe(400);
-      expect(res.json().error, JSON.stringify(body)).toBe(code);
+    for (const [body, error, message, nextActions, extra] of cases) {
+      expectApiError(await call('POST', '/table/users/row', body), 400, error, message, nextActions, extra);
     }
-    const dup = await call('POST', '/table/users/row', { data: { name: 'dup', email: 'john@example.com' }, schema: S });
-    expect(dup.json().message).toContain('users_email_key');
-    expect((await call('POST', '/table/nope/row', { data: { a: 1 }, schema: S })).status).toBe(404);
+    expectApiError(
+      await call('POST', '/table/nope/row', { data: { a: 1 }, schema: S }),
+      404,
+      'TABLE_NOT_FOUND',
+      `Table "nope" does not exist in schema "${S}"`,
+      'Check table name and try again',
+    );
   });
 
   it('inserts default values for an empty data object', async () => {
     const res = await call('POST', '/table/uuids/row', { data: {}, schema: S });
     expect(res.status).toBe(201);
-    expect(res.json().row.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.json()).toEqual({ success: true, row: { id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/), v: null }, message: 'Row inserted successfully' });
+    expect(await rowsOf(`SELECT id::text FROM ${S}.uuids`)).toEqual([{ id: res.json().row.id }]);
   });
 });
 
@@ -96,27 +123,40 @@ describe('PATCH /api/table/:name/:rowId', () => {
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({ row: { a: 1, b: 'y', v: 'changed' } });
     expect(await rowsOf(`SELECT v FROM ${S}.pairs ORDER BY a, b`)).toEqual([{ v: 'one-x' }, { v: 'changed' }, { v: 'two-x' }]);
-    const plain = await call('PATCH', '/table/pairs/1', { column: 'v', value: 'nope', schema: S });
-    expect(plain.status).toBe(400);
-    expect(plain.json().message).toContain('composite primary key (a, b)');
+    expectApiError(await call('PATCH', '/table/pairs/1', { column: 'v', value: 'nope', schema: S }), 400, 'VALIDATION_ERROR', PAIRS_KEY, VALIDATION);
   });
 
   it('refuses a table without a primary key clearly', async () => {
     const res = await call('PATCH', '/table/nokey/1', { column: 'v', value: 'x', schema: S });
-    expect(res.status).toBe(400);
-    expect(res.json()).toMatchObject({ error: 'NO_PRIMARY_KEY', message: 'Table "nokey" has no primary key, so its rows cannot be addressed by id' });
+    expectApiError(res, 400, 'NO_PRIMARY_KEY', 'Table "nokey" has no primary key, so its rows cannot be addressed by id', NO_KEY);
   });
 
   it('answers 404 for no such row, 400 for a bad column, value or id', async () => {
-    const missing = await call('PATCH', '/table/users/999', { column: 'name', value: 'x', schema: S });
-    expect(missing.status).toBe(404);
-    expect(missing.json().error).toBe('ROW_NOT_FOUND');
-    expect((await call('PATCH', `/table/pairs/${encodeURIComponent('[9,"q"]')}`, { column: 'v', value: 'x', schema: S })).status).toBe(404);
-    expect((await call('PATCH', '/table/users/1', { column: 'nope', value: 'x', schema: S })).status).toBe(400);
-    expect((await call('PATCH', '/table/users/1', { value: 'x', schema: S })).status).toBe(400);
-    expect((await call('PATCH', '/table/users/1', { column: 'name', schema: S })).status).toBe(400);
-    expect((await call('PATCH', '/table/users/1', { column: 'name', value: null, schema: S })).status).toBe(400); // NOT NULL
-    expect((await call('PATCH', '/table/users/abc', { column: 'name', value: 'x', schema: S })).status).toBe(400);
+    expectApiError(await call('PATCH', '/table/users/999', { column: 'name', value: 'x', schema: S }), 404, 'ROW_NOT_FOUND', 'No row with id 999 in table "users"', NO_ROW);
+    expectApiError(
+      await call('PATCH', `/table/pairs/${encodeURIComponent('[9,"q"]')}`, { column: 'v', value: 'x', schema: S }),
+      404,
+      'ROW_NOT_FOUND',
+      'No row with id [9,"q"] in table "pairs"',
+      NO_ROW,
+    );
+    expectApiError(await call('PATCH', '/table/users/1', { column: 'nope', value: 'x', schema: S }), 400, 'COLUMN_NOT_FOUND', 'Column "nope" does not exist in table "users"', NO_COLUMN);
+    expectApiError(await call('PATCH', '/table/users/1', { value: 'x', schema: S }), 400, 'VALIDATION_ERROR', 'column is required', VALIDATION);
+    expectApiError(await call('PATCH', '/table/users/1', { column: 'name', schema: S }), 400, 'VALIDATION_ERROR', 'value is required (null sets the cell to NULL)', VALIDATION);
+    const notNull = await call('PATCH', '/table/users/1', { column: 'name', value: null, schema: S });
+    expect(notNull.status).toBe(400);
+    expect(notNull.json()).toMatchObject({ error: 'INVALID_INPUT', code: '23502', statusCode: 400, nextActions: BAD_VALUES });
+    expect(notNull.json().message).toMatch(/^Cannot update the row: null value in column "name" of relation "users" violates not-null constraint \(Failing row contains \(1, null, /);
+    // A row id that is not of the key's type is reported as PostgreSQL's input error.
+    expectApiError(
+      await call('PATCH', '/table/users/abc', { column: 'name', value: 'x', schema: S }),
+      400,
+      'INVALID_INPUT',
+      'Cannot update the row: invalid input syntax for type integer: "abc"',
+      BAD_VALUES,
+      { code: '22P02' },
+    );
+    expect(await rowsOf(`SELECT name FROM ${S}.users WHERE id = 1`)).toEqual([{ name: 'John Doe' }]);
   });
 });
 
@@ -125,9 +165,12 @@ describe('DELETE /api/table/:name/row/:rowId and POST /api/table/:name/rows/dele
     const res = await call('DELETE', `/table/codes/row/x?schema=${S}`);
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({ success: true, message: 'Row deleted successfully' });
-    expect((await call('DELETE', `/table/codes/row/x?schema=${S}`)).status).toBe(404);
-    expect((await call('DELETE', `/table/pairs/row/${encodeURIComponent('[2,"x"]')}?schema=${S}`)).status).toBe(200);
-    expect((await call('DELETE', `/table/nokey/row/1?schema=${S}`)).status).toBe(400);
+    expectApiError(await call('DELETE', `/table/codes/row/x?schema=${S}`), 404, 'ROW_NOT_FOUND', 'No row with id x in table "codes"', NO_ROW);
+    const pair = await call('DELETE', `/table/pairs/row/${encodeURIComponent('[2,"x"]')}?schema=${S}`);
+    expect(pair.status).toBe(200);
+    expect(pair.json()).toEqual({ success: true, message: 'Row deleted successfully' });
+    expect(await rowsOf(`SELECT a, b FROM ${S}.pairs ORDER BY a, b`)).toEqual([{ a: 1, b: 'x' }, { a: 1, b: 'y' }]);
+    expectApiError(await call('DELETE', `/table/nokey/row/1?schema=${S}`), 400, 'NO_PRIMARY_KEY', 'Table "nokey" has no primary key, so its rows cannot be addressed by id', NO_KEY);
   });
 
   it('bulk deletes by ids, counting only the rows that existed', async () => {
@@ -136,26 +179,38 @@ describe('DELETE /api/table/:name/row/:rowId and POST /api/table/:name/rows/dele
     expect(res.json()).toEqual({ success: true, deletedCount: 2, message: '2 row(s) deleted successfully' });
     expect(await rowsOf(`SELECT code FROM ${S}.codes`)).toEqual([{ code: 'a/b c' }]);
     const pairs = await call('POST', '/table/pairs/rows/delete', { rowIds: [[1, 'x'], [1, 'y']], schema: S });
-    expect(pairs.json().deletedCount).toBe(2);
+    expect(pairs.json()).toEqual({ success: true, deletedCount: 2, message: '2 row(s) deleted successfully' });
     const added = (await db().query(`INSERT INTO ${S}.users (name) VALUES ('b1'), ('b2') RETURNING id`)).rows.map((r) => r.id);
     const ints = await call('POST', '/table/users/rows/delete', { rowIds: [1, 2, String(added[0]), added[1]], schema: S });
-    expect(ints.json().deletedCount).toBe(4);
+    expect(ints.json()).toEqual({ success: true, deletedCount: 4, message: '4 row(s) deleted successfully' });
     expect(await rowsOf(`SELECT count(*)::int AS n FROM ${S}.users`)).toEqual([{ n: 0 }]);
   });
 
   it('refuses an empty or non-array rowIds with 400', async () => {
-    for (const rowIds of [[], 'x', undefined, { a: 1 }, [{ a: 1 }]]) {
-      const res = await call('POST', '/table/codes/rows/delete', { rowIds, schema: S });
-      expect(res.status, JSON.stringify(rowIds)).toBe(400);
+    for (const rowIds of [[], 'x', undefined, { a: 1 }]) {
+      expectApiError(await call('POST', '/table/codes/rows/delete', { rowIds, schema: S }), 400, 'VALIDATION_ERROR', 'rowIds must be a non-empty array of row ids', VALIDATION);
     }
-    expect((await call('POST', '/table/pairs/rows/delete', { rowIds: [1], schema: S })).status).toBe(400);
+    expectApiError(
+      await call('POST', '/table/codes/rows/delete', { rowIds: [{ a: 1 }], schema: S }),
+      400,
+      'VALIDATION_ERROR',
+      'A row id must be a value of the primary key "code" (text)',
+      VALIDATION,
+    );
+    expectApiError(await call('POST', '/table/pairs/rows/delete', { rowIds: [1], schema: S }), 400, 'VALIDATION_ERROR', PAIRS_KEY, VALIDATION);
+    expect(await rowsOf(`SELECT code FROM ${S}.codes`)).toEqual([{ code: 'a/b c' }]);
   });
 
   it('requires admin credentials', async () => {
-    expect((await call('POST', '/table/codes/row', { data: { code: 'q' }, schema: S }, null)).status).toBe(401);
-    expect((await call('PATCH', '/table/codes/q', { column: 'label', value: 'x', schema: S }, null)).status).toBe(401);
-    expect((await call('DELETE', `/table/codes/row/q?schema=${S}`, undefined, null)).status).toBe(401);
-    expect((await call('POST', '/table/codes/rows/delete', { rowIds: ['a/b c'], schema: S }, null)).status).toBe(401);
+    const refused = [
+      await call('POST', '/table/codes/row', { data: { code: 'q' }, schema: S }, null),
+      await call('PATCH', '/table/codes/q', { column: 'label', value: 'x', schema: S }, null),
+      await call('DELETE', `/table/codes/row/q?schema=${S}`, undefined, null),
+      await call('POST', '/table/codes/rows/delete', { rowIds: ['a/b c'], schema: S }, null),
+    ];
+    for (const res of refused) {
+      expectApiError(res, 401, 'UNAUTHORIZED', 'Admin authentication required', 'Send admin credentials: Basic auth with ADMIN_USER/ADMIN_PASSWORD, or a service_role JWT');
+    }
     expect(await rowsOf(`SELECT code FROM ${S}.codes`)).toEqual([{ code: 'a/b c' }]);
   });
 });

@@ -251,9 +251,14 @@ describe('schema profiles', () => {
   it('uses the first exposed schema (public) when no profile is sent', async () => {
     const r = await request('GET', '/fiction_books');
     expect(r.status).toBe(404);
-    const body = r.json();
-    expect(body.code).toBe('PGRST205');
-    expect(body.message).toBe("Could not find the table 'public.fiction_books' in the schema cache");
+    expect(r.headers.get('content-type')).toBe(JSON_CT);
+    // rest_read.fiction_books exists, but only public is searched: no hint points across schemas.
+    expect(r.json()).toEqual({
+      code: 'PGRST205',
+      message: "Could not find the table 'public.fiction_books' in the schema cache",
+      details: null,
+      hint: null,
+    });
   });
 
   it('refuses a schema that is not exposed with 406 PGRST106', async () => {
@@ -295,6 +300,14 @@ describe('OPTIONS', () => {
   it('answers 404 for an unknown table', async () => {
     const r = await request('OPTIONS', '/no_such_table', [], { 'Accept-Profile': 'rest_read' });
     expect(r.status).toBe(404);
+    expect(r.headers.get('content-type')).toBe(JSON_CT);
+    expect(r.headers.get('allow')).toBeNull();
+    expect(r.json()).toEqual({
+      code: 'PGRST205',
+      message: "Could not find the table 'rest_read.no_such_table' in the schema cache",
+      details: null,
+      hint: null,
+    });
   });
 });
 
