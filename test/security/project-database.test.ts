@@ -340,6 +340,17 @@ describe('no door out of the project database', () => {
     }
   });
 
+  it('a project database lets in only its owner and its own data-API login', async () => {
+    expect((await rest('/things?select=id', {}, keys.anon)).status).toBe(200);
+    const { rows } = await db().query<{ rolname: string }>(
+      `SELECT rolname FROM pg_roles WHERE rolcanlogin AND NOT rolsuper AND has_database_privilege(oid, $1, 'CONNECT') ORDER BY 1`,
+      [dbName],
+    );
+    // Not the shared authenticator, which also opens the control database (docs/security.md).
+    expect(rows.map((r) => r.rolname)).toEqual([`${dbName}_authenticator`, owner].sort());
+    expect(await serverLogins()).toEqual([`${dbName}_authenticator`]);
+  });
+
   it('neither the control database nor a project database lets PUBLIC connect', async () => {
     const { rows } = await db().query(
       `SELECT datname FROM pg_database d

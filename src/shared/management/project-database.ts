@@ -80,6 +80,10 @@ export async function ensureProjectLogin(pool: Pool, config: Config, dbName: str
     );
     await c.query(`GRANT anon, authenticated, service_role TO ${login}`);
     await c.query(`GRANT CONNECT ON DATABASE ${quoteIdent(dbName)} TO ${login}`);
+    // Projects made before logins were per project let the shared authenticator in too.
+    if ((await c.query(`SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'authenticator'`)).rowCount) {
+      await c.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(dbName)} FROM authenticator`);
+    }
   });
 }
 
