@@ -2,11 +2,21 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, apiUrl, db, restUrl } from '../support/env.ts';
+import { JSON_CT } from '../support/http.ts';
 import { poll } from '../support/processes.ts';
 
 const keysUrl = (schema: string) => `${apiUrl}/api/project/${schema}/keys`;
 const create = (schema: string, body: unknown, auth = adminAuth) =>
   fetch(keysUrl(schema), { method: 'POST', headers: { Authorization: auth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+const VALIDATION = 'Check the request body against the API documentation';
+const BAD_SCHEMA = 'Use an existing, non-system schema that this endpoint serves';
+/** The status, a JSON Content-Type and exactly this body. */
+async function expectBody(res: Response, status: number, body: unknown, label?: string) {
+  expect(res.status, label).toBe(status);
+  expect(res.headers.get('content-type'), label).toBe(JSON_CT);
+  expect(await res.json(), label).toEqual(body);
+}
 
 let anonKey: string;
 let anonKeyId: number;
@@ -50,23 +60,41 @@ describe('creating and listing keys', () => {
   });
 
   it('refuses bad input with 400 and unknown keys with 404', async () => {
-    expect((await create('keys_a', {})).status).toBe(400);
-    expect((await create('keys_a', { keyName: 'x', keyType: 'root' })).status).toBe(400);
-    const dup = await create('keys_a', { keyName: 'web' });
-    expect(dup.status).toBe(400);
-    expect((await dup.json()).message).toContain('already exists');
-    expect((await create('no_such_schema', { keyName: 'x' })).status).toBe(400);
-    expect((await create('pg_catalog', { keyName: 'x' })).status).toBe(400);
-    expect((await create('basalt', { keyName: 'x' })).status).toBe(400);
+    const invalid = (message: string) => ({ error: 'VALIDATION_ERROR', message, statusCode: 400, nextActions: VALIDATION });
+    await expectBody(await create('keys_a', {}), 400, invalid('keyName is required'));
+    await expectBody(await create('keys_a', { keyName: 'x', keyType: 'root' }), 400, invalid('Invalid option: expected one of "anon"|"service_role"'));
+    await expectBody(await create('keys_a', { keyName: 'web' }), 400, invalid("An API key named 'web' already exists for schema 'keys_a'"));
+    await expectBody(await create('no_such_schema', { keyName: 'x' }), 400, { error: 'INVALID_SCHEMA', message: "Schema 'no_such_schema' does not exist", statusCode: 400, nextActions: BAD_SCHEMA });
+    for (const schema of ['pg_catalog', 'basalt']) {
+      await expectBody(await create(schema, { keyName: 'x' }), 400, { error: 'INVALID_SCHEMA', message: `Invalid schema name '${schema}'`, statusCode: 400, nextActions: BAD_SCHEMA }, schema);
+    }
     const gone = await fetch(`${keysUrl('keys_a')}/999999`, { method: 'DELETE', headers: { Authorization: adminAuth } });
-    expect(gone.status).toBe(404);
-    expect((await gone.json()).error).toBe('KEY_NOT_FOUND');
-    expect((await fetch(`${keysUrl('keys_a')}/abc`, { method: 'DELETE', headers: { Authorization: adminAuth } })).status).toBe(400);
+    await expectBody(gone, 404, {
+      error: 'KEY_NOT_FOUND',
+      message: "API key 999999 not found in schema 'keys_a'",
+      statusCode: 404,
+      nextActions: 'List the keys with GET /api/project/:schema/keys',
+    });
+    await expectBody(await fetch(`${keysUrl('keys_a')}/abc`, { method: 'DELETE', headers: { Authorization: adminAuth } }), 400, invalid('keyId must be a number'));
+    const names = (await db().query(`SELECT key_name FROM basalt.api_keys WHERE schema_name = 'keys_a' ORDER BY id`)).rows.map((r) => r.key_name);
+    expect(names).toEqual(['web', 'server']);
   });
 
   it('requires admin credentials', async () => {
-    expect((await fetch(keysUrl('keys_a'))).status).toBe(401);
-    expect((await fetch(keysUrl('keys_a'), { headers: { apikey: anonKey } })).status).toBe(403);
+    await expectBody(await fetch(keysUrl('keys_a')), 401, {
+      error: 'UNAUTHORIZED',
+      message: 'Admin authentication required',
+      statusCode: 401,
+      nextActions: 'Send admin credentials: Basic auth with ADMIN_USER/ADMIN_PASSWORD, or a service_role JWT',
+    });
+    // A project's anon key is a known credential, but not an admin one.
+    await expectBody(await fetch(keysUrl('keys_a'), { headers: { apikey: anonKey } }), 403, {
+      error: 'FORBIDDEN',
+      message: 'A service_role key is required',
+      statusCode: 403,
+      nextActions:
+        "Send admin credentials: Basic auth with ADMIN_USER/ADMIN_PASSWORD, a service_role JWT, or the operator's service_role API key; a project schema's keys open only its data API",
+    });
   });
 });
 
@@ -84,22 +112,35 @@ describe('using keys', () => {
 
   it('never reaches another schema', async () => {
     const r = await items({ apikey: anonKey, 'Accept-Profile': 'keys_b' });
-    expect(r.status).toBe(403);
-    expect((await r.json()).code).toBe('42501');
+    await expectBody(r, 403, { code: '42501', message: 'This API key is scoped to schema "keys_a"', details: null, hint: null });
   });
 
   it('works on the Database API records, scoped the same way', async () => {
     const ok = await fetch(`${apiUrl}/api/database/records/items`, { headers: { apikey: anonKey } });
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual([{ id: 1, name: 'from a' }]);
-    expect((await fetch(`${apiUrl}/api/database/records/items?schema=keys_b`, { headers: { apikey: anonKey } })).status).toBe(403);
+    await expectBody(await fetch(`${apiUrl}/api/database/records/items?schema=keys_b`, { headers: { apikey: anonKey } }), 403, {
+      error: 'PERMISSION_DENIED',
+      message: 'This API key is scoped to schema "keys_a"',
+      statusCode: 403,
+      nextActions: 'Check the GRANTs and row-level security policies for the role your token carries',
+    });
   });
 
   it('a service_role key is an admin credential; an unknown key is refused', async () => {
-    expect((await fetch(`${apiUrl}/api/database/migrations`, { headers: { apikey: serviceKey } })).status).toBe(200);
+    const admitted = await fetch(`${apiUrl}/api/database/migrations`, { headers: { apikey: serviceKey } });
+    expect(admitted.status).toBe(200);
+    expect(await admitted.json()).toMatchObject({ migrations: expect.any(Array) });
     const unknown = 'f'.repeat(64);
-    expect((await items({ apikey: unknown })).status).toBe(401);
-    expect((await fetch(`${apiUrl}/api/database/migrations`, { headers: { apikey: unknown } })).status).toBe(401);
+    const data = await items({ apikey: unknown });
+    expect(data.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="Invalid API key"');
+    await expectBody(data, 401, { code: 'PGRST301', message: 'Invalid API key', details: null, hint: null });
+    await expectBody(await fetch(`${apiUrl}/api/database/migrations`, { headers: { apikey: unknown } }), 401, {
+      error: 'UNAUTHORIZED',
+      message: 'Invalid API key',
+      statusCode: 401,
+      nextActions: 'Send admin credentials: Basic auth with ADMIN_USER/ADMIN_PASSWORD, or a service_role JWT',
+    });
   });
 
   it('records last_used_at in batches', async () => {
@@ -115,6 +156,6 @@ describe('using keys', () => {
     const del = await fetch(`${keysUrl('keys_a')}/${anonKeyId}`, { method: 'DELETE', headers: { Authorization: adminAuth } });
     expect(del.status).toBe(200);
     expect(await del.json()).toEqual({ success: true, message: 'API key "web" deleted successfully' });
-    expect((await items({ apikey: anonKey })).status).toBe(401);
+    await expectBody(await items({ apikey: anonKey }), 401, { code: 'PGRST301', message: 'Invalid API key', details: null, hint: null });
   });
 });

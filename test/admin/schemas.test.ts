@@ -2,12 +2,20 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { adminAuth, apiUrl, databaseUrl, db, restUrl } from '../support/env.ts';
+import { JSON_CT } from '../support/http.ts';
 import { poll } from '../support/processes.ts';
 
 const post = (body: unknown) =>
   fetch(`${apiUrl}/api/schema/create`, { method: 'POST', headers: { Authorization: adminAuth, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 const del = (name: string, cascade = false) =>
   fetch(`${apiUrl}/api/schema/${name}${cascade ? '?cascade=true' : ''}`, { method: 'DELETE', headers: { Authorization: adminAuth } });
+const invalid = (message: string) => ({ error: 'VALIDATION_ERROR', message, statusCode: 400, nextActions: 'Check the request body against the API documentation' });
+/** The status, a JSON Content-Type and exactly this body. */
+async function expectBody(res: Response, status: number, body: unknown, label?: string) {
+  expect(res.status, label).toBe(status);
+  expect(res.headers.get('content-type'), label).toBe(JSON_CT);
+  expect(await res.json(), label).toEqual(body);
+}
 // A password with every kind of quote and a statement terminator: it must arrive as is.
 const PASSWORD = `it's "quoted"; $$ \\ DROP ROLE x; --`;
 
@@ -55,28 +63,37 @@ describe('POST /api/schema/create', () => {
   });
 
   it('refuses bad input, reserved names and duplicates with 400', async () => {
-    for (const body of [{}, { schemaName: '1abc', password: 'longenough' }, { schemaName: 'a-b', password: 'longenough' }, { schemaName: 'okname', password: 'short' }, { schemaName: 'x'.repeat(59), password: 'longenough' }]) {
-      const r = await post(body);
-      expect(r.status, JSON.stringify(body)).toBe(400);
-      expect((await r.json()).error).toBe('VALIDATION_ERROR');
+    const badName = 'schemaName must start with a letter and hold only letters, digits and underscores (at most 49)';
+    const cases: [unknown, string][] = [
+      [{}, 'schemaName is required; password is required'],
+      [{ schemaName: '1abc', password: 'longenough' }, badName],
+      [{ schemaName: 'a-b', password: 'longenough' }, badName],
+      [{ schemaName: 'okname', password: 'short' }, 'password must be at least 8 characters'],
+      [{ schemaName: 'x'.repeat(59), password: 'longenough' }, badName],
+    ];
+    for (const [body, message] of cases) await expectBody(await post(body), 400, invalid(message), JSON.stringify(body));
+    for (const name of ['public', 'pg_temp_x', 'basalt', 'auth']) {
+      await expectBody(await post({ schemaName: name, password: 'longenough' }), 400, invalid(`'${name}' is a reserved schema name`), name);
     }
-    for (const name of ['public', 'pg_temp_x', 'basalt', 'auth']) expect((await post({ schemaName: name, password: 'longenough' })).status).toBe(400);
-    const dup = await post({ schemaName: 'proj_alpha', password: 'longenough' });
-    expect(dup.status).toBe(400);
-    expect((await dup.json()).message).toContain('already exists');
+    await expectBody(await post({ schemaName: 'proj_alpha', password: 'longenough' }), 400, invalid('Schema "proj_alpha" or role "proj_alpha_user" already exists'));
+    expect((await db().query(`SELECT 1 FROM pg_namespace WHERE nspname = 'okname'`)).rowCount).toBe(0);
   });
 
   it('requires admin credentials', async () => {
-    expect((await fetch(`${apiUrl}/api/schema/create`, { method: 'POST' })).status).toBe(401);
-    expect((await fetch(`${apiUrl}/api/schemas`)).status).toBe(401);
+    const refused = {
+      error: 'UNAUTHORIZED',
+      message: 'Admin authentication required',
+      statusCode: 401,
+      nextActions: 'Send admin credentials: Basic auth with ADMIN_USER/ADMIN_PASSWORD, or a service_role JWT',
+    };
+    await expectBody(await fetch(`${apiUrl}/api/schema/create`, { method: 'POST' }), 401, refused);
+    await expectBody(await fetch(`${apiUrl}/api/schemas`), 401, refused);
   });
 });
 
 describe('DELETE /api/schema/:name', () => {
   it('refuses a non-empty schema without cascade, and deletes it and its role with cascade', async () => {
-    const plain = await del('proj_alpha');
-    expect(plain.status).toBe(400);
-    expect((await plain.json()).message).toContain('cascade=true');
+    await expectBody(await del('proj_alpha'), 400, invalid('Schema "proj_alpha" is not empty; delete it with ?cascade=true'));
     expect((await db().query(`SELECT 1 FROM pg_namespace WHERE nspname = 'proj_alpha'`)).rowCount).toBe(1);
 
     const res = await del('proj_alpha', true);
@@ -88,11 +105,23 @@ describe('DELETE /api/schema/:name', () => {
 
   it('deletes an empty project without cascade', async () => {
     expect((await post({ schemaName: 'proj_empty', password: 'longenough' })).status).toBe(201);
-    expect((await del('proj_empty')).status).toBe(200);
+    const res = await del('proj_empty');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ success: true, message: 'Schema "proj_empty" deleted successfully' });
+    expect((await db().query(`SELECT 1 FROM pg_namespace WHERE nspname = 'proj_empty'`)).rowCount).toBe(0);
   });
 
   it('refuses system schemas with 400 and unknown ones with 404', async () => {
-    for (const name of ['public', 'pg_catalog', 'information_schema', 'basalt']) expect((await del(name, true)).status).toBe(400);
-    expect((await del('no_such_project')).status).toBe(404);
+    for (const name of ['public', 'pg_catalog', 'information_schema', 'basalt']) {
+      await expectBody(await del(name, true), 400, invalid(`'${name}' is a system schema and cannot be deleted`), name);
+    }
+    await expectBody(await del('no_such_project'), 404, {
+      error: 'SCHEMA_NOT_FOUND',
+      message: 'Schema "no_such_project" does not exist',
+      statusCode: 404,
+      // The hint speaks of listings although this is a DELETE: the code's one SCHEMA_NOT_FOUND text.
+      nextActions: 'Check the schema name; without ?schema= the listing is of public',
+    });
+    expect((await db().query(`SELECT 1 FROM pg_namespace WHERE nspname = 'public'`)).rowCount).toBe(1);
   });
 });

@@ -1,11 +1,22 @@
 /** Admin tables: listing, paging, create, delete, clone, add column, export. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, apiUrl, db } from '../support/env.ts';
-import { authorizedCall } from '../support/http.ts';
+import { authorizedCall, JSON_CT, type Reply } from '../support/http.ts';
 import { poll } from '../support/processes.ts';
 
 const S = `adm_tbl_${process.pid}`;
 const call = authorizedCall(`${apiUrl}/api`, adminAuth);
+const VALIDATION = 'Check the request body against the API documentation';
+const BAD_SCHEMA = 'Use an existing, non-system schema that this endpoint serves';
+const notFound = (table: string) => ({ error: 'TABLE_NOT_FOUND', message: `Table "${table}" does not exist in schema "${S}"`, statusCode: 404, nextActions: 'Check table name and try again' });
+const systemSchema = (schema: string) => ({ error: 'INVALID_SCHEMA', message: `'${schema}' is a system schema; the admin table endpoints do not serve it`, statusCode: 400, nextActions: BAD_SCHEMA });
+/** The status, a JSON Content-Type and exactly this /api error envelope. */
+const expectEnvelope = (res: Reply, body: { statusCode: number } & Record<string, unknown>, label?: string) => {
+  expect(res.status, label ?? res.text).toBe(body.statusCode);
+  expect(res.headers.get('content-type'), label).toBe(JSON_CT);
+  expect(res.json(), label).toEqual(body);
+};
+const invalid = (message: string) => ({ error: 'VALIDATION_ERROR', message, statusCode: 400, nextActions: VALIDATION });
 const create = (tableName: string, columns: unknown[], schema = S) => call('POST', '/table/create', { tableName, schema, columns });
 const columnsOf = async (table: string) =>
   (
@@ -56,25 +67,35 @@ describe('GET /api/tables and /api/table/:name', () => {
   });
 
   it('refuses bad paging, unknown tables and bad schemas', async () => {
-    for (const q of ['page=0', 'page=-1', 'page=x', 'limit=0', 'limit=1001', 'limit=1.5']) {
-      const r = await call('GET', `/table/people?schema=${S}&${q}`);
-      expect(r.status, q).toBe(400);
-      expect(r.json().error).toBe('VALIDATION_ERROR');
+    const paging: [string, string][] = [
+      ['page=0', "page must be a positive integer, got '0'"],
+      ['page=-1', "page must be a positive integer, got '-1'"],
+      ['page=x', "page must be a positive integer, got 'x'"],
+      ['limit=0', "limit must be a positive integer, got '0'"],
+      ['limit=1001', 'limit must be at most 1000, got 1001'],
+      ['limit=1.5', "limit must be a positive integer, got '1.5'"],
+    ];
+    for (const [q, message] of paging) expectEnvelope(await call('GET', `/table/people?schema=${S}&${q}`), invalid(message), q);
+    expectEnvelope(await call('GET', `/table/nope?schema=${S}`), notFound('nope'));
+    for (const schema of ['pg_catalog', 'information_schema', 'basalt', 'pg_toast']) {
+      expectEnvelope(await call('GET', `/tables?schema=${schema}`), systemSchema(schema), schema);
     }
-    expect((await call('GET', `/table/nope?schema=${S}`)).status).toBe(404);
-    for (const schema of ['pg_catalog', 'information_schema', 'basalt', 'pg_toast', 'no_such_schema_x']) {
-      const r = await call('GET', `/tables?schema=${schema}`);
-      expect(r.status, schema).toBe(400);
-      expect(r.json().error).toBe('INVALID_SCHEMA');
-    }
-    expect((await call('GET', '/tables?schema=no_such_schema_x')).json().message).toContain('does not exist');
+    expectEnvelope(await call('GET', '/tables?schema=no_such_schema_x'), {
+      error: 'INVALID_SCHEMA',
+      message: "Schema 'no_such_schema_x' does not exist",
+      statusCode: 400,
+      nextActions: BAD_SCHEMA,
+    });
   });
 
   it('requires admin credentials', async () => {
     for (const [m, p] of [['GET', '/tables'], ['GET', `/table/people?schema=${S}`], ['POST', '/table/create'], ['DELETE', `/table/people?schema=${S}`], ['GET', `/table/people/export?schema=${S}`], ['POST', '/query'], ['GET', '/schema']]) {
+      const nextActions = 'Send admin credentials: Basic auth with ADMIN_USER/ADMIN_PASSWORD, or a service_role JWT';
       const r = await call(m, p, undefined, null);
-      expect(r.status, `${m} ${p}`).toBe(401);
-      expect((await call(m, p, undefined, 'Basic ' + Buffer.from('admin:wrong-password').toString('base64'))).status).toBe(401);
+      expectEnvelope(r, { error: 'UNAUTHORIZED', message: 'Admin authentication required', statusCode: 401, nextActions }, `${m} ${p}`);
+      expect(r.headers.get('www-authenticate'), `${m} ${p}`).toBe('Basic realm="basalt", charset="UTF-8"');
+      const wrong = await call(m, p, undefined, 'Basic ' + Buffer.from('admin:wrong-password').toString('base64'));
+      expectEnvelope(wrong, { error: 'UNAUTHORIZED', message: 'Invalid admin credentials', statusCode: 401, nextActions }, `${m} ${p}`);
     }
     expect((await db().query(`SELECT count(*)::int AS n FROM ${S}.people`)).rows[0].n).toBe(120);
   });
@@ -156,7 +177,12 @@ describe('POST /api/table/create', () => {
     expect(res.status).toBe(400);
     expect(res.json()).toMatchObject({ error: 'TABLE_EXISTS', message: `Table "people" already exists in schema "${S}"` });
     // a view's name is taken too
-    expect((await create('people_view', [{ name: 'x', type: 'int' }])).status).toBe(400);
+    expectEnvelope(await create('people_view', [{ name: 'x', type: 'int' }]), {
+      error: 'TABLE_EXISTS',
+      message: `Table "people_view" already exists in schema "${S}"`,
+      statusCode: 400,
+      nextActions: 'Choose another table name, or delete the existing table first (DELETE /api/table/:tableName)',
+    });
     expect((await db().query(`SELECT count(*)::int AS n FROM ${S}.people`)).rows[0].n).toBe(120);
   });
 
@@ -268,10 +294,8 @@ describe('DELETE /api/table/:name', () => {
   });
 
   it('answers 404 for an unknown table and 400 for a system schema', async () => {
-    const res = await call('DELETE', `/table/nope?schema=${S}`);
-    expect(res.status).toBe(404);
-    expect(res.json().error).toBe('TABLE_NOT_FOUND');
-    expect((await call('DELETE', '/table/pg_class?schema=pg_catalog')).status).toBe(400);
+    expectEnvelope(await call('DELETE', `/table/nope?schema=${S}`), notFound('nope'));
+    expectEnvelope(await call('DELETE', '/table/pg_class?schema=pg_catalog'), systemSchema('pg_catalog'));
   });
 });
 
@@ -298,14 +322,20 @@ describe('POST /api/table/:name/clone', () => {
   });
 
   it('answers 404 for a missing source and 400 for an existing target or a bad name', async () => {
-    expect((await call('POST', '/table/nope/clone', { newTableName: 'whatever', schema: S })).status).toBe(404);
-    const exists = await call('POST', '/table/people/clone', { newTableName: 'empty', schema: S });
-    expect(exists.status).toBe(400);
-    expect(exists.json().error).toBe('TABLE_EXISTS');
-    for (const name of ['1abc', 'a-b', 'x'.repeat(64), undefined]) {
-      expect((await call('POST', '/table/people/clone', { newTableName: name, schema: S })).status, String(name)).toBe(400);
+    expectEnvelope(await call('POST', '/table/nope/clone', { newTableName: 'whatever', schema: S }), notFound('nope'));
+    expectEnvelope(await call('POST', '/table/people/clone', { newTableName: 'empty', schema: S }), {
+      error: 'TABLE_EXISTS',
+      message: `Table "empty" already exists in schema "${S}"`,
+      statusCode: 400,
+      nextActions: 'Choose another table name, or delete the existing table first (DELETE /api/table/:tableName)',
+    });
+    for (const name of ['1abc', 'a-b', 'x'.repeat(64)]) {
+      const message = `newTableName '${name}' is not valid: use letters, digits and underscores, start with a letter or underscore, at most 63 characters`;
+      expectEnvelope(await call('POST', '/table/people/clone', { newTableName: name, schema: S }), invalid(message), name);
     }
-    expect((await call('POST', '/table/people/clone', { newTableName: 'ok_name', copyData: 'yes', schema: S })).status).toBe(400);
+    expectEnvelope(await call('POST', '/table/people/clone', { schema: S }), invalid('newTableName is required'));
+    expectEnvelope(await call('POST', '/table/people/clone', { newTableName: 'ok_name', copyData: 'yes', schema: S }), invalid('copyData must be a boolean'));
+    expect((await db().query(`SELECT to_regclass('${S}.ok_name') IS NULL AS gone`)).rows[0].gone).toBe(true);
   });
 });
 
@@ -325,19 +355,28 @@ describe('POST /api/table/:name/column', () => {
   });
 
   it('answers 404 for a missing table, 400 for an existing column, a bad type or name', async () => {
-    expect((await call('POST', '/table/nope/column', { columnName: 'x', dataType: 'text', schema: S })).status).toBe(404);
+    expectEnvelope(await call('POST', '/table/nope/column', { columnName: 'x', dataType: 'text', schema: S }), notFound('nope'));
     const dup = await call('POST', '/table/people/column', { columnName: 'name', dataType: 'text', schema: S });
     expect(dup.status).toBe(400);
     expect(dup.json().error).toBe('COLUMN_EXISTS');
     const bad = await call('POST', '/table/people/column', { columnName: 'x', dataType: 'nosuchtype', schema: S });
     expect(bad.status).toBe(400);
     expect(bad.json().error).toBe('INVALID_TYPE');
-    expect((await call('POST', '/table/people/column', { columnName: 'x', schema: S })).status).toBe(400);
-    expect((await call('POST', '/table/people/column', { columnName: 'a-b', dataType: 'text', schema: S })).status).toBe(400);
+    expectEnvelope(await call('POST', '/table/people/column', { columnName: 'x', schema: S }), invalid('dataType is required (e.g. text, integer, varchar)'));
+    expectEnvelope(
+      await call('POST', '/table/people/column', { columnName: 'a-b', dataType: 'text', schema: S }),
+      invalid("columnName 'a-b' is not valid: use letters, digits and underscores, start with a letter or underscore, at most 63 characters"),
+    );
     // NOT NULL without a default on a table with rows: PostgreSQL's refusal, as 400
     const nn = await call('POST', '/table/people/column', { columnName: 'must', dataType: 'int', nullable: false, schema: S });
-    expect(nn.status).toBe(400);
-    expect(nn.json().message).toContain('must');
+    expectEnvelope(nn, {
+      error: 'INVALID_INPUT',
+      message: 'Cannot add column "must": column "must" of relation "people" contains null values',
+      statusCode: 400,
+      nextActions: 'Fix the values according to the PostgreSQL error message',
+      code: '23502',
+    });
+    expect((await columnsOf('people')).map((c) => c.column_name)).not.toContain('must');
   });
 });
 
@@ -376,13 +415,19 @@ describe('GET /api/table/:name/export', () => {
   });
 
   it('answers 404 "No data to export" for an empty table, 404 for a missing one, 400 for bad parameters', async () => {
-    const empty = await call('GET', `/table/empty/export?schema=${S}`);
-    expect(empty.status).toBe(404);
-    expect(empty.json().message).toContain('No data to export');
-    expect((await call('GET', `/table/nope/export?schema=${S}`)).status).toBe(404);
-    for (const q of ['format=xml', 'limit=0', 'limit=abc']) {
-      expect((await call('GET', `/table/exp/export?schema=${S}&${q}`)).status, q).toBe(400);
-    }
+    expectEnvelope(await call('GET', `/table/empty/export?schema=${S}`), {
+      error: 'NO_DATA',
+      message: 'No data to export: table "empty" is empty',
+      statusCode: 404,
+      nextActions: 'The table has no rows to export',
+    });
+    expectEnvelope(await call('GET', `/table/nope/export?schema=${S}`), notFound('nope'));
+    const bad: [string, string][] = [
+      ['format=xml', "format must be json or csv, got 'xml'"],
+      ['limit=0', "limit must be a positive integer, got '0'"],
+      ['limit=abc', "limit must be a positive integer, got 'abc'"],
+    ];
+    for (const [q, message] of bad) expectEnvelope(await call('GET', `/table/exp/export?schema=${S}&${q}`), invalid(message), q);
   });
 
   it('exports more than 10000 rows through an export job: 202 with the job location, the file from /api/jobs/:id/result', async () => {
