@@ -227,7 +227,9 @@ export async function startRedis(o: RedisOptions): Promise<Service> {
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', o.dir,
     '--maxmemory-policy', 'noeviction', // BullMQ must never lose keys
-    '--appendonly', o.persist ? 'yes' : 'no', '--save', '', '--daemonize', 'no', '--logfile', '',
+    // Persisting: every write in the append-only file, fsynced each second, so a restart keeps every accepted job.
+    ...(o.persist ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no']),
+    '--save', '', '--daemonize', 'no', '--logfile', '',
   ];
   const logFd = openSync(o.logFile, 'a');
   const child = spawn(binary, args, { stdio: ['ignore', logFd, logFd], detached: o.detached });

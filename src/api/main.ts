@@ -14,7 +14,7 @@ import { SchemaCache } from '../shared/schema-cache/cache.ts';
 import { createApp } from './app.ts';
 import { ApiKeyStore } from '../shared/auth/api-keys.ts';
 import type { Services } from './services.ts';
-import { Redis } from 'ioredis';
+import { boundedRedis } from '../shared/redis.ts';
 import { AuthBans } from '../shared/security/auth-bans.ts';
 import { NetworkRestrictions } from '../shared/security/network-restrictions.ts';
 
@@ -69,7 +69,8 @@ async function runServer(single: boolean) {
   const rest = restConnectionUrl(config);
   const restPool = createPool(config, log, { applicationName: 'basalt-rest', pipeline: true, connectionString: rest.url });
   const tenantPools = new TenantPools(config, log);
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: false });
+  // Bans, rate limits, pub/sub: never waits more than ~2 s for Redis (src/shared/redis.ts).
+  const redis = boundedRedis(config.REDIS_URL);
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const closers: Array<() => Promise<unknown> | unknown> = [];
   const services: Services = {

@@ -49,7 +49,7 @@ export function tableExportRoutes(s: Services): Router {
       const job = await s.queues.enqueue('export', { schema, tables: [table.name], format, includeData: true, rowLimit: limit });
       req.log.info({ jobId: job.id, type: 'export' }, 'job enqueued');
       res.status(202).setHeader('Location', `/api/jobs/${job.id}`);
-      res.json(await s.queues.status(job));
+      res.json(await s.queues.statusOfEnqueued(job));
       return;
     }
 

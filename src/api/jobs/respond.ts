@@ -12,7 +12,8 @@ export const wantsAsync = (req: Request) =>
 /**
  * Enqueues a job, then either answers 202 with Location at once (respond-async),
  * or waits up to JOB_WAIT_MS and answers like a synchronous call. A job still
- * running after the wait also gets 202, so the client can poll.
+ * running after the wait also gets 202, so the client can poll. Redis unavailable:
+ * 503 before the job is stored, 202 once it is (src/shared/jobs/queues.ts).
  */
 export async function runJob(
   s: Services,
@@ -27,7 +28,7 @@ export async function runJob(
   const accepted = async (status?: JobStatus) => {
     res.status(202).setHeader('Location', `/api/jobs/${job.id}`);
     if (wantsAsync(req)) res.setHeader('Preference-Applied', 'respond-async');
-    res.json(status ?? (await s.queues.status(job)));
+    res.json(status ?? (await s.queues.statusOfEnqueued(job)));
   };
   if (wantsAsync(req)) return accepted();
   const status = await s.queues.waitFor(job, s.config.JOB_WAIT_MS);

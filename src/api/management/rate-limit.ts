@@ -4,9 +4,13 @@
  * calls that reach DNS (initialize, reverify, delete). Every response carries
  * x-ratelimit-limit, x-ratelimit-remaining and x-ratelimit-reset (seconds until the window
  * resets); past the limit → 429 {message} with Retry-After.
+ *
+ * Redis unavailable: each API instance counts in its own memory with the same limits until
+ * Redis is back (rate-limiter-flexible's insurance limiter), without waiting for Redis. So the
+ * limits loosen to one budget per instance rather than being dropped or refusing every caller.
  */
 import type { RequestHandler, Response } from 'express';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { ApiError } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 import { clientIp } from '../middleware/client-ip.ts';
@@ -21,7 +25,14 @@ function setHeaders(res: Response, limit: number, r: RateLimiterRes) {
 }
 
 function limiter(s: Services, name: string, points: number): RequestHandler {
-  const rl = new RateLimiterRedis({ storeClient: s.redis, keyPrefix: `${s.config.QUEUE_PREFIX}:rl:${name}`, points, duration: 60 });
+  const rl = new RateLimiterRedis({
+    storeClient: s.redis,
+    keyPrefix: `${s.config.QUEUE_PREFIX}:rl:${name}`,
+    points,
+    duration: 60,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration: 60 }),
+  });
   return (req, res, next) => {
     const token = (res.locals.token as { id?: string } | undefined)?.id;
     const key = token ? `t:${token}` : `ip:${clientIp(req, s.config)}`;
@@ -36,7 +47,7 @@ function limiter(s: Services, name: string, points: number): RequestHandler {
           const retry = String(Math.max(1, Math.ceil(r.msBeforeNext / 1000)));
           return next(new ApiError(429, 'RATE_LIMITED', `Too many requests: the limit is ${points} per minute; retry in ${retry} s`, { headers: { 'Retry-After': retry } }));
         }
-        // Redis unavailable: serve rather than refuse every caller; the failure is logged.
+        // Not expected (the insurance limiter answers when Redis cannot): serve, and log it.
         req.log?.warn({ err: (r as Error)?.message }, 'rate limiter unavailable');
         next();
       },

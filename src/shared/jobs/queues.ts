@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiError } from '../errors.ts';
+import { failFastRedis, isRedisUnavailable, neverSent, reconnectForever, redisReady, redisUnavailableError, whileRedisUp } from '../redis.ts';
 import { cancelChannel, CANCELLED, JOB_TYPES, cancelKey, queueName, type JobType } from './names.ts';
 import { payloadSchemas, type JobData, type JobProgress } from './payloads.ts';
 
@@ -27,20 +28,27 @@ export interface JobQueueOptions {
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
+/** The workers' connection: commands wait for Redis (BullMQ needs maxRetriesPerRequest: null for its blocking commands). */
 export function redisConnection(url: string): Redis {
-  // BullMQ needs maxRetriesPerRequest: null for its blocking commands.
-  const r = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  const r = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, retryStrategy: reconnectForever });
   r.on('error', () => {}); // reconnects on its own; health reports it
   return r;
 }
 
-/** Enqueue, look up, wait for and cancel jobs of every kind. Used by the API. */
+const NOT_ENQUEUED = 'the job was not enqueued; retry shortly';
+const NOT_READ = "the job's status cannot be read now; retry shortly";
+
+/**
+ * Enqueue, look up, wait for and cancel jobs of every kind. Used by the API. While Redis is
+ * away every method fails within about two seconds with a 503 ApiError (src/shared/redis.ts):
+ * a job is either stored in Redis or refused, never left waiting in a client-side queue.
+ */
 export class JobQueues {
   readonly connection: Redis;
   private readonly queues = new Map<JobType, Queue<JobData>>();
 
   constructor(redisUrl: string, private readonly opts: JobQueueOptions) {
-    this.connection = redisConnection(redisUrl);
+    this.connection = failFastRedis(redisUrl);
     for (const t of JOB_TYPES) this.queues.set(t, new Queue<JobData>(queueName(t), { connection: this.connection, prefix: opts.prefix }));
   }
 
@@ -54,21 +62,63 @@ export class JobQueues {
       const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
       throw new ApiError(400, 'VALIDATION_ERROR', `Invalid ${type} request: ${msg}`);
     }
-    return this.queue(type).add(type, { type, payload: parsed.data }, {
-      jobId: randomUUID(),
-      attempts: this.opts.attempts,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: { age: this.opts.resultTtlSeconds },
-      removeOnFail: { age: this.opts.resultTtlSeconds },
-    });
+    if (!(await redisReady(this.connection))) throw redisUnavailableError(NOT_ENQUEUED);
+    const jobId = randomUUID();
+    try {
+      return await this.queue(type).add(type, { type, payload: parsed.data }, {
+        jobId,
+        attempts: this.opts.attempts,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: { age: this.opts.resultTtlSeconds },
+        removeOnFail: { age: this.opts.resultTtlSeconds },
+      });
+    } catch (e) {
+      if (!isRedisUnavailable(e)) throw e;
+      if (neverSent(e)) throw redisUnavailableError(NOT_ENQUEUED);
+      // Sent, but Redis stopped answering (stuck, or gone mid-reply): it may have stored the job.
+      throw redisUnavailableError(`job ${jobId} was sent but not confirmed, so it may still run; check GET /api/jobs/${jobId} before submitting it again`, { jobId });
+    }
   }
 
   async find(id: string): Promise<Job<JobData> | undefined> {
-    const found = await Promise.all([...this.queues.values()].map((q) => q.getJob(id)));
-    return found.find((j): j is Job<JobData> => !!j);
+    return whileRedisUp(this.connection, NOT_READ, async () => {
+      const found = await Promise.all([...this.queues.values()].map((q) => q.getJob(id)));
+      return found.find((j): j is Job<JobData> => !!j);
+    });
   }
 
-  async status(jobOrId: string | Job<JobData>): Promise<JobStatus | undefined> {
+  status(jobOrId: string | Job<JobData>): Promise<JobStatus | undefined> {
+    return whileRedisUp(this.connection, NOT_READ, () => this.readStatus(jobOrId));
+  }
+
+  /**
+   * The status of a job this process has just enqueued. If Redis went away right after
+   * storing it, the job is still accepted: it is described as stored (queued), not refused.
+   */
+  async statusOfEnqueued(job: Job<JobData>): Promise<JobStatus> {
+    try {
+      return (await this.status(job)) ?? this.asStored(job);
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'REDIS_UNAVAILABLE') return this.asStored(job);
+      throw e;
+    }
+  }
+
+  private asStored(job: Job<JobData>): JobStatus {
+    return {
+      id: job.id!,
+      type: job.data.type,
+      state: 'queued',
+      progress: null,
+      result: null,
+      error: null,
+      createdAt: iso(job.timestamp)!,
+      startedAt: null,
+      finishedAt: null,
+    };
+  }
+
+  private async readStatus(jobOrId: string | Job<JobData>): Promise<JobStatus | undefined> {
     let job = typeof jobOrId === 'string' ? await this.find(jobOrId) : jobOrId;
     if (!job?.id) return undefined;
     const [raw, cancelled] = await Promise.all([job.getState(), this.connection.exists(cancelKey(this.opts.prefix, job.id))]);
@@ -93,13 +143,25 @@ export class JobQueues {
     };
   }
 
-  /** Polls until the job finishes or `ms` pass; cheap, and immune to missed events. */
+  /**
+   * Polls a job this process enqueued until it finishes or `ms` pass; cheap, and immune to
+   * missed events. Should Redis go away meanwhile, answers with the last status seen: the
+   * job is stored, so the caller reports it accepted (202) rather than refused.
+   */
   async waitFor(job: Job<JobData>, ms: number): Promise<JobStatus> {
     const deadline = Date.now() + ms;
     let delay = 20;
+    let last = this.asStored(job);
     for (;;) {
-      const fresh = (await this.queue(job.data.type).getJob(job.id!)) ?? job;
-      const s = (await this.status(fresh))!;
+      let s: JobStatus;
+      try {
+        const fresh = await whileRedisUp(this.connection, NOT_READ, () => this.queue(job.data.type).getJob(job.id!));
+        s = (await this.status(fresh ?? job))!;
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'REDIS_UNAVAILABLE') return last;
+        throw e;
+      }
+      last = s;
       if (s.state === 'completed' || s.state === 'failed' || s.state === 'cancelled') return s;
       if (Date.now() >= deadline) return s;
       await new Promise((r) => setTimeout(r, Math.min(delay, deadline - Date.now())));
@@ -118,8 +180,10 @@ export class JobQueues {
     if (['completed', 'failed', 'cancelled'].includes(before.state)) {
       throw new ApiError(409, 'JOB_FINISHED', `Job ${id} has already finished (${before.state}) and cannot be cancelled`);
     }
-    await this.connection.set(cancelKey(this.opts.prefix, id), '1', 'EX', this.opts.resultTtlSeconds);
-    await this.connection.publish(cancelChannel(this.opts.prefix), id);
+    await whileRedisUp(this.connection, 'the job was not cancelled; retry shortly', async () => {
+      await this.connection.set(cancelKey(this.opts.prefix, id), '1', 'EX', this.opts.resultTtlSeconds);
+      await this.connection.publish(cancelChannel(this.opts.prefix), id);
+    });
     return this.status(job);
   }
 

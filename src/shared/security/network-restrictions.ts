@@ -12,6 +12,11 @@
  * Semantics: no row, or both lists empty → unrestricted (Supabase's default, 0.0.0.0/0 and
  * ::/0). Otherwise an IPv4 client must match dbAllowedCidrs and an IPv6 client
  * dbAllowedCidrsV6, so restricting only IPv4 refuses IPv6 clients, as on Supabase.
+ *
+ * Redis unavailable (docs/operations.md): enforcement goes on from memory with the lists last
+ * loaded from PostgreSQL (fails closed: a restriction never lapses because Redis did). An apply
+ * is still stored, and every instance loads it on its timer or when Redis is back; until every
+ * live instance is known to have acknowledged it, its status stays `stored`.
  */
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +24,7 @@ import type { Redis } from 'ioredis';
 import type { Pool } from '../db/pool.ts';
 import type { Logger } from '../log.ts';
 import { inAnyCidr, normaliseIp, parseCidrList, type Cidr } from './cidr.ts';
+import { isRedisUnavailable } from '../redis.ts';
 
 const HEARTBEAT_MS = 5_000;
 const LIVE_MS = 15_000;
@@ -76,18 +82,19 @@ export class NetworkRestrictions {
   }
 
   private async start(): Promise<void> {
-    try {
-      await this.heartbeat();
-      this.subscriber = this.redis.duplicate();
-      this.subscriber.on('error', (err) => this.log?.warn({ err: err.message }, 'network restrictions subscriber error'));
-      this.subscriber.on('message', () => void this.reload());
-      // After a reconnect, messages sent meanwhile are lost: reload once.
-      this.subscriber.on('ready', () => void this.reload());
-      await this.subscriber.subscribe(this.channel);
-      await this.reload();
-    } catch (err) {
-      this.log?.error({ err: (err as Error).message }, 'network restrictions: initial load failed; retrying on the reload timer');
-    }
+    const sub = (this.subscriber = this.redis.duplicate());
+    sub.on('error', (err) => this.log?.warn({ err: err.message }, 'network restrictions subscriber error'));
+    sub.on('message', () => void this.reload());
+    // After a reconnect, messages sent meanwhile are lost: reload once. Subscribing again is
+    // harmless, and needed when the first subscribe failed (Redis down at start).
+    sub.on('ready', () => {
+      void sub.subscribe(this.channel).catch(() => {});
+      void this.reload();
+    });
+    // Both wait for Redis at most ~2 s (src/shared/redis.ts); the lists come from PostgreSQL
+    // and are loaded whether or not Redis is there.
+    await Promise.all([this.heartbeat().catch(() => {}), sub.subscribe(this.channel).catch(() => {})]);
+    await this.reload();
     this.timers.push(setInterval(() => void this.heartbeat().catch(() => {}), HEARTBEAT_MS).unref());
     this.timers.push(setInterval(() => void this.reload(), RELOAD_EVERY_MS).unref());
   }
@@ -118,7 +125,8 @@ export class NetworkRestrictions {
           }
           this.byRef = next;
           this.acked = max;
-          if (!this.closed) await this.redis.hset(this.ackKey, this.instanceId, String(max));
+          // Without Redis the lists still apply here; the acknowledgement follows on the reload when it is back.
+          if (!this.closed) await this.redis.hset(this.ackKey, this.instanceId, String(max)).catch(() => {});
         } while (this.reloadAgain && !this.closed);
       } catch (err) {
         this.log?.warn({ err: (err as Error).message }, 'network restrictions reload failed');
@@ -169,13 +177,24 @@ export class NetworkRestrictions {
        RETURNING version`,
       [ref, config.dbAllowedCidrs, config.dbAllowedCidrsV6],
     );
-    await this.redis.publish(this.channel, JSON.stringify({ ref, version: Number(rows[0]!.version) }));
+    // Stored: without Redis the other instances still load it on their timer or when it is back.
+    await this.redis.publish(this.channel, JSON.stringify({ ref, version: Number(rows[0]!.version) })).catch((err) => {
+      this.log?.warn({ err: (err as Error).message, ref }, 'network restrictions: cannot announce a change; instances load it on their timer');
+    });
+    await this.reload();
     return this.get(ref);
   }
 
   /** `applied` when every live instance has acknowledged `version` or later. */
   async statusOf(version: number): Promise<'stored' | 'applied'> {
-    const [seen, acks] = await Promise.all([this.redis.hgetall(this.seenKey), this.redis.hgetall(this.ackKey)]);
+    let seen: Record<string, string>, acks: Record<string, string>;
+    try {
+      [seen, acks] = await Promise.all([this.redis.hgetall(this.seenKey), this.redis.hgetall(this.ackKey)]);
+    } catch (e) {
+      // The acknowledgements live in Redis: unknown, so not confirmed.
+      if (isRedisUnavailable(e)) return 'stored';
+      throw e;
+    }
     const now = Date.now();
     const gone: string[] = [];
     let applied = true;
