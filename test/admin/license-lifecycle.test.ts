@@ -87,9 +87,22 @@ describe('licence lifecycle with a moved clock and the licence server unreachabl
     expect((await get('/trial/status')).body).toEqual({ active: false, trialExpiresAt: trialEnds, daysRemaining: 0, email: 'trial@example.com' });
     const r = await adminProbe();
     expect(r.status).toBe(402);
-    expect(r.body.message).toMatch(/the trial expired at/);
+    // As docs/licences.md shows it.
+    expect(r.body).toEqual({
+      error: 'LICENSE_REQUIRED',
+      message: `No valid licence, trial or grace period: the trial expired at ${trialEnds}. Admin endpoints are disabled until a licence is activated.`,
+      statusCode: 402,
+      nextActions: 'Activate a licence with POST /api/license/activate or start a trial with POST /api/trial/start; GET /api/license/status shows the current state',
+    });
     // Still one trial per installation, however late.
-    expect((await post('/trial/start', { email: 'again@example.com' })).status).toBe(400);
+    const again = await post('/trial/start', { email: 'again@example.com' });
+    expect(again.status).toBe(400);
+    expect(again.body).toEqual({
+      error: 'TRIAL_ALREADY_STARTED',
+      message: `A trial was already started on this installation (it ends ${trialEnds}); there is one trial per installation`,
+      statusCode: 400,
+      nextActions: 'There is one trial per installation; GET /api/trial/status shows it, POST /api/license/activate activates a licence',
+    });
   });
 
   const keyA = testKey({ email: OWNER, expiresAt: new Date(Date.now() + 365 * DAY_MS).toISOString() });

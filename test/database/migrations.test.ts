@@ -73,11 +73,21 @@ describe('migrations: apply and list', () => {
   });
 
   it('refuses a missing name or sql, and SQL that does not parse', async () => {
-    expect((await post({ version: version(), sql: 'SELECT 1' })).status).toBe(400);
-    expect((await post({ version: version(), name: 'x' })).status).toBe(400);
+    const invalid = (message: string) => ({ error: 'VALIDATION_ERROR', message, statusCode: 400, nextActions: 'Check the request body against the API documentation' });
+    const noName = await post({ version: version(), sql: 'SELECT 1' });
+    expect(noName.status).toBe(400);
+    expect(await noName.json()).toEqual(invalid('name: Invalid input: expected string, received undefined'));
+    const noSql = await post({ version: version(), name: 'x' });
+    expect(noSql.status).toBe(400);
+    expect(await noSql.json()).toEqual(invalid('sql: Invalid input: expected string, received undefined'));
     const bad = await post({ version: version(), name: 'x', sql: 'CREATE TABLEE x ()' });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error).toBe('SQL_SYNTAX_ERROR');
+    expect(await bad.json()).toEqual({
+      error: 'SQL_SYNTAX_ERROR',
+      message: 'SQL syntax error: syntax error at or near "TABLEE" (at character 8)',
+      statusCode: 400,
+      nextActions: 'Fix the SQL syntax at the position given',
+    });
   });
 
   it.each(['BEGIN; CREATE TABLE x_tc (id int); COMMIT;', 'CREATE TABLE x_tc2 (id int); SAVEPOINT a;', 'ROLLBACK'])(
@@ -149,7 +159,9 @@ describe('migrations: apply and list', () => {
 
   it('reloads the schema cache: the new table is served at /rest/v1', async () => {
     const t = uniq('mig_rest');
-    expect((await fetch(`${restUrl}/${t}`)).status).toBe(404);
+    const before = await fetch(`${restUrl}/${t}`);
+    expect(before.status).toBe(404);
+    expect(await before.json()).toEqual({ code: 'PGRST205', message: `Could not find the table 'public.${t}' in the schema cache`, details: null, hint: null });
     const res = await post({ version: version(), name: 'rest', sql: `CREATE TABLE ${t} (id int PRIMARY KEY, note text); INSERT INTO ${t} VALUES (1, 'hi'); GRANT SELECT ON ${t} TO anon;` });
     expect(res.status).toBe(201);
     const got = await poll(async () => {
@@ -210,9 +222,19 @@ describe('migrations: apply and list', () => {
   });
 
   it('needs admin credentials', async () => {
-    expect((await fetch(url)).status).toBe(401);
-    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ version: version(), name: 'x', sql: 'SELECT 1' }) });
+    const refused = {
+      error: 'UNAUTHORIZED',
+      message: 'Admin authentication required',
+      statusCode: 401,
+      nextActions: 'Send admin credentials: Basic auth with ADMIN_USER/ADMIN_PASSWORD, or a service_role JWT',
+    };
+    const list = await fetch(url);
+    expect(list.status).toBe(401);
+    expect(await list.json()).toEqual(refused);
+    const v = version();
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ version: v, name: 'x', sql: 'SELECT 1' }) });
     expect(res.status).toBe(401);
-    expect((await res.json()).error).toBe('UNAUTHORIZED');
+    expect(await res.json()).toEqual(refused);
+    expect((await db().query('SELECT 1 FROM basalt.user_migrations WHERE version = $1', [v])).rowCount).toBe(0);
   });
 });

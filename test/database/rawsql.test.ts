@@ -78,8 +78,20 @@ describe('raw SQL, strict mode: allowed queries', () => {
     expect(body.message).toContain('column "nope" does not exist');
     const syn = await run(strict, { query: 'SELEC 1' });
     expect(syn.status).toBe(400);
-    expect((await syn.json()).error).toBe('SQL_SYNTAX_ERROR');
-    expect((await run(strict, {})).status).toBe(400);
+    expect(await syn.json()).toEqual({
+      error: 'SQL_SYNTAX_ERROR',
+      message: 'SQL syntax error: syntax error at or near "SELEC" (at character 1)',
+      statusCode: 400,
+      nextActions: 'Fix the SQL syntax at the position given',
+    });
+    const missing = await run(strict, {});
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toEqual({
+      error: 'VALIDATION_ERROR',
+      message: 'query: Invalid input: expected string, received undefined',
+      statusCode: 400,
+      nextActions: 'Check the request body against the API documentation',
+    });
   });
 
   it('does not leak session state to later requests', async () => {

@@ -82,9 +82,19 @@ describe('jobs: Prefer: respond-async', () => {
       return ['cancelled', 'completed', 'failed'].includes(s.state) ? s : undefined;
     }, 'cancellation');
     expect(final.state).toBe('cancelled');
-    expect((await get(`${location}/result`)).status).toBe(409);
+    const id = location.split('/').pop();
+    const result = await get(`${location}/result`);
+    expect(result.status).toBe(409);
+    // JOB_NOT_FINISHED ("not ready") for a job that has finished as cancelled: see the report on issue 15.
+    expect(await result.json()).toEqual({
+      error: 'JOB_NOT_FINISHED',
+      message: `Job ${id} is cancelled; its result is not ready`,
+      statusCode: 409,
+      nextActions: 'Poll GET /api/jobs/:id; a result exists only once state is completed',
+    });
     const again = await fetch(`${apiUrl}${location}`, { method: 'DELETE', headers: { Authorization: adminAuth } });
     expect(again.status).toBe(409);
+    expect(await again.json()).toEqual({ error: 'JOB_FINISHED', message: `Job ${id} has already finished (cancelled) and cannot be cancelled`, statusCode: 409 });
   });
 });
 
@@ -101,10 +111,15 @@ describe('jobs: bad input', () => {
   });
 
   it('refuses a bad format and a bad rowLimit with 400', async () => {
-    for (const body of [{ format: 'xml' }, { rowLimit: -1 }, { tables: 'job_items' }]) {
+    const cases: [unknown, string][] = [
+      [{ format: 'xml' }, 'format: Invalid option: expected one of "json"|"sql"'],
+      [{ rowLimit: -1 }, 'rowLimit: Too small: expected number to be >0'],
+      [{ tables: 'job_items' }, 'tables: Invalid input: expected array, received string'],
+    ];
+    for (const [body, message] of cases) {
       const res = await post(body);
-      expect(res.status).toBe(400);
-      expect((await res.json()).error).toBe('VALIDATION_ERROR');
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.json(), JSON.stringify(body)).toEqual({ error: 'VALIDATION_ERROR', message, statusCode: 400, nextActions: 'Check the request body against the API documentation' });
     }
   });
 
@@ -126,8 +141,19 @@ describe('jobs: bad input', () => {
   it('answers unknown and malformed job ids with 404 and 400', async () => {
     const unknown = await get('/api/jobs/00000000-0000-4000-8000-000000000000');
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error).toBe('JOB_NOT_FOUND');
+    expect(await unknown.json()).toEqual({
+      error: 'JOB_NOT_FOUND',
+      message: 'Job 00000000-0000-4000-8000-000000000000 not found',
+      statusCode: 404,
+      nextActions: 'Check the job id; results expire after JOB_RESULT_TTL_SECONDS',
+    });
     const bad = await get('/api/jobs/not-a-uuid');
     expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: 'VALIDATION_ERROR',
+      message: "Job id must be a UUID, got 'not-a-uuid'",
+      statusCode: 400,
+      nextActions: 'Check the request body against the API documentation',
+    });
   });
 });

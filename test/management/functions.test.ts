@@ -97,16 +97,25 @@ describe('functions', () => {
     expect((await m.v1('GET', fn('/lifecycle/body'))).text).toBe('v2 source');
 
     expect((await m.v1('DELETE', fn('/lifecycle'))).status).toBe(200);
-    expect((await m.v1('GET', fn('/lifecycle'))).status).toBe(404);
-    expect((await m.v1('GET', fn('/lifecycle/body'))).status).toBe(404);
     expect((await m.v1('GET', fn())).json().map((f: { slug: string }) => f.slug)).not.toContain('lifecycle');
-    expect((await m.v1('DELETE', fn('/lifecycle'))).status).toBe(404);
-    expect((await m.v1('PATCH', fn('/lifecycle'), { body: { name: 'x' } })).status).toBe(404);
+    const gone: [string, string, { body?: unknown }][] = [
+      ['GET', fn('/lifecycle'), {}],
+      ['GET', fn('/lifecycle/body'), {}],
+      ['DELETE', fn('/lifecycle'), {}],
+      ['PATCH', fn('/lifecycle'), { body: { name: 'x' } }],
+    ];
+    for (const [method, path, o] of gone) {
+      const r = await m.v1(method, path, o);
+      expect(r.status, `${method} ${path}`).toBe(404);
+      expect(r.json(), `${method} ${path}`).toEqual({ message: 'Function lifecycle not found' });
+    }
   });
 
   test("functions are per project: another project's list does not show them", async () => {
     const other = await createTokenAndProject();
     expect((await other.v1('GET', `/projects/${other.ref}/functions`)).json()).toEqual([]);
-    expect((await other.v1('GET', `/projects/${m.ref}/functions`)).status).toBe(404);
+    const foreign = await other.v1('GET', `/projects/${m.ref}/functions`);
+    expect(foreign.status).toBe(404);
+    expect(foreign.json()).toEqual({ message: 'Project not found' });
   });
 });

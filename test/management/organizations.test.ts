@@ -62,7 +62,9 @@ describe('/v1/organizations', () => {
   });
 
   it('needs a token', async () => {
-    expect((await v1(null)('GET', '/organizations')).status).toBe(401);
-    expect((await v1(null)('POST', '/organizations', { body: { name: 'x' } })).status).toBe(401);
+    for (const r of [await v1(null)('GET', '/organizations'), await v1(null)('POST', '/organizations', { body: { name: 'x' } })]) {
+      expect(r.status).toBe(401);
+      expect(r.json()).toEqual({ message: 'Unauthorized' });
+    }
   });
 });

@@ -38,7 +38,11 @@ describe('pgsodium', () => {
   });
 
   test('a bad ref → 400; an unknown one → 404', async () => {
-    expect((await m.v1('GET', '/projects/NOT-A-REF/pgsodium')).status).toBe(400);
-    expect((await m.v1('GET', `/projects/${'z'.repeat(20)}/pgsodium`)).status).toBe(404);
+    const bad = await m.v1('GET', '/projects/NOT-A-REF/pgsodium');
+    expect(bad.status).toBe(400);
+    expect(bad.json()).toEqual({ message: 'Invalid project ref: expected 20 lowercase letters' });
+    const unknown = await m.v1('GET', `/projects/${'z'.repeat(20)}/pgsodium`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.json()).toEqual({ message: 'Project not found' });
   });
 });

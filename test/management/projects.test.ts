@@ -195,6 +195,8 @@ describe('/v1/projects', () => {
     const before = (await db().query('SELECT count(*)::int AS n FROM basalt.management_projects WHERE organization_id = $1', [bobOrg.id])).rows[0].n;
     const r = await alice('POST', '/projects', { body: { name: 'intruder', organization_slug: bobOrg.slug, db_pass: PASS } });
     expect(r.status).toBe(404);
+    // The same answer as for an organization that does not exist: nothing tells Alice Bob's exists.
+    expect(r.json()).toEqual({ message: 'Organization not found' });
     const after = (await db().query('SELECT count(*)::int AS n FROM basalt.management_projects WHERE organization_id = $1', [bobOrg.id])).rows[0].n;
     expect(after).toBe(before);
   });
@@ -217,8 +219,10 @@ describe('/v1/projects', () => {
     expect((await db().query('SELECT 1 FROM pg_database WHERE datname = $1', [`project_${p.ref}`])).rowCount).toBe(0);
     expect((await db().query('SELECT 1 FROM pg_roles WHERE rolname = $1', [`owner_${p.ref}`])).rowCount).toBe(0);
     expect((await db().query('SELECT 1 FROM basalt.management_projects WHERE ref = $1', [p.ref])).rowCount).toBe(0);
-    expect((await alice('GET', `/projects/${p.ref}`)).status).toBe(404);
-    expect((await alice('DELETE', `/projects/${p.ref}`)).status).toBe(404);
+    for (const after of [await alice('GET', `/projects/${p.ref}`), await alice('DELETE', `/projects/${p.ref}`)]) {
+      expect(after.status).toBe(404);
+      expect(after.json()).toEqual({ message: 'Project not found' });
+    }
     await holder.end().catch(() => {});
   });
 });

@@ -80,9 +80,17 @@ describe('admin: personal access tokens', () => {
   });
 
   it('refuses invalid JSON with 400 and non-admins with 401', async () => {
-    expect((await admin('POST', '', '{"name":')).status).toBe(400);
-    expect((await admin('POST', '', { name: 'x' }, null)).status).toBe(401);
-    expect((await admin('GET', '', undefined, 'Bearer ' + created.token)).status).toBe(401);
+    const badJson = await admin('POST', '', '{"name":');
+    expect(badJson.status).toBe(400);
+    expect(badJson.json()).toEqual({ error: 'INVALID_JSON', message: 'Invalid JSON in the request body: Unexpected end of JSON input', statusCode: 400 });
+    const nextActions = 'Send admin credentials: Basic auth with ADMIN_USER/ADMIN_PASSWORD, or a service_role JWT';
+    const anonymous = await admin('POST', '', { name: 'x' }, null);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.json()).toEqual({ error: 'UNAUTHORIZED', message: 'Admin authentication required', statusCode: 401, nextActions });
+    // A personal access token is a Management API credential, not an admin one.
+    const pat = await admin('GET', '', undefined, 'Bearer ' + created.token);
+    expect(pat.status).toBe(401);
+    expect(pat.json()).toEqual({ error: 'UNAUTHORIZED', message: 'Invalid or expired token', statusCode: 401, nextActions });
   });
 
   it('DELETE of an unknown id is 404', async () => {
@@ -188,7 +196,9 @@ describe('npm run token', () => {
     expect(token).toBeTruthy();
     const id = out.stdout.match(/id ([0-9a-f-]{36})/)?.[1];
     expect(id).toBeTruthy();
-    expect((await v1(token!)('GET', '/organizations')).status).toBe(200);
+    const orgs = await v1(token!)('GET', '/organizations');
+    expect(orgs.status).toBe(200);
+    expect(orgs.json()).toEqual([]); // a token of its own user: no organizations yet
     const { rows } = await db().query('SELECT expires_at FROM basalt.management_tokens WHERE id = $1', [id]);
     expect((rows[0].expires_at.getTime() - Date.now()) / 86_400_000).toBeGreaterThan(2.99);
 
@@ -197,7 +207,9 @@ describe('npm run token', () => {
     expect(list.stdout).not.toContain(token);
 
     await cli(['revoke', id!]);
-    expect((await v1(token!)('GET', '/organizations')).status).toBe(401);
+    const revoked = await v1(token!)('GET', '/organizations');
+    expect(revoked.status).toBe(401);
+    expect(revoked.json()).toEqual({ message: 'Unauthorized' });
   }, 60_000);
 
   it('refuses bad arguments with a message and exit code 2', async () => {

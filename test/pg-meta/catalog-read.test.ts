@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { db } from '../support/env.ts';
+import { JSON_CT } from '../support/http.ts';
 import { get, meta } from './support.ts';
 
 const F = { included_schemas: 'meta_fixture' };
@@ -107,7 +108,8 @@ describe('GET / and the seed routes', () => {
     expect(missing.json()).toEqual({ error: 'Cannot find a table with ID 4000000000' });
     const bad = await meta('GET', '/tables/pets');
     expect(bad.status).toBe(400);
-    expect(bad.json().error).toMatch(/Invalid table ID/);
+    expect(bad.headers.get('content-type')).toBe(JSON_CT);
+    expect(bad.json()).toEqual({ error: 'Invalid table ID "pets": expected a number' });
   });
 
   it('GET /types has enums and composite attributes, hides pg_catalog types by default', async () => {
@@ -179,7 +181,9 @@ describe("postgres-meta's catalogue", () => {
     const missing = await meta('GET', `/columns/${id}.99`);
     expect(missing.status).toBe(404);
     expect(missing.json()).toEqual({ error: `Cannot find a column with ID ${id}.99` });
-    expect((await meta('GET', '/columns/1.x')).status).toBe(400);
+    const malformed = await meta('GET', '/columns/1.x');
+    expect(malformed.status).toBe(400);
+    expect(malformed.json()).toEqual({ error: 'Invalid column ID "1.x": expected <table id>.<ordinal position>' });
   });
 
   it('GET /functions lists functions with arguments, return type and behaviour', async () => {
@@ -208,7 +212,9 @@ describe("postgres-meta's catalogue", () => {
     expect(await get(`/functions/${add.id}`)).toEqual(add);
     expect((await get('/functions')).some((f: any) => f.schema === 'pg_catalog')).toBe(false);
     expect((await get('/functions', { include_system_schemas: 'true', limit: '5000' })).some((f: any) => f.schema === 'pg_catalog' && f.name === 'now')).toBe(true);
-    expect((await meta('GET', '/functions/4000000000')).status).toBe(404);
+    const noFunction = await meta('GET', '/functions/4000000000');
+    expect(noFunction.status).toBe(404);
+    expect(noFunction.json()).toEqual({ error: 'Cannot find a function with ID 4000000000' });
   });
 
   it('GET /policies, /triggers, /indexes, /views, /materialized-views and /publications', async () => {
@@ -241,7 +247,9 @@ describe("postgres-meta's catalogue", () => {
     expect(pub).toMatchObject({ publish_insert: true, publish_update: true, publish_delete: true, publish_truncate: true });
     expect(pub.tables.map((t: any) => `${t.schema}.${t.name}`)).toEqual(['meta_fixture.owners', 'meta_fixture.pets']);
     expect(await get(`/publications/${pub.id}`)).toEqual(pub);
-    expect((await meta('GET', '/publications/4000000000')).status).toBe(404);
+    const noPublication = await meta('GET', '/publications/4000000000');
+    expect(noPublication.status).toBe(404);
+    expect(noPublication.json()).toEqual({ error: 'Cannot find a publication with ID 4000000000' });
   });
 
   it('GET /foreign-tables lists foreign tables', async () => {
@@ -292,7 +300,9 @@ describe("postgres-meta's catalogue", () => {
     expect(nameCol.privileges).toContainEqual({ grantor: expect.any(String), grantee: 'PUBLIC', privilege_type: 'SELECT', is_grantable: false });
     expect(cols.find((c: any) => c.column_name === 'tag').privileges.some((p: any) => p.grantee === 'PUBLIC')).toBe(false);
     expect(await get(`/column-privileges/${pets}.3`)).toEqual(nameCol);
-    expect((await meta('GET', `/column-privileges/${pets}.99`)).status).toBe(404);
+    const noColumn = await meta('GET', `/column-privileges/${pets}.99`);
+    expect(noColumn.status).toBe(404);
+    expect(noColumn.json()).toEqual({ error: `Cannot find a column with ID ${pets}.99` });
   });
 
   it('bad query parameters are 400, never 500', async () => {

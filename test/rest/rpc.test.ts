@@ -137,7 +137,9 @@ describe('calling a function', () => {
     const r = await call('DELETE', 'add_them');
     expect(r.status, r.text).toBe(405);
     expect(r.json()).toEqual({ code: 'PGRST101', message: 'Cannot use the DELETE method on RPC', details: null, hint: null });
-    expect((await call('PATCH', 'add_them', { body: { a: 1 } })).status).toBe(405);
+    const patch = await call('PATCH', 'add_them', { body: { a: 1 } });
+    expect(patch.status).toBe(405);
+    expect(patch.json()).toEqual({ code: 'PGRST101', message: 'Cannot use the PATCH method on RPC', details: null, hint: null });
   });
 });
 

@@ -69,9 +69,18 @@ describe("a project's network-bans endpoints", () => {
     expect(await bans.list('admin')).toContain(PASSWORD_GUESSER);
     expect(await bans.list('management')).toContain(TOKEN_GUESSER);
     expect(await bans.list(OTHER_REF)).toContain(ELSEWHERE);
-    // Still refused, even with the right credentials.
-    expect((await adminCall(PASSWORD_GUESSER)).status).toBe(403);
-    expect((await managementCall(TOKEN_GUESSER)).status).toBe(403);
+    // Still refused, even with the right credentials, each in its surface's envelope.
+    const admin = await adminCall(PASSWORD_GUESSER);
+    expect(admin.status).toBe(403);
+    expect(await admin.json()).toEqual({
+      error: 'IP_BANNED',
+      message: 'Too many failed admin logins from this address; it is blocked for a while (AUTH_BAN_DURATION_SECONDS)',
+      statusCode: 403,
+      nextActions: 'Wait for the ban to expire (AUTH_BAN_DURATION_SECONDS), or have an admin lift it with DELETE /api/bans from another address',
+    });
+    const management = await managementCall(TOKEN_GUESSER);
+    expect(management.status).toBe(403);
+    expect(await management.json()).toEqual({ message: 'Too many failed authentication attempts from this address; try again later' });
     // The password guesser's own token, from the banned address, with requester_ip: the admin ban stays.
     const own = await m.v1('DELETE', `/projects/${m.ref}/network-bans`, { body: { requester_ip: true }, headers: { 'X-Forwarded-For': PASSWORD_GUESSER } });
     expect(own.status).toBe(200);
@@ -91,8 +100,13 @@ describe('GET/DELETE /api/bans (admin credentials only)', () => {
   test('refuses a personal access token and no credentials; a guessed token is no admin login either', async () => {
     for (const method of ['GET', 'DELETE']) {
       const body = method === 'DELETE' ? { ipv4_addresses: [PASSWORD_GUESSER] } : undefined;
-      expect((await adminBans(method, body, `Bearer ${m.token}`)).status).toBe(401);
-      expect((await adminBans(method, body, null)).status).toBe(401);
+      const nextActions = 'Send admin credentials: Basic auth with ADMIN_USER/ADMIN_PASSWORD, or a service_role JWT';
+      const pat = await adminBans(method, body, `Bearer ${m.token}`);
+      expect(pat.status, method).toBe(401);
+      expect(await pat.json(), method).toEqual({ error: 'UNAUTHORIZED', message: 'Invalid or expired token', statusCode: 401, nextActions });
+      const none = await adminBans(method, body, null);
+      expect(none.status, method).toBe(401);
+      expect(await none.json(), method).toEqual({ error: 'UNAUTHORIZED', message: 'Admin authentication required', statusCode: 401, nextActions });
     }
     expect(await bans.list('admin')).toContain(PASSWORD_GUESSER);
   });

@@ -75,9 +75,12 @@ describe('a cross-origin multipart upload with Basic auth', () => {
     for (const path of ['/api/database/advance/import', '/api/database/advance/bulk-upsert']) {
       const r = await post(path, path.endsWith('import') ? importForm() : upsertForm(), { 'Sec-Fetch-Site': 'cross-site' });
       expect(r.status, path).toBe(403);
+      expect(await r.json(), path).toMatchObject({ error: 'CROSS_SITE_REQUEST', message: 'Cross-site requests may not change anything here', statusCode: 403 });
     }
     // An opaque origin (sandboxed frame, file://) is not the server's either.
-    expect((await post('/api/database/advance/import', importForm(), { Origin: 'null' })).status).toBe(403);
+    const opaque = await post('/api/database/advance/import', importForm(), { Origin: 'null' });
+    expect(opaque.status).toBe(403);
+    expect(await opaque.json()).toMatchObject({ error: 'CROSS_SITE_REQUEST', message: 'Origin "null" is not allowed to change anything here (ADMIN_ALLOWED_ORIGINS)', statusCode: 403 });
     expect(await uploadsStored()).toBe(0);
     expect(await tableExists(IMPORTED)).toBe(false);
     expect(await targetRows()).toEqual([{ id: 1, v: 'original' }]);
