@@ -301,8 +301,8 @@ describe('raw SQL when its login cannot connect', () => {
 
   const expectUnavailable = (res: Reply, reason: string) => {
     expect(res.status).toBe(503);
-    // docs/operations.md promises Retry-After: 1 on every surface; raw SQL answers 2 (src/shared/sql/run-sql.ts).
-    expect(res.headers.get('retry-after')).toBe('2');
+    // As on every surface (docs/operations.md).
+    expect(res.headers.get('retry-after')).toBe('1');
     expect(res.json()).toEqual({
       error: 'DATABASE_UNAVAILABLE',
       message: `Cannot connect to the database to run this query (${reason})`,

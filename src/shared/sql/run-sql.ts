@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { ApiError } from '../errors.ts';
 import { USER_SEARCH_PATH } from '../db/pool.ts';
 import { quoteIdent } from './ident.ts';
+import { retryAfter } from '../db/unavailable.ts';
 
 export interface SqlRun {
   /** The caller's SQL: one statement with params, or several without. */
@@ -33,7 +34,7 @@ export interface SqlRunResult {
  */
 export async function runSqlTransaction(pool: pg.Pool, run: SqlRun): Promise<SqlRunResult> {
   const client = await pool.connect().catch((e: unknown) => {
-    throw databaseUnavailable(e);
+    throw connectFailed(e);
   });
   try {
     await client.query('BEGIN');
@@ -86,12 +87,12 @@ export function queryError(e: unknown, timeoutMs: number): unknown {
  * free within DB_CONNECT_TIMEOUT_MS. 503 DATABASE_UNAVAILABLE with Retry-After; the message
  * names the SQLSTATE or socket error, never the connection string.
  */
-function databaseUnavailable(e: unknown): ApiError {
+function connectFailed(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   const reason = connectFailureReason(e);
   return new ApiError(503, 'DATABASE_UNAVAILABLE', `Cannot connect to the database to run this query (${reason})`, {
     hint: 'Retry after the number of seconds in Retry-After; if it persists, check that PostgreSQL is up and the server log',
-    headers: { 'Retry-After': '2' },
+    headers: retryAfter,
     fields: { reason },
   });
 }
