@@ -72,13 +72,14 @@ afterAll(async () => {
 async function snapshot() {
   const q = async (sql: string, params: unknown[] = []) => (await db().query(sql, params)).rows;
   return {
-    schemas: await q(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sec\\_%' ORDER BY 1`),
+    // Only this file's objects (its tag): other files create and drop sec_* schemas and roles concurrently.
+    schemas: await q(`SELECT nspname FROM pg_namespace WHERE nspname LIKE 'sec\\_%' AND nspname LIKE $1 ORDER BY 1`, [`%${tag}%`]),
     relations: await q(`SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1) ORDER BY 1, 2`, [[A, B]]),
     columns: await q(`SELECT attname, atttypid::regtype::text FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, [oids.secrets]),
     rows: await q(`SELECT * FROM ${B}.secrets ORDER BY id`),
     keys: await q(`SELECT schema_name, key_name, key_type, is_active FROM basalt.api_keys WHERE schema_name = ANY($1) ORDER BY 1, 2`, [[A, B]]),
     tokens: await q(`SELECT name, revoked_at FROM basalt.management_tokens WHERE name LIKE $1 ORDER BY 1`, [`%${tag}%`]),
-    roles: await q(`SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname LIKE 'sec\\_%' ORDER BY 1`),
+    roles: await q(`SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname LIKE 'sec\\_%' AND rolname LIKE $1 ORDER BY 1`, [`%${tag}%`]),
     migrations: await q(`SELECT version FROM basalt.user_migrations WHERE name LIKE $1`, [`%${tag}%`]),
     extensions: await q(`SELECT extname FROM pg_extension ORDER BY 1`),
     functions: await q(`SELECT p.proname, pg_get_functiondef(p.oid) AS def FROM pg_proc p WHERE p.pronamespace = ANY($1::regnamespace[]) ORDER BY 1`, [[A, B]]),

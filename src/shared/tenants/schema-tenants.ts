@@ -20,6 +20,9 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { quoteIdent } from '../sql/ident.ts';
 
+/** Serialises every change to tenant roles and their grants, across instances (a transaction-level advisory lock). */
+const TENANT_ROLES_LOCK_KEY = 7_403_112_003;
+
 /** The longest schema name whose role names (`_authenticated`, `_authenticator`) still fit PostgreSQL's 63. */
 export const TENANT_SCHEMA_MAX = 63 - '_authenticated'.length;
 
@@ -89,6 +92,8 @@ const roleExists = async (c: pg.ClientBase, name: string) =>
  */
 export async function provisionSchemaTenant(c: pg.ClientBase, config: Config, t: SchemaTenant, adopt = false): Promise<void> {
   const q = quoteIdent;
+  // Grants on the database row (CONNECT) from two transactions at once fail with "tuple concurrently updated".
+  await c.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [TENANT_ROLES_LOCK_KEY]);
   for (const [role, attrs] of [
     [t.anon, 'NOLOGIN NOINHERIT'],
     [t.authenticated, 'NOLOGIN NOINHERIT'],
@@ -134,6 +139,7 @@ export async function provisionSchemaTenant(c: pg.ClientBase, config: Config, t:
 /** Drops the tenant's server-side roles (the owner is dropped by the caller), ending their sessions first. */
 export async function dropSchemaTenantRoles(c: pg.ClientBase, t: SchemaTenant): Promise<void> {
   const roles = [t.login, t.anon, t.authenticated, t.service];
+  await c.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [TENANT_ROLES_LOCK_KEY]);
   await c.query('SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE usename = $1', [t.login]);
   for (const r of roles) {
     if (!(await roleExists(c, r))) continue;
@@ -164,7 +170,6 @@ export async function reconcileSchemaTenants(c: pg.ClientBase, config: Config, l
   }
 }
 
-const RECONCILE_LOCK_KEY = 7_403_112_003;
 
 /** reconcileSchemaTenants on a connection of its own, under an advisory lock; a failure is logged, not fatal. */
 export async function prepareSchemaTenants(config: Config, log: Logger): Promise<void> {
@@ -172,7 +177,7 @@ export async function prepareSchemaTenants(config: Config, log: Logger): Promise
   try {
     await client.connect();
     await client.query('BEGIN');
-    await client.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [RECONCILE_LOCK_KEY]);
+    await client.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [TENANT_ROLES_LOCK_KEY]);
     await reconcileSchemaTenants(client, config, log);
     await client.query('COMMIT');
   } catch (e) {
