@@ -11,6 +11,7 @@ import { isSystemSchema } from '../../shared/sql/system-schemas.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { catalog } from '../../shared/catalog/index.ts';
 import { quoteIdent } from '../../shared/sql/ident.ts';
+import { withTransaction } from '../../shared/db/pool.ts';
 import type { Services } from '../services.ts';
 import { projectOwner } from '../../shared/tenants/schema-tenants.ts';
 
@@ -98,27 +99,15 @@ export const projectRole = projectOwner;
 
 /**
  * One transaction on a schema's objects (DDL, row writes, paging), whose search_path is the
- * schema, then public (so its own types resolve as the DDL will use them). In a project schema (POST /api/schema/create) everything runs
- * in the tenant's own session as its owner (src/shared/tenants/tenant-pools.ts): new tables
+ * schema, then public (so its own types resolve as the DDL will use them). In a project
+ * schema (POST /api/schema/create) everything runs in the tenant's own session as its owner (src/shared/tenants/tenant-pools.ts): new tables
  * are owned by it, and its triggers, defaults and generated columns run with its rights,
  * never the server's. Other schemas belong to the operator and use the server's session.
  */
 export async function schemaTransaction<T>(s: Pick<Services, 'pool' | 'tenantPools'>, schema: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
   const owner = await projectRole(s.pool, schema);
   if (owner) return s.tenantPools.asOwner(schema, fn, owner);
-  const c = await s.pool.connect();
-  let broken = false;
-  try {
-    await c.query('BEGIN');
+  return withTransaction(s.pool, fn, async (c) => {
     await c.query(`SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1) || ', public', true)`, [schema]);
-    const out = await fn(c);
-    await c.query('COMMIT');
-    return out;
-  } catch (e) {
-    await c.query('ROLLBACK').catch(() => (broken = true));
-    throw e;
-  } finally {
-    // search_path ends with the transaction; a connection that failed to roll back is dropped.
-    c.release(broken);
-  }
+  });
 }

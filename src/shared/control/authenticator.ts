@@ -1,8 +1,7 @@
 import { createHmac } from 'node:crypto';
-import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { serverSession } from '../db/pool.ts';
+import { setupTransaction } from './setup-transaction.ts';
 
 export const AUTHENTICATOR = 'authenticator';
 // Set by the process that enabled the login, read by the processes it starts.
@@ -20,22 +19,20 @@ const passwordOf = (config: Config) => createHmac('sha256', config.JWT_SECRET).u
  */
 export async function enableAuthenticatorLogin(config: Config, log: Logger): Promise<void> {
   if (config.DB_REST_URL) return;
-  const client = new pg.Client(serverSession(config.DATABASE_URL, 'basalt-setup'));
   try {
-    await client.connect();
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
-    // ALTER ROLE takes no parameters; the password is our own hex digest, never user input.
-    await client.query(`ALTER ROLE ${AUTHENTICATOR} WITH LOGIN NOINHERIT PASSWORD '${passwordOf(config)}'`);
-    await client.query('COMMIT');
+    await setupTransaction(
+      config.DATABASE_URL,
+      async (client) => {
+        // ALTER ROLE takes no parameters; the password is our own hex digest, never user input.
+        await client.query(`ALTER ROLE ${AUTHENTICATOR} WITH LOGIN NOINHERIT PASSWORD '${passwordOf(config)}'`);
+      },
+      { lockKey: LOCK_KEY },
+    );
     delete process.env[FALLBACK_ENV];
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
     const user = decodeURIComponent(new URL(config.DATABASE_URL).username);
     log.warn({ err: (e as Error).message }, `cannot enable the authenticator login; the data API will connect as ${user} and only switch to roles granted to authenticator`);
     process.env[FALLBACK_ENV] = '1';
-  } finally {
-    await client.end().catch(() => {});
   }
 }
 

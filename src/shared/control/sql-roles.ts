@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import pg from 'pg';
+import { setupTransaction } from './setup-transaction.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { quoteIdent } from '../sql/ident.ts';
@@ -39,30 +39,24 @@ const ESCAPE_RIGHTS = `
  */
 export async function enableSqlRoleLogins(config: Config, log: Logger): Promise<void> {
   // Every name below is schema-qualified, so the session's search_path does not matter.
-  const client = new pg.Client({ connectionString: config.DATABASE_URL, application_name: 'basalt-setup' });
   try {
-    await client.connect();
-    await client.query('BEGIN');
-    await client.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [LOCK_KEY]);
-    const { rows } = await client.query<{ role: string; rights: string[] }>(ESCAPE_RIGHTS, [Object.values(SQL_ROLES)]);
-    for (const mode of Object.keys(SQL_ROLES) as SqlMode[]) {
-      const role = SQL_ROLES[mode];
-      const found = rows.find((r) => r.role === role);
-      if (!found) throw new Error(`role ${role} is missing (control migration 0015)`);
-      // ALTER ROLE takes no parameters; the password is our own hex digest, never user input.
-      if (found.rights.length) {
-        await client.query(`ALTER ROLE ${quoteIdent(role)} WITH NOLOGIN`);
-        log.error({ role, rights: found.rights }, `raw SQL (${mode}) is disabled: its role holds rights it must not have; revoke them and restart`);
-      } else {
-        await client.query(`ALTER ROLE ${quoteIdent(role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${passwordOf(config, mode)}'`);
+    await setupTransaction(config.DATABASE_URL, async (client) => {
+      const { rows } = await client.query<{ role: string; rights: string[] }>(ESCAPE_RIGHTS, [Object.values(SQL_ROLES)]);
+      for (const mode of Object.keys(SQL_ROLES) as SqlMode[]) {
+        const role = SQL_ROLES[mode];
+        const found = rows.find((r) => r.role === role);
+        if (!found) throw new Error(`role ${role} is missing (control migration 0015)`);
+        // ALTER ROLE takes no parameters; the password is our own hex digest, never user input.
+        if (found.rights.length) {
+          await client.query(`ALTER ROLE ${quoteIdent(role)} WITH NOLOGIN`);
+          log.error({ role, rights: found.rights }, `raw SQL (${mode}) is disabled: its role holds rights it must not have; revoke them and restart`);
+        } else {
+          await client.query(`ALTER ROLE ${quoteIdent(role)} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD '${passwordOf(config, mode)}'`);
+        }
       }
-    }
-    await client.query('COMMIT');
+    }, { lockKey: LOCK_KEY });
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
     log.warn({ err: (e as Error).message }, 'cannot enable the raw SQL logins; /api/database/advance/rawsql answers 503 until they can log in');
-  } finally {
-    await client.end().catch(() => {});
   }
 }
 

@@ -44,18 +44,23 @@ export function createPool(
   return pool;
 }
 
-/** Runs fn inside BEGIN/COMMIT on one client, rolling back on any error. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs fn inside BEGIN/COMMIT on one client, rolling back on any error. `setup` runs first in
+ * the transaction (SET LOCAL role, search_path, …). A client that cannot roll back is dropped.
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>, setup?: (c: pg.PoolClient) => Promise<void>): Promise<T> {
   const client = await pool.connect();
+  let broken = false;
   try {
     await client.query('BEGIN');
+    if (setup) await setup(client);
     const out = await fn(client);
     await client.query('COMMIT');
     return out;
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
+    await client.query('ROLLBACK').catch(() => (broken = true));
     throw e;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

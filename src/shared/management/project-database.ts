@@ -5,11 +5,11 @@
  */
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import type { Config } from '../config.ts';
 import { listMigrations } from '../control/runner.ts';
+import { setupTransaction } from '../control/setup-transaction.ts';
 import { quoteIdent } from '../sql/ident.ts';
-import { serverSession, withTransaction, type Pool } from '../db/pool.ts';
+import { withTransaction, type Pool } from '../db/pool.ts';
 import { setProjectStatus, type ManagementProject } from './projects.ts';
 
 const BOOTSTRAP = readFileSync(new URL('./project-bootstrap.sql', import.meta.url), 'utf8');
@@ -138,24 +138,19 @@ export async function provisionProjectDatabase(pool: Pool, config: Config, p: Ma
       .query('SELECT pg_catalog.pg_terminate_backend(pid) FROM pg_catalog.pg_stat_activity WHERE datname OPERATOR(pg_catalog.=) $1 AND pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid()', [p.dbName])
       .catch(() => {});
 
-    const client = new pg.Client(serverSession(projectAdminUrl(config, p.dbName), 'basalt-project-setup'));
-    await client.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(`SELECT pg_catalog.set_config('basalt.project_owner', $1, true)`, [p.ownerRole]);
-      // Supabase's auth.uid()/auth.jwt() helpers, then grants and the reload trigger, then
-      // basalt.raise_error that the data API's writes call: as the default database has them.
-      await client.query(controlMigration('auth_helpers'));
-      await client.query(BOOTSTRAP);
-      await client.query(controlMigration('schema_reload_trigger'));
-      await client.query(controlMigration('raise_error'));
-      await client.query('COMMIT');
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      await client.end().catch(() => {});
-    }
+    await setupTransaction(
+      projectAdminUrl(config, p.dbName),
+      async (client) => {
+        await client.query(`SELECT pg_catalog.set_config('basalt.project_owner', $1, true)`, [p.ownerRole]);
+        // Supabase's auth.uid()/auth.jwt() helpers, then grants and the reload trigger, then
+        // basalt.raise_error that the data API's writes call: as the default database has them.
+        await client.query(controlMigration('auth_helpers'));
+        await client.query(BOOTSTRAP);
+        await client.query(controlMigration('schema_reload_trigger'));
+        await client.query(controlMigration('raise_error'));
+      },
+      { applicationName: 'basalt-project-setup' },
+    );
     // Now the owner's, and open to it and to the project's data-API login only.
     await pool.query(`ALTER DATABASE ${db} OWNER TO ${owner}`);
     await pool.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${db} TO ${owner}`);

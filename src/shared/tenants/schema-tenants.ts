@@ -14,8 +14,8 @@
  * anon/authenticated/service_role of the default /rest/v1.
  */
 import { createHmac } from 'node:crypto';
-import pg from 'pg';
-import { serverSession } from '../db/pool.ts';
+import type pg from 'pg';
+import { setupTransaction } from '../control/setup-transaction.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { quoteIdent } from '../sql/ident.ts';
@@ -173,17 +173,9 @@ export async function reconcileSchemaTenants(c: pg.ClientBase, config: Config, l
 
 /** reconcileSchemaTenants on a connection of its own, under an advisory lock; a failure is logged, not fatal. */
 export async function prepareSchemaTenants(config: Config, log: Logger): Promise<void> {
-  const client = new pg.Client(serverSession(config.DATABASE_URL, 'basalt-setup'));
   try {
-    await client.connect();
-    await client.query('BEGIN');
-    await client.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [TENANT_ROLES_LOCK_KEY]);
-    await reconcileSchemaTenants(client, config, log);
-    await client.query('COMMIT');
+    await setupTransaction(config.DATABASE_URL, (client) => reconcileSchemaTenants(client, config, log), { lockKey: TENANT_ROLES_LOCK_KEY });
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
     log.error({ err: (e as Error).message }, 'cannot prepare the project schemas\' tenant roles; their data APIs will refuse to connect');
-  } finally {
-    await client.end().catch(() => {});
   }
 }

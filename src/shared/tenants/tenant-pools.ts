@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { createPool, type Pool, type PoolClient } from '../db/pool.ts';
+import { createPool, withTransaction, type Pool, type PoolClient } from '../db/pool.ts';
 import { quoteIdent } from '../sql/ident.ts';
 import { schemaTenant, tenantLoginUrl, type SchemaTenant } from './schema-tenants.ts';
 
@@ -58,20 +58,7 @@ export class TenantPools {
    */
   async asOwner<T>(schema: string, fn: (c: PoolClient, t: SchemaTenant) => Promise<T>, owner?: string): Promise<T> {
     const t = schemaTenant(schema, owner);
-    const c = await this.work(schema).connect();
-    let broken = false;
-    try {
-      await c.query('BEGIN');
-      await becomeOwner(c, t);
-      const out = await fn(c, t);
-      await c.query('COMMIT');
-      return out;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => (broken = true));
-      throw e;
-    } finally {
-      c.release(broken);
-    }
+    return withTransaction(this.work(schema), (c) => fn(c, t), (c) => becomeOwner(c, t));
   }
 
   /** Closes a tenant's pools (its schema was dropped). */
