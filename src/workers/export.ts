@@ -74,7 +74,8 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
         yield `${i ? ',' : ''}${JSON.stringify(t)}:[`;
         if (p.includeData) {
           let first = true;
-          for await (const row of copyRows(`COPY (SELECT row_to_json(t) FROM ${qualified(p.schema, t)} t${limit}) TO STDOUT`)) {
+          // `t.*` is the whole row even when the table has a column named t (a bare `t` is that column).
+          for await (const row of copyRows(`COPY (SELECT row_to_json(t.*) FROM ${qualified(p.schema, t)} t${limit}) TO STDOUT`)) {
             yield (first ? '' : ',') + row;
             first = false;
             rows++;

@@ -404,6 +404,30 @@ describe('GET /api/table/:name/export', () => {
     expect(res.text).toContain('"big":9007199254740993');
   });
 
+  it('exports JSON of tables with columns named x, t and id (the row alias cannot collide with a column)', async () => {
+    await db().query(`CREATE TABLE ${S}.xt (id int PRIMARY KEY, x int, t text);
+      INSERT INTO ${S}.xt VALUES (1, 10, 'a'), (2, NULL, 'b'), (3, -3, NULL);
+      CREATE TABLE ${S}.x (x jsonb, t int);
+      INSERT INTO ${S}.x VALUES ('{"x": 1}', 7)`);
+    const res = await call('GET', `/table/xt/export?format=json&schema=${S}`);
+    expect(res.status, res.text).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(res.json()).toEqual({
+      table: 'xt',
+      count: 3,
+      data: [
+        { id: 1, x: 10, t: 'a' },
+        { id: 2, x: null, t: 'b' },
+        { id: 3, x: -3, t: null },
+      ],
+    });
+    const limited = await call('GET', `/table/xt/export?format=json&limit=1&schema=${S}`);
+    expect(limited.json()).toEqual({ table: 'xt', count: 1, data: [{ id: 1, x: 10, t: 'a' }] });
+    const other = await call('GET', `/table/x/export?schema=${S}`);
+    expect(other.status, other.text).toBe(200);
+    expect(other.json()).toEqual({ table: 'x', count: 1, data: [{ x: { x: 1 }, t: 7 }] });
+  });
+
   it('exports CSV with a header row and proper quoting; limit caps the rows', async () => {
     const res = await call('GET', `/table/exp/export?format=csv&schema=${S}`);
     expect(res.status).toBe(200);

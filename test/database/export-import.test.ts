@@ -171,6 +171,34 @@ describe('export: SQL loads back with psql', () => {
     expect(jb.content.awkward_view).toHaveLength(2);
   });
 
+  it('exports JSON of tables with columns named t, x and id (the row alias cannot collide with a column)', async () => {
+    await db().query(`DROP SCHEMA IF EXISTS xio_alias CASCADE; CREATE SCHEMA xio_alias;
+      CREATE TABLE xio_alias.tt (id int PRIMARY KEY, t text, x int);
+      INSERT INTO xio_alias.tt VALUES (1, 'one', 10), (2, NULL, NULL);
+      CREATE TABLE xio_alias.t (t int)`);
+    await db().query(`INSERT INTO xio_alias.t VALUES (5)`);
+    try {
+      const res = await fetch(`${apiUrl}/api/database/advance/export`, {
+        method: 'POST',
+        headers: { Authorization: adminAuth, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ schema: 'xio_alias', tables: ['tt', 't'], format: 'json' }),
+      });
+      const body = await res.json();
+      expect(res.status, JSON.stringify(body)).toBe(200);
+      expect(body.tables).toEqual(['tt', 't']);
+      expect(body.rows).toBe(3);
+      expect(body.content).toEqual({
+        tt: [
+          { id: 1, t: 'one', x: 10 },
+          { id: 2, t: null, x: null },
+        ],
+        t: [{ t: 5 }],
+      });
+    } finally {
+      await db().query('DROP SCHEMA IF EXISTS xio_alias CASCADE');
+    }
+  });
+
   it('answers an unknown table with 404 TABLE_NOT_FOUND', async () => {
     const res = await fetch(`${apiUrl}/api/database/advance/export`, {
       method: 'POST',

@@ -71,7 +71,9 @@ export function tableExportRoutes(s: Services): Router {
         res.status(200).type('text/csv; charset=utf-8');
         await pipeline(client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`)), res);
       } else {
-        const copy = client.query(copyTo(`COPY (SELECT row_to_json(x) FROM (${select}) x) TO STDOUT`));
+        // `x.*` is a whole-row reference to the subquery, never a column: a bare `x` would
+        // resolve to a column named x first (and row_to_json of an int fails mid-COPY).
+        const copy = client.query(copyTo(`COPY (SELECT row_to_json(x.*) FROM (${select}) x) TO STDOUT`));
         const rowsOut = copy.pipe(new CopyTextRows());
         copy.on('error', (e) => rowsOut.destroy(e));
         // Rows are gathered into ~64 KiB chunks: one write per row costs more than the rows.
