@@ -4,6 +4,7 @@ import { adminAuth, apiUrl, db, restUrl } from '../support/env.ts';
 import { poll } from '../support/processes.ts';
 import { runMigration } from '../../src/workers/migrations.ts';
 import type { Logger } from '../../src/shared/log.ts';
+import { serviceKey } from '../support/keys.ts';
 
 const url = `${apiUrl}/api/database/migrations`;
 const post = (body: unknown, headers: Record<string, string> = {}) =>
@@ -169,6 +170,37 @@ describe('migrations: apply and list', () => {
       return r.status === 200 ? r : undefined;
     }, 'the migrated table at /rest/v1', 10_000, 25);
     expect(await got.json()).toEqual([{ id: 1, note: 'hi' }]);
+  });
+
+  it('a migrated table is reachable with the service_role key at once (records and /rest/v1), not by anon', async () => {
+    const t = uniq('mig_svc');
+    const res = await post({ version: version(), name: 'svc', sql: `CREATE TABLE ${t} (id serial PRIMARY KEY, note text NOT NULL); INSERT INTO ${t} (note) VALUES ('first');` });
+    expect(res.status).toBe(201);
+    const svc = { apikey: serviceKey, Authorization: `Bearer ${serviceKey}`, 'Content-Type': 'application/json', Prefer: 'return=representation' };
+    const records = `${apiUrl}/api/database/records/${t}`;
+    const got = await poll(async () => {
+      const r = await fetch(`${restUrl}/${t}?order=id`, { headers: svc });
+      return r.status === 200 ? r : undefined;
+    }, 'the migrated table at /rest/v1 with the service key', 10_000, 25);
+    expect(await got.json()).toEqual([{ id: 1, note: 'first' }]);
+    // Write through /rest/v1 (the serial's sequence is granted too) and through records.
+    const ins = await fetch(`${restUrl}/${t}`, { method: 'POST', headers: svc, body: JSON.stringify({ note: 'rest' }) });
+    expect(ins.status).toBe(201);
+    expect(await ins.json()).toEqual([{ id: 2, note: 'rest' }]);
+    const ins2 = await fetch(records, { method: 'POST', headers: svc, body: JSON.stringify([{ note: 'records' }]) });
+    expect(ins2.status).toBe(201);
+    expect(await ins2.json()).toEqual([{ id: 3, note: 'records' }]);
+    const read = await fetch(`${records}?order=id`, { headers: svc });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual([{ id: 1, note: 'first' }, { id: 2, note: 'rest' }, { id: 3, note: 'records' }]);
+    const upd = await fetch(`${records}?id=eq.1`, { method: 'PATCH', headers: svc, body: JSON.stringify({ note: 'changed' }) });
+    expect(upd.status).toBe(200);
+    expect(await upd.json()).toEqual([{ id: 1, note: 'changed' }]);
+    expect((await db().query(`SELECT id, note FROM ${t} ORDER BY id`)).rows).toEqual([{ id: 1, note: 'changed' }, { id: 2, note: 'rest' }, { id: 3, note: 'records' }]);
+    // anon gets only what the migration grants: nothing here.
+    const { anonKey } = await import('../support/keys.ts');
+    const anon = await fetch(`${restUrl}/${t}`, { headers: { apikey: anonKey, Authorization: `Bearer ${anonKey}` } });
+    expect(anon.status).toBe(401);
   });
 
   it('answers 202 with Location under Prefer: respond-async, and the job completes with the result', async () => {
