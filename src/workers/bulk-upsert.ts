@@ -28,6 +28,8 @@ interface Ctx {
 
 /** The temporary table COPY fills; PostgreSQL names it in COPY errors ("COPY bulk_upsert_staging, line 42, column age: …"). */
 const STAGING = 'bulk_upsert_staging';
+/** JSON only: the staging column holding which of the columns each row named ('1') or left out ('0'). */
+const PRESENT = '?present';
 
 /** A problem with one record of the file that the parsers do not see (not an object, an unexpected key). */
 class RecordError extends Error {}
@@ -68,14 +70,15 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
     const cols = p.columns.map(quoteIdent).join(', ');
     await stagingTable(client, target, p);
 
-    const stage = p.format === 'json' ? new JsonRecordsToCopy(p.columns) : new CsvCopyInput();
+    const stage = p.format === 'json' ? new JsonRecordsToCopy(p.columns, p.table) : new CsvCopyInput();
     const report = setInterval(() => {
       const rows = stage instanceof CsvCopyInput ? Math.max(0, stage.records - 1) : stage.count;
       ctx.progress({ rows, bytes: 0, table: p.table }).catch(() => {});
     }, 250);
     // The CSV file's own header row is skipped by COPY (the API has read the columns from it).
     const options = p.format === 'json' ? 'FORMAT csv' : 'FORMAT csv, HEADER true';
-    const copy = client.query(copyFrom(`COPY pg_temp.${quoteIdent(STAGING)} (${cols}) FROM STDIN WITH (${options})`));
+    const copyCols = p.format === 'json' ? `${cols}, ${quoteIdent(PRESENT)}` : cols;
+    const copy = client.query(copyFrom(`COPY pg_temp.${quoteIdent(STAGING)} (${copyCols}) FROM STDIN WITH (${options})`));
     discard = true; // until COPY is over, the connection may be mid-protocol
     try {
       const source = ctx.artifacts.stream(p.artifactId);
@@ -91,16 +94,30 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
     const records = copy.rowCount;
 
     const upsert = p.upsertKey;
-    const updates = upsert ? p.columns.filter((c) => !upsert.includes(c)) : [];
-    const conflict = !upsert
-      ? ''
-      : updates.length === 0
-        ? ` ON CONFLICT (${upsert.map(quoteIdent).join(', ')}) DO NOTHING`
-        : ` ON CONFLICT (${upsert.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`;
-    let rowsAffected: number;
+    /** One INSERT … SELECT of the staged rows `where` selects, writing `columns` (the others take their defaults, and keep their values on conflict). */
+    const apply = async (columns: string[], where: string) => {
+      const list = columns.map(quoteIdent).join(', ');
+      const updates = upsert ? columns.filter((c) => !upsert.includes(c)) : [];
+      const conflict = !upsert
+        ? ''
+        : updates.length === 0
+          ? ` ON CONFLICT (${upsert.map(quoteIdent).join(', ')}) DO NOTHING`
+          : ` ON CONFLICT (${upsert.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`;
+      const r = await client.query(`INSERT INTO ${target} (${list}) SELECT ${list} FROM pg_temp.${quoteIdent(STAGING)}${where}${conflict}`);
+      return r.rowCount ?? 0;
+    };
+    let rowsAffected = 0;
     try {
-      const r = await client.query(`INSERT INTO ${target} (${cols}) SELECT ${cols} FROM pg_temp.${quoteIdent(STAGING)}${conflict}`);
-      rowsAffected = r.rowCount ?? 0;
+      if (p.format === 'csv') rowsAffected = await apply(p.columns, '');
+      else {
+        // JSON rows may leave keys out: one statement per set of keys present (files have few),
+        // so a left-out column takes its DEFAULT on insert and keeps its stored value on update.
+        const sets = await client.query<{ present: string }>(`SELECT DISTINCT ${quoteIdent(PRESENT)} AS present FROM pg_temp.${quoteIdent(STAGING)} ORDER BY 1 DESC`);
+        for (const { present } of sets.rows) {
+          const columns = p.columns.filter((_, i) => present[i] === '1');
+          rowsAffected += await apply(columns, ` WHERE ${quoteIdent(PRESENT)} = '${present}'`);
+        }
+      }
     } catch (e) {
       throw await explain(e, p, ctx.artifacts);
     }
@@ -156,8 +173,8 @@ async function stagingTable(client: PoolClient, target: string, p: BulkUpsertPay
     if ((e as pg.DatabaseError).code === '42P01') throw clientError('TABLE_NOT_FOUND', `Table '${p.table}' does not exist`);
     throw e;
   }
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+  const { rows } = await client.query<{ name: string; notnull: boolean }>(
+    `SELECT attname AS name, attnotnull AS notnull FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
     [`pg_temp.${quoteIdent(STAGING)}`],
   );
   const have = new Set(rows.map((r) => r.name));
@@ -165,6 +182,16 @@ async function stagingTable(client: PoolClient, target: string, p: BulkUpsertPay
   if (unknown) throw clientError('VALIDATION_ERROR', `Column '${unknown}' does not exist in table '${p.table}'`);
   const drop = rows.filter((r) => !p.columns.includes(r.name));
   if (drop.length) await client.query(`ALTER TABLE pg_temp.${quoteIdent(STAGING)} ${drop.map((r) => `DROP COLUMN ${quoteIdent(r.name)}`).join(', ')}`);
+  if (p.format !== 'json') return;
+  // A left-out key stages as NULL: a NOT NULL column refuses only an explicit null, still
+  // during COPY, so the error names the row (see explain: 23514 on a constraint named 'notnull:…').
+  const alter = [`ADD COLUMN ${quoteIdent(PRESENT)} text NOT NULL`];
+  p.columns.forEach((c, i) => {
+    if (!rows.find((r) => r.name === c)?.notnull) return;
+    alter.push(`ALTER COLUMN ${quoteIdent(c)} DROP NOT NULL`);
+    alter.push(`ADD CONSTRAINT ${quoteIdent(`notnull:${c}`)} CHECK (${quoteIdent(c)} IS NOT NULL OR substr(${quoteIdent(PRESENT)}, ${i + 1}, 1) = '0')`);
+  });
+  await client.query(`ALTER TABLE pg_temp.${quoteIdent(STAGING)} ${alter.join(', ')}`);
 }
 
 async function storeResult(client: PoolClient, jobId: string, result: BulkUpsertResult, ttlSeconds: number): Promise<void> {
@@ -195,7 +222,10 @@ class JsonRecordsToCopy extends Transform {
   count = 0;
   private buf = '';
   private readonly known: Set<string>;
-  constructor(private readonly columns: string[]) {
+  constructor(
+    private readonly columns: string[],
+    private readonly table: string,
+  ) {
     super({ writableObjectMode: true, readableObjectMode: false, writableHighWaterMark: 1024 });
     this.known = new Set(columns);
   }
@@ -221,14 +251,22 @@ class JsonRecordsToCopy extends Transform {
       throw new RecordError(`Row ${index} (line ${line}) is not a JSON object`);
     }
     const o = value as Record<string, unknown>;
+    let keys = 0;
     for (const k in o) {
-      if (!this.known.has(k)) {
-        throw new RecordError(`Row ${index} (line ${line}) has key '${k}', which the first row lacks; the first row's keys are the columns: ${this.columns.join(', ')}`);
-      }
+      if (!this.known.has(k)) throw new RecordError(`Row ${index} (line ${line}) has key '${k}', which is not a writable column of table '${this.table}'`);
+      keys++;
     }
+    if (keys === 0) throw new RecordError(`Row ${index} (line ${line}) has no keys`);
+    // Values, then the presence mask: '1' where the row names the column (even as null), '0' where it leaves it out.
     let out = '';
-    for (let i = 0; i < this.columns.length; i++) out += (i ? ',' : '') + csvField(o[this.columns[i]]);
-    return out + '\n';
+    let present = '';
+    for (let i = 0; i < this.columns.length; i++) {
+      const c = this.columns[i];
+      const has = Object.hasOwn(o, c);
+      out += csvField(has ? o[c] : null) + ',';
+      present += has ? '1' : '0';
+    }
+    return out + present + '\n';
   }
 }
 
@@ -261,6 +299,12 @@ async function explain(e: unknown, p: BulkUpsertPayload, artifacts: ArtifactStor
     where = `${at ? `Row ${at.record} (line ${at.fileLine})` : `Line ${m[1]}`}${column ? `, column '${column}'` : ''}: `;
   } else if (column) where = `Column '${column}': `;
   let msg = e.message;
+  const notNull = e.code === '23514' && e.constraint?.startsWith('notnull:') ? e.constraint.slice('notnull:'.length) : undefined;
+  if (notNull) {
+    if (!m?.[2]) where = where.replace(/: $/, `, column '${notNull}': `) || `Column '${notNull}': `;
+    msg = `null value in column "${notNull}" of relation "${p.table}" violates not-null constraint`;
+    return clientError('VALIDATION_ERROR', `${where}${msg}; nothing was written`);
+  }
   if (e.code === '21000') msg = `the file holds more than one row with the same upsertKey (${p.upsertKey?.join(', ')}): ${msg}`;
   if (e.code === '42P10') msg = `upsertKey (${p.upsertKey?.join(', ')}) must match a unique index or constraint of '${p.table}': ${msg}`;
   return clientError('VALIDATION_ERROR', `${where}${msg}${e.detail ? ` (${e.detail})` : ''}; nothing was written`);

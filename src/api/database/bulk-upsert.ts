@@ -76,8 +76,13 @@ async function checkRequest(
     if (col.generated) throw new ApiError(400, 'VALIDATION_ERROR', `Column '${c}' of table '${table}' is generated and cannot be written`);
   }
 
+  // JSON objects may leave keys out (issue 17): every writable column of the table may appear in
+  // any row, so the worker gets them all and checks each row's keys as it streams; the first
+  // object's keys, checked above, only catch a wrong file early.
+  const writable = rows.filter((r) => !r.generated).map((r) => r.name);
+  const allowed = format === 'json' ? new Set(writable) : seen;
   if (upsertKey?.length) {
-    const missing = upsertKey.find((k) => !seen.has(k));
+    const missing = upsertKey.find((k) => !allowed.has(k));
     if (missing) {
       throw new ApiError(400, 'VALIDATION_ERROR', tableColumns.has(missing) ? `upsertKey '${missing}' is not a column of the file` : `upsertKey '${missing}' is not a column of table '${table}'`);
     }
@@ -92,7 +97,7 @@ async function checkRequest(
       throw new ApiError(400, 'VALIDATION_ERROR', `upsertKey (${upsertKey.join(', ')}) must match a unique index or constraint of table '${table}'`);
     }
   }
-  return { artifactId: file.id, schema, table, format, columns, ...(upsertKey?.length ? { upsertKey } : {}) };
+  return { artifactId: file.id, schema, table, format, columns: format === 'json' ? writable : columns, ...(upsertKey?.length ? { upsertKey } : {}) };
 }
 
 async function firstBytes(s: Services, id: string): Promise<Buffer> {
@@ -131,7 +136,7 @@ async function fileColumns(s: Services, id: string, format: 'csv' | 'json'): Pro
       const { value, line } = el as JsonArrayElement;
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError(400, 'VALIDATION_ERROR', `Row 1 (line ${line}) is not a JSON object`);
       const keys = Object.keys(value);
-      if (keys.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'The first JSON object has no keys; its keys name the columns');
+      if (keys.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'Row 1 (line ' + line + ') has no keys');
       return keys;
     }
     throw new ApiError(400, 'VALIDATION_ERROR', 'The JSON array is empty');

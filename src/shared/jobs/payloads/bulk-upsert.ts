@@ -8,7 +8,7 @@ export const bulkUpsertPayload = z.object({
   schema: ident.default('public'),
   table: ident,
   format: z.enum(['csv', 'json']),
-  /** The file's columns, in file order (CSV header, or the first JSON object's keys), checked against the table. */
+  /** CSV: the header's columns, in file order, checked against the table. JSON: every writable column of the table (any row may name any of them, or leave it out). */
   columns: z.array(ident).min(1),
   /** Conflict target columns; absent means a plain INSERT. */
   upsertKey: z.array(ident).min(1).optional(),
