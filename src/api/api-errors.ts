@@ -54,7 +54,8 @@ export function sendApiError(res: Response, e: ApiError): void {
     error: e.code,
     message: e.message,
     statusCode: e.status,
-    nextActions: NEXT_ACTIONS[e.code] ?? e.hint ?? undefined,
+    // An error may name its own next step (fields.nextActions) where the code's usual one does not fit.
+    nextActions: (typeof e.fields.nextActions === 'string' ? e.fields.nextActions : undefined) ?? NEXT_ACTIONS[e.code] ?? e.hint ?? undefined,
   });
 }
 

@@ -321,7 +321,7 @@ describe('records run as the caller, with RLS', () => {
     expect(viaApikey.json().map((x: Json) => x.note)).toEqual(['b1']);
   });
 
-  it('refuses an insert the policy does not allow (403) and a table the role may not use (401 for anon)', async () => {
+  it('refuses an insert the policy does not allow (403) and a table the role may not use (401 for the anon key)', async () => {
     const denied = expectEnvelope(
       await call('POST', '/dbrec_private', { token: userToken(USER_B), body: [{ id: 10, owner: USER_A, note: 'forged' }] }),
       403,
@@ -334,8 +334,6 @@ describe('records run as the caller, with RLS', () => {
     const anon = await get('/dbrec_private');
     expectEnvelope(anon, 401, 'PERMISSION_DENIED');
     expect(anon.json().message).toMatch(/permission denied for table dbrec_private/);
-    const noToken = await get('/dbrec_private', { token: null });
-    expectEnvelope(noToken, 401, 'PERMISSION_DENIED');
   });
 
   it('updates and deletes only the caller\'s rows', async () => {
@@ -349,6 +347,54 @@ describe('records run as the caller, with RLS', () => {
       { id: 2, note: 'touched' },
       { id: 3, note: 'b1' },
     ]);
+  });
+});
+
+/** The 401 of a request without Authorization or apikey (the same on records and RPC). */
+const NO_CREDENTIALS = {
+  error: 'UNAUTHORIZED',
+  message: 'No credentials: send a JWT or the anon key as Authorization: Bearer <token> (or the apikey header)',
+  statusCode: 401,
+  nextActions: 'Send a JWT or the anon key as Authorization: Bearer <token> (or apikey: <key>); the anon key reads and writes as the anon role',
+};
+
+describe('credentials', () => {
+  it('answers 401 UNAUTHORIZED with WWW-Authenticate: Bearer when neither Authorization nor apikey is sent, on every method, and changes nothing', async () => {
+    const before = await rows('SELECT count(*)::int AS n FROM public.dbrec_posts');
+    const tries: [string, string, Parameters<typeof call>[2]][] = [
+      ['GET', '/dbrec_posts', {}],
+      ['GET', '/dbrec_private', {}],
+      ['GET', '/no_such_table_dbrec', {}],
+      ['HEAD', '/dbrec_posts', {}],
+      ['POST', '/dbrec_posts', { body: [{ title: 'no credentials' }] }],
+      ['PATCH', '/dbrec_posts?id=gt.0', { body: { title: 'no credentials' } }],
+      ['DELETE', '/dbrec_posts?id=gt.0', {}],
+      ['GET', '/dbrec_posts', { headers: { Authorization: '  ' } }],
+    ];
+    for (const [method, path, o] of tries) {
+      const r = await call(method, path, { ...o, token: null });
+      const label = `${method} ${path}`;
+      expect(r.status, label).toBe(401);
+      expect(r.headers.get('www-authenticate'), label).toBe('Bearer');
+      if (method !== 'HEAD') {
+        expect(r.headers.get('content-type'), label).toMatch(/^application\/json/);
+        expect(r.json(), label).toEqual(NO_CREDENTIALS);
+      }
+    }
+    expect(await rows('SELECT count(*)::int AS n FROM public.dbrec_posts')).toEqual(before);
+    expect(await rows(`SELECT count(*)::int AS n FROM public.dbrec_posts WHERE title = 'no credentials'`)).toEqual([{ n: 0 }]);
+  });
+
+  it('still serves the anon key as anon, in Authorization or in apikey; a user JWT in apikey alone is enough', async () => {
+    const viaBearer = await get('/dbrec_posts?select=id&limit=1', { token: anonKey });
+    expect(viaBearer.status, viaBearer.text).toBe(200);
+    const viaApikey = await get('/dbrec_posts?select=id&limit=1', { token: null, headers: { apikey: anonKey } });
+    expect(viaApikey.status, viaApikey.text).toBe(200);
+    expect(viaApikey.json()).toEqual(viaBearer.json());
+    // Anon, not more: the anon key still may not read a table only authenticated users may.
+    expectEnvelope(await get('/dbrec_private', { token: null, headers: { apikey: anonKey } }), 401, 'PERMISSION_DENIED');
+    const user = await get('/dbrec_private?select=note&order=id.asc', { token: null, headers: { apikey: userToken(USER_A) } });
+    expect(user.status, user.text).toBe(200);
   });
 });
 

@@ -66,6 +66,40 @@ beforeAll(async () => {
   await poll(async () => ((await call('GET', '/dbrec_rpc_my_notes', { token: userToken(USER_A) })).status === 200 ? true : undefined), 'the functions in the schema cache', 10_000, 25);
 });
 
+describe('credentials', () => {
+  it('answers 401 UNAUTHORIZED with WWW-Authenticate: Bearer when neither Authorization nor apikey is sent, and runs nothing', async () => {
+    const body = {
+      error: 'UNAUTHORIZED',
+      message: 'No credentials: send a JWT or the anon key as Authorization: Bearer <token> (or the apikey header)',
+      statusCode: 401,
+      nextActions: 'Send a JWT or the anon key as Authorization: Bearer <token> (or apikey: <key>); the anon key reads and writes as the anon role',
+    };
+    const before = await rows('SELECT count(*)::int AS n FROM public.dbrec_rpc_log');
+    for (const [method, path, o] of [
+      ['POST', '/dbrec_rpc_total', {}],
+      ['GET', '/dbrec_rpc_add?a=2&b=3', {}],
+      ['POST', '/dbrec_rpc_bump', { body: { n: 99 } }],
+      ['GET', '/dbrec_rpc_bump?n=98', {}],
+      ['POST', '/dbrec_rpc_nonexistent', {}],
+    ] as [string, string, Parameters<typeof call>[2]][]) {
+      const r = await call(method, path, { ...o, token: null });
+      const label = `${method} ${path}`;
+      expect(r.status, label).toBe(401);
+      expect(r.headers.get('www-authenticate'), label).toBe('Bearer');
+      expect(r.headers.get('content-type'), label).toMatch(/^application\/json/);
+      expect(r.json(), label).toEqual(body);
+    }
+    expect(await rows('SELECT count(*)::int AS n FROM public.dbrec_rpc_log')).toEqual(before);
+  });
+
+  it('runs as anon with the anon key in Authorization or in apikey', async () => {
+    expect((await call('POST', '/dbrec_rpc_whoami')).json()).toEqual({ role: 'anon', uid: null });
+    const viaApikey = await call('POST', '/dbrec_rpc_whoami', { token: null, headers: { apikey: anonKey } });
+    expect(viaApikey.status, viaApikey.text).toBe(200);
+    expect(viaApikey.json()).toEqual({ role: 'anon', uid: null });
+  });
+});
+
 describe('/api/database/rpc/:fn', () => {
   it('calls a function with JSON arguments (POST) and returns its result', async () => {
     const id = '123e4567-e89b-12d3-a456-426614174000';

@@ -9,6 +9,7 @@ import { adminAuth, databaseUrl, db, redisUrl, testEnv } from '../support/env.ts
 import { freePort } from '../../scripts/local-services.ts';
 import { poll, startProcess, stopProcess, whenReady, type Started } from '../support/processes.ts';
 import { tcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
+import { anonKey } from '../support/keys.ts';
 
 const DB = `basalt_outage_${process.pid}`;
 let proxy: TcpProxy;
@@ -28,7 +29,7 @@ const PROBES: { what: string; path: string; headers?: Record<string, string> }[]
   { what: 'admin tables', path: '/api/tables', headers: { Authorization: adminAuth } },
   { what: 'admin rows', path: '/api/table/items', headers: { Authorization: adminAuth } },
   { what: 'pg-meta tables', path: '/tables', headers: { Authorization: adminAuth } },
-  { what: 'database records', path: '/api/database/records/items' },
+  { what: 'database records', path: '/api/database/records/items', headers: { apikey: anonKey } },
 ];
 
 async function probe(p: (typeof PROBES)[number]): Promise<Answer> {
