@@ -81,7 +81,8 @@ async function snapshot() {
     tokens: await q(`SELECT name, revoked_at FROM basalt.management_tokens WHERE name LIKE $1 ORDER BY 1`, [`%${tag}%`]),
     roles: await q(`SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname LIKE 'sec\\_%' AND rolname LIKE $1 ORDER BY 1`, [`%${tag}%`]),
     migrations: await q(`SELECT version FROM basalt.user_migrations WHERE name LIKE $1`, [`%${tag}%`]),
-    extensions: await q(`SELECT extname FROM pg_extension ORDER BY 1`),
+    // The extensions the attacks name (other files create and drop others, e.g. seg, concurrently).
+    extensions: await q(`SELECT extname, extnamespace::regnamespace::text AS schema FROM pg_extension WHERE extname IN ('isn', 'plpgsql') ORDER BY 1`),
     functions: await q(`SELECT p.proname, pg_get_functiondef(p.oid) AS def FROM pg_proc p WHERE p.pronamespace = ANY($1::regnamespace[]) ORDER BY 1`, [[A, B]]),
     policies: await q(`SELECT schemaname, tablename, policyname FROM pg_policies WHERE schemaname = ANY($1) ORDER BY 1, 2, 3`, [[A, B]]),
   };
