@@ -7,6 +7,7 @@ import { startProcess, stopProcess, whenReady, type Started } from '../support/p
 import { freePort } from '../../scripts/local-services.ts';
 import { openWithMasterKey } from '../../src/shared/crypto/master-key.ts';
 import { newOrganization, newProject, newToken, v1, type V1 } from './core-support.ts';
+import { databaseUrlAs, tryConnect } from '../support/management.ts';
 
 const MASTER = { BASALT_MASTER_KEY: 'a'.repeat(64) };
 // Quotes, a semicolon and a backslash: the password must reach CREATE ROLE as data, never as SQL.
@@ -14,26 +15,8 @@ const TRICKY_PASS = `pa'ss"w\\ord; DROP ROLE anon; --`;
 /** Strong enough for db_pass (docs/management-api.md): where a test is about something else. */
 const PASS = 'Strong-pass-42';
 
-const projectUrl = (dbName: string, user: string, password: string) => {
-  const u = new URL(databaseUrl);
-  u.username = user;
-  u.password = password;
-  u.pathname = '/' + dbName;
-  return u.toString();
-};
-
-async function canConnect(url: string): Promise<true | string> {
-  const c = new pg.Client({ connectionString: url });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return true;
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
+const projectUrl = (dbName: string, user: string, password: string) => databaseUrlAs(user, password, dbName);
+const canConnect = tryConnect;
 
 describe('/v1/projects', () => {
   let alice: V1;

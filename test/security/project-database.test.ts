@@ -22,33 +22,13 @@ import pg from 'pg';
 import { apiUrl, databaseUrl, db } from '../support/env.ts';
 import { poll } from '../support/processes.ts';
 import { newOrganization, newProject, newToken, v1, type V1 } from '../management/core-support.ts';
+import { databaseUrlAs, tryConnect } from '../support/management.ts';
 
 const PASS = 'Attacker-pass-42';
 const VICTIM_PASS = 'Victim-pass-42';
 const CONTROL_DB = new URL(databaseUrl).pathname.slice(1);
 
-/** A URL to `dbName` as `user`, on the test cluster. */
-const urlAs = (user: string, password: string, dbName: string) => {
-  const u = new URL(databaseUrl);
-  u.username = user;
-  u.password = password;
-  u.pathname = `/${dbName}`;
-  return u.toString();
-};
-
-/** Connects and runs one query: true, or the error message when PostgreSQL refuses. */
-async function tryConnect(url: string): Promise<true | string> {
-  const c = new pg.Client({ connectionString: url });
-  try {
-    await c.connect();
-    await c.query('SELECT 1');
-    return true;
-  } catch (e) {
-    return (e as Error).message;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
+const urlAs = databaseUrlAs;
 
 /** PostgreSQL refuses the connection for want of CONNECT on the database. */
 async function expectNoConnect(url: string) {

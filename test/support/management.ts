@@ -85,3 +85,26 @@ export const THINGS_SQL = `CREATE TABLE public.things (id int PRIMARY KEY, label
 INSERT INTO public.things VALUES (1, 'one');
 GRANT SELECT ON public.things TO anon;
 NOTIFY pgrst, 'reload schema';`;
+
+/** A URL to `dbName` on the test cluster as `user`. */
+export function databaseUrlAs(user: string, password: string, dbName: string): string {
+  const u = new URL(databaseUrl);
+  u.username = user;
+  u.password = password;
+  u.pathname = `/${dbName}`;
+  return u.toString();
+}
+
+/** Connects and runs one query: true, or the error message when PostgreSQL refuses. */
+export async function tryConnect(url: string): Promise<true | string> {
+  const c = new pg.Client({ connectionString: url });
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return true;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
