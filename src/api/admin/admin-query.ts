@@ -16,7 +16,8 @@ import { ApiError } from '../../shared/errors.ts';
 import { splitStatements, type ParsedStatement } from '../../shared/sql/statements.ts';
 import { runSqlTransaction } from '../../shared/sql/run-sql.ts';
 import type { Services } from '../services.ts';
-import { projectRole, targetSchema } from './table-target.ts';
+import { targetSchema } from './table-target.ts';
+import { projectOwner } from '../../shared/tenants/schema-tenants.ts';
 
 const body = z.object({
   sql: z.string({ error: 'sql is required' }).refine((x) => x.trim() !== '', 'sql is required'),
@@ -46,7 +47,7 @@ export function adminQueryRoutes(s: Services): Router {
     if (statements.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'sql contains no SQL statements');
     const refused = frameViolation(statements);
     if (refused) throw new ApiError(400, 'SQL_NOT_ALLOWED', refused);
-    const owner = await projectRole(s.pool, schema);
+    const owner = await projectOwner(s.pool, schema);
     const { result, durationMs } = await runSqlTransaction(owner ? s.tenantPools.work(schema) : s.pool, {
       sql: parsed.data.sql,
       timeoutMs: s.config.DB_STATEMENT_TIMEOUT_MS,

@@ -20,9 +20,9 @@ import { CopyTextRows } from '../../shared/db/copy-text.ts';
 import { qualified } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
 import { positiveInt } from './table-rows.ts';
-import { projectRole, queryOf, requireTable, rowOrder, schemaTransaction, targetSchema } from './table-target.ts';
+import { queryOf, requireTable, rowOrder, schemaTransaction, targetSchema } from './table-target.ts';
 import { becomeOwner } from '../../shared/tenants/tenant-pools.ts';
-import { schemaTenant } from '../../shared/tenants/schema-tenants.ts';
+import { projectOwner, schemaTenant } from '../../shared/tenants/schema-tenants.ts';
 
 export const EXPORT_SYNC_MAX = 10_000;
 /** Upper bound for an export job's row limit (a sanity bound, not a product limit). */
@@ -54,7 +54,7 @@ export function tableExportRoutes(s: Services): Router {
     }
 
     // A project schema's table (or view) is read in its tenant's own session, as its owner.
-    const owner = await projectRole(s.pool, schema);
+    const owner = await projectOwner(s.pool, schema);
     const client = owner ? await s.tenantPools.work(schema).connect() : await s.pool.connect();
     let copying = false;
     let clean = false;

@@ -94,8 +94,6 @@ export function rowOrder(t: TableShape): string {
   return t.relkind === 'r' ? ' ORDER BY ctid' : '';
 }
 
-/** The project role that owns a schema created by POST /api/schema/create, if it is one. */
-export const projectRole = projectOwner;
 
 /**
  * One transaction on a schema's objects (DDL, row writes, paging), whose search_path is the
@@ -105,7 +103,7 @@ export const projectRole = projectOwner;
  * never the server's. Other schemas belong to the operator and use the server's session.
  */
 export async function schemaTransaction<T>(s: Pick<Services, 'pool' | 'tenantPools'>, schema: string, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const owner = await projectRole(s.pool, schema);
+  const owner = await projectOwner(s.pool, schema);
   if (owner) return s.tenantPools.asOwner(schema, fn, owner);
   return withTransaction(s.pool, fn, async (c) => {
     await c.query(`SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1) || ', public', true)`, [schema]);
