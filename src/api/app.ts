@@ -4,7 +4,7 @@ import { requestLog } from './middleware/request-log.ts';
 import { cors } from './middleware/cors.ts';
 import { isApiDataRoute, refuseCrossSite } from './middleware/cross-site.ts';
 import { apiErrorHandler, sendApiError } from './api-errors.ts';
-import { ApiError } from '../shared/errors.ts';
+import { fail } from '../shared/errors.ts';
 import { requireAdmin } from './admin/auth.ts';
 import { healthRoutes } from './health.ts';
 import { jobRoutes } from './jobs/routes.ts';
@@ -56,14 +56,14 @@ export function createApp(s: Services): Express {
   api.use('/tokens', requireAdmin(s), tokenRoutes(s));
   api.use('/bans', requireAdmin(s), banRoutes(s));
   api.use('/database', databaseRouter(s));
-  api.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.baseUrl}${req.path}`)));
+  api.use((req, res) => sendApiError(res, fail('NOT_FOUND', `No route for ${req.method} ${req.baseUrl}${req.path}`)));
   api.use(apiErrorHandler);
   app.use('/api', api);
 
   // Postgres Admin API (pg-api seed, postgres-meta routes) at the root.
   app.use(pgMetaRouter(s));
 
-  app.use((req, res) => sendApiError(res, new ApiError(404, 'NOT_FOUND', `No route for ${req.method} ${req.path}`)));
+  app.use((req, res) => sendApiError(res, fail('NOT_FOUND', `No route for ${req.method} ${req.path}`)));
   app.use(apiErrorHandler);
   return app;
 }

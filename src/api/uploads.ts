@@ -4,7 +4,7 @@
  */
 import busboy from 'busboy';
 import type { Request } from 'express';
-import { ApiError } from '../shared/errors.ts';
+import { ApiError, fail } from '../shared/errors.ts';
 import type { ArtifactInfo, ArtifactStore } from '../shared/jobs/artifacts.ts';
 
 export interface Upload {
@@ -16,7 +16,7 @@ export interface Upload {
 export async function receiveUpload(req: Request, store: ArtifactStore, opts: { fileField?: string; maxBytes?: number } = {}): Promise<Upload> {
   const type = req.header('content-type') ?? '';
   if (!type.toLowerCase().startsWith('multipart/form-data')) {
-    throw new ApiError(400, 'VALIDATION_ERROR', 'Send the file as multipart/form-data');
+    throw fail('VALIDATION_ERROR', 'Send the file as multipart/form-data');
   }
   const fileField = opts.fileField ?? 'file';
   return new Promise<Upload>((resolve, reject) => {
@@ -24,7 +24,7 @@ export async function receiveUpload(req: Request, store: ArtifactStore, opts: { 
     try {
       bb = busboy({ headers: req.headers, limits: { files: 1, fields: 50, fieldSize: 64 * 1024 } });
     } catch (e) {
-      reject(new ApiError(400, 'VALIDATION_ERROR', `Malformed multipart body: ${(e as Error).message}`));
+      reject(fail('VALIDATION_ERROR', `Malformed multipart body: ${(e as Error).message}`));
       return;
     }
     const fields: Record<string, string> = {};
@@ -34,10 +34,10 @@ export async function receiveUpload(req: Request, store: ArtifactStore, opts: { 
     });
     let failed = false;
     let fileStream: NodeJS.ReadableStream & { destroy(e?: Error): void } | undefined;
-    const fail = (e: unknown) => {
+    const abort = (e: unknown) => {
       if (failed) return;
       failed = true;
-      const err = e instanceof ApiError ? e : new ApiError(400, 'VALIDATION_ERROR', `Malformed multipart body: ${(e as Error).message}`);
+      const err = e instanceof ApiError ? e : fail('VALIDATION_ERROR', `Malformed multipart body: ${(e as Error).message}`);
       // End the store's read of the file too, or its transaction would wait forever.
       fileStream?.destroy(err);
       req.unpipe(bb);
@@ -46,7 +46,7 @@ export async function receiveUpload(req: Request, store: ArtifactStore, opts: { 
     };
     bb.on('file', (name, stream, info) => {
       // A body cut short errors this stream; unhandled, that would crash the process.
-      stream.on('error', fail);
+      stream.on('error', abort);
       if (name !== fileField || stored) {
         stream.resume();
         return;
@@ -55,16 +55,16 @@ export async function receiveUpload(req: Request, store: ArtifactStore, opts: { 
       stored = store.writeInput({ filename: info.filename || 'upload', contentType: info.mimeType || 'application/octet-stream' }, stream, opts.maxBytes);
       stored.catch((e) => {
         stream.resume();
-        fail(e);
+        abort(e);
       });
     });
-    bb.on('error', fail);
+    bb.on('error', abort);
     bb.on('close', () => {
       if (failed) return;
-      if (!stored) return fail(new ApiError(400, 'VALIDATION_ERROR', `Missing the '${fileField}' file field`));
-      stored.then((file) => resolve({ fields, file }), fail);
+      if (!stored) return abort(fail('VALIDATION_ERROR', `Missing the '${fileField}' file field`));
+      stored.then((file) => resolve({ fields, file }), abort);
     });
-    req.on('error', fail);
+    req.on('error', abort);
     req.pipe(bb);
   });
 }

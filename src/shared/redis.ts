@@ -8,7 +8,7 @@
  * by itself, at most a second apart.
  */
 import { Redis, ReplyError, type RedisOptions } from 'ioredis';
-import { ApiError } from './errors.ts';
+import { ApiError, fail } from './errors.ts';
 
 /** No command of the API waits longer than this for Redis (connect or reply). */
 export const REDIS_TIMEOUT_MS = 2000;
@@ -78,7 +78,7 @@ export function neverSent(e: unknown): boolean {
 
 /** 503 with Retry-After; `what` says what did or did not happen (e.g. "the job was not enqueued; retry shortly"). */
 export function redisUnavailableError(what: string, fields: Record<string, unknown> = {}): ApiError {
-  return new ApiError(503, 'REDIS_UNAVAILABLE', `Redis is unavailable: ${what}`, {
+  return fail('REDIS_UNAVAILABLE', `Redis is unavailable: ${what}`, {
     headers: { 'Retry-After': String(REDIS_RETRY_AFTER_SECONDS) },
     hint: 'Retry after the number of seconds in Retry-After; if it persists, check that Redis is up (GET /api/health)',
     fields,

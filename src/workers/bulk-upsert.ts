@@ -12,9 +12,10 @@ import { JsonArrayError, JsonArrayStream, type JsonArrayElement } from '../share
 import { qualified, quoteIdent } from '../shared/sql/ident.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { JobProgress } from '../shared/jobs/payloads.ts';
-import { BULK_UPSERT_CLIENT_ERRORS, bulkUpsertPayload, type BulkUpsertClientError, type BulkUpsertPayload, type BulkUpsertResult } from '../shared/jobs/payloads/bulk-upsert.ts';
+import { bulkUpsertPayload, type BulkUpsertClientError, type BulkUpsertPayload, type BulkUpsertResult } from '../shared/jobs/payloads/bulk-upsert.ts';
 import { jobClientError } from '../shared/jobs/client-error.ts';
 import { CsvCopyInput, locateCsvLine } from './csv-copy-input.ts';
+import { pgErrorKind, sqlstateKind, type PgErrorKind } from '../shared/db/sqlstate.ts';
 
 interface Ctx {
   jobId: string;
@@ -34,7 +35,7 @@ const PRESENT = '?present';
 /** A problem with one record of the file that the parsers do not see (not an object, an unexpected key). */
 class RecordError extends Error {}
 
-const clientError = (code: BulkUpsertClientError, message: string) => jobClientError(BULK_UPSERT_CLIENT_ERRORS[code], code, message);
+const clientError = (code: BulkUpsertClientError, message: string) => jobClientError(code, message);
 
 /**
  * Streams the uploaded file into COPY on a temporary staging table: a CSV file as it
@@ -170,7 +171,7 @@ async function stagingTable(client: PoolClient, target: string, p: BulkUpsertPay
   try {
     await client.query(`CREATE TEMP TABLE ${quoteIdent(STAGING)} (LIKE ${target} INCLUDING DEFAULTS) ON COMMIT DROP`);
   } catch (e) {
-    if ((e as pg.DatabaseError).code === '42P01') throw clientError('TABLE_NOT_FOUND', `Table '${p.table}' does not exist`);
+    if (pgErrorKind(e) === 'undefined_table') throw clientError('TABLE_NOT_FOUND', `Table '${p.table}' does not exist`);
     throw e;
   }
   const { rows } = await client.query<{ name: string; notnull: boolean }>(
@@ -272,22 +273,26 @@ class JsonRecordsToCopy extends Transform {
 
 // ---- errors: name the row and the column ----
 
-const DATA_ERROR_CLASSES = ['22', '23'];
-const DATA_ERROR_CODES = new Set(['21000', '42703', '42804', '42P10', '428C9']);
+/** Errors caused by the file's rows or columns (the rest are ours and retried). */
+const DATA_ERRORS = new Set<PgErrorKind>([
+  'unique_violation', 'foreign_key_violation', 'not_null_violation', 'check_violation', 'integrity_violation',
+  'invalid_data', 'bad_copy_data', 'cardinality_violation', 'undefined_column', 'datatype_mismatch', 'no_conflict_target', 'generated_always',
+]);
 
 /** Maps a failure to a client error naming the file's row, line and column where it can; anything else is rethrown as is (retried). */
 async function explain(e: unknown, p: BulkUpsertPayload, artifacts: ArtifactStore): Promise<unknown> {
   if (e instanceof UnrecoverableError) return e;
   if (e instanceof JsonArrayError || e instanceof RecordError) return clientError('VALIDATION_ERROR', `Invalid JSON file: ${e.message}; nothing was written`);
   if (!(e instanceof pg.DatabaseError) || !e.code) return e;
-  if (e.code === '42P01') return clientError('TABLE_NOT_FOUND', `Table '${p.table}' does not exist`);
-  if (!DATA_ERROR_CLASSES.includes(e.code.slice(0, 2)) && !DATA_ERROR_CODES.has(e.code)) return e;
+  const kind = sqlstateKind(e.code);
+  if (kind === 'undefined_table') return clientError('TABLE_NOT_FOUND', `Table '${p.table}' does not exist`);
+  if (!DATA_ERRORS.has(kind)) return e;
 
   // COPY's context: "COPY bulk_upsert_staging, line 42, column age: "abc"". PostgreSQL counts
   // the lines it was given (a CSV header and quoted newlines included); map them back to the file.
   const m = /\bCOPY [^,]+, line (\d+)(?:, column ([^:]+))?/.exec(e.where ?? '');
   const column = m?.[2] ?? e.column;
-  if (m && p.format === 'csv' && e.code === '22P04') {
+  if (m && p.format === 'csv' && kind === 'bad_copy_data') {
     // bad_copy_file_format: the CSV itself is malformed (extra or missing columns, an unterminated quote).
     const at = await locateCsvLine(artifacts.stream(p.artifactId), Number(m[1])).catch(() => undefined);
     const line = at ? `line ${at.fileLine} (row ${at.record})` : `line ${m[1]}`;
@@ -299,14 +304,14 @@ async function explain(e: unknown, p: BulkUpsertPayload, artifacts: ArtifactStor
     where = `${at ? `Row ${at.record} (line ${at.fileLine})` : `Line ${m[1]}`}${column ? `, column '${column}'` : ''}: `;
   } else if (column) where = `Column '${column}': `;
   let msg = e.message;
-  const notNull = e.code === '23514' && e.constraint?.startsWith('notnull:') ? e.constraint.slice('notnull:'.length) : undefined;
+  const notNull = kind === 'check_violation' && e.constraint?.startsWith('notnull:') ? e.constraint.slice('notnull:'.length) : undefined;
   if (notNull) {
     if (!m?.[2]) where = where.replace(/: $/, `, column '${notNull}': `) || `Column '${notNull}': `;
     msg = `null value in column "${notNull}" of relation "${p.table}" violates not-null constraint`;
     return clientError('VALIDATION_ERROR', `${where}${msg}; nothing was written`);
   }
-  if (e.code === '21000') msg = `the file holds more than one row with the same upsertKey (${p.upsertKey?.join(', ')}): ${msg}`;
-  if (e.code === '42P10') msg = `upsertKey (${p.upsertKey?.join(', ')}) must match a unique index or constraint of '${p.table}': ${msg}`;
+  if (kind === 'cardinality_violation') msg = `the file holds more than one row with the same upsertKey (${p.upsertKey?.join(', ')}): ${msg}`;
+  if (kind === 'no_conflict_target') msg = `upsertKey (${p.upsertKey?.join(', ')}) must match a unique index or constraint of '${p.table}': ${msg}`;
   return clientError('VALIDATION_ERROR', `${where}${msg}${e.detail ? ` (${e.detail})` : ''}; nothing was written`);
 }
 

@@ -205,7 +205,7 @@ async function run(client: PoolClient, sql: string, line: number) {
   }
 }
 
-const fileError = (msg: string) => jobClientError(400, 'IMPORT_FAILED', `${IMPORT_FILE_ERROR} ${msg}`);
+const fileError = (msg: string) => jobClientError('IMPORT_FAILED', `${IMPORT_FILE_ERROR} ${msg}`);
 
 /** The table a COPY or INSERT statement loads, read with PostgreSQL's own parser. */
 async function targetOf(sql: string): Promise<Target | undefined> {

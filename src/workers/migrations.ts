@@ -30,7 +30,7 @@ interface HistoryRow {
 // A migration the database refused is the client's error (see shared/jobs/client-error.ts).
 const MIGRATION_ERROR = { failed: 'failed', conflict: 'conflict' } as const;
 const refused = (kind: keyof typeof MIGRATION_ERROR, message: string) =>
-  kind === 'conflict' ? jobClientError(409, 'MIGRATION_VERSION_CONFLICT', message) : jobClientError(400, 'MIGRATION_FAILED', message);
+  kind === 'conflict' ? jobClientError('MIGRATION_VERSION_CONFLICT', message) : jobClientError('MIGRATION_FAILED', message);
 
 const short = (s: string, max = 200) => (s.length > max ? `${s.slice(0, max)}…` : s);
 

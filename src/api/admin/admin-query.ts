@@ -12,7 +12,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { splitStatements, type ParsedStatement } from '../../shared/sql/statements.ts';
 import { runSqlTransaction } from '../../shared/sql/run-sql.ts';
 import type { Services } from '../services.ts';
@@ -41,12 +41,12 @@ export function adminQueryRoutes(s: Services): Router {
   const r = Router();
   r.post('/query', async (req, res) => {
     const parsed = body.safeParse(req.body ?? {});
-    if (!parsed.success) throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
+    if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
     const schema = await targetSchema(s.pool, req);
     const statements = await splitStatements(parsed.data.sql);
-    if (statements.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'sql contains no SQL statements');
+    if (statements.length === 0) throw fail('VALIDATION_ERROR', 'sql contains no SQL statements');
     const refused = frameViolation(statements);
-    if (refused) throw new ApiError(400, 'SQL_NOT_ALLOWED', refused);
+    if (refused) throw fail('SQL_NOT_ALLOWED', refused);
     const owner = await projectOwner(s.pool, schema);
     const { result, durationMs } = await runSqlTransaction(owner ? s.tenantPools.work(schema) : s.pool, {
       sql: parsed.data.sql,

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { ApiError, fail } from '../../shared/errors.ts';
 import { parseBasic, safeEqual } from '../../shared/auth/basic.ts';
 import { jwtVerifierFor } from '../../shared/auth/jwt.ts';
 import type { Config } from '../../shared/config.ts';
@@ -11,7 +11,7 @@ import { clientIp } from '../middleware/client-ip.ts';
 export const ADMIN_BAN_SCOPE = 'admin';
 
 const unauthorized = (msg: string) =>
-  new ApiError(401, 'UNAUTHORIZED', msg, { headers: { 'WWW-Authenticate': 'Basic realm="basalt", charset="UTF-8"' } });
+  fail('UNAUTHORIZED', msg, { headers: { 'WWW-Authenticate': 'Basic realm="basalt", charset="UTF-8"' } });
 
 /**
  * Admin endpoints accept Basic auth with ADMIN_USER/ADMIN_PASSWORD (constant-time),
@@ -33,7 +33,7 @@ export function requireAdmin({ config, apiKeys, authBans: bans }: AdminAuthDeps)
   const verifier = jwtVerifierFor(config);
   const check: RequestHandler = (req, _res, next) => {
     // A failed login is counted, then answered; the count never delays a correct login.
-    const fail = (e: ApiError) => {
+    const refuse = (e: ApiError) => {
       if (!bans) return next(e);
       bans.recordFailure(ADMIN_BAN_SCOPE, clientIp(req, config)).then(
         () => next(e),
@@ -45,25 +45,25 @@ export function requireAdmin({ config, apiKeys, authBans: bans }: AdminAuthDeps)
     if (basic) {
       // Evaluate both comparisons so timing does not reveal which one failed.
       const ok = [safeEqual(basic.user, config.ADMIN_USER), safeEqual(basic.password, config.ADMIN_PASSWORD)].every(Boolean);
-      return ok ? next() : fail(unauthorized('Invalid admin credentials'));
+      return ok ? next() : refuse(unauthorized('Invalid admin credentials'));
     }
     const bearer = (header?.match(/^Bearer\s+(.+)$/i)?.[1] ?? req.header('apikey'))?.trim();
     if (!bearer) return next(unauthorized('Admin authentication required'));
     if (apiKeys && KEY_FORMAT.test(bearer)) {
       apiKeys.lookup(bearer).then(
         (k) => {
-          if (!k) return fail(unauthorized('Invalid API key'));
+          if (!k) return refuse(unauthorized('Invalid API key'));
           // A valid key of the wrong kind is not a guess: refused, not counted.
-          if (k.isProject) return next(new ApiError(403, 'FORBIDDEN', "A project schema's API key opens only that schema's data API, not admin endpoints"));
-          return k.type === 'service_role' ? next() : next(new ApiError(403, 'FORBIDDEN', 'A service_role key is required'));
+          if (k.isProject) return next(fail('FORBIDDEN', "A project schema's API key opens only that schema's data API, not admin endpoints"));
+          return k.type === 'service_role' ? next() : next(fail('FORBIDDEN', 'A service_role key is required'));
         },
         next,
       );
       return;
     }
     verifier.verify(bearer).then(
-      (claims) => (verifier.roleOf(claims) === 'service_role' ? next() : next(new ApiError(403, 'FORBIDDEN', 'A service_role token is required'))),
-      () => fail(unauthorized('Invalid or expired token')),
+      (claims) => (verifier.roleOf(claims) === 'service_role' ? next() : next(fail('FORBIDDEN', 'A service_role token is required'))),
+      () => refuse(unauthorized('Invalid or expired token')),
     );
   };
   if (!bans) return check;
@@ -71,7 +71,7 @@ export function requireAdmin({ config, apiKeys, authBans: bans }: AdminAuthDeps)
     bans.isBanned(ADMIN_BAN_SCOPE, clientIp(req, config)).then(
       (banned) =>
         banned
-          ? next(new ApiError(403, 'IP_BANNED', 'Too many failed admin logins from this address; it is blocked for a while (AUTH_BAN_DURATION_SECONDS)'))
+          ? next(fail('IP_BANNED', 'Too many failed admin logins from this address; it is blocked for a while (AUTH_BAN_DURATION_SECONDS)'))
           : check(req, res, next),
       // Redis unavailable: do not lock the admin out; credentials are still checked.
       () => check(req, res, next),

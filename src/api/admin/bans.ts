@@ -6,14 +6,14 @@
  */
 import ipaddr from 'ipaddr.js';
 import { Router, type Request } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 import { ADMIN_BAN_SCOPE } from './auth.ts';
 import { MANAGEMENT_BAN_SCOPE } from '../management/token-auth.ts';
 
 export const SERVER_BAN_SCOPES = [ADMIN_BAN_SCOPE, MANAGEMENT_BAN_SCOPE];
 
-const invalid = (message: string) => new ApiError(400, 'VALIDATION_ERROR', message);
+const invalid = (message: string) => fail('VALIDATION_ERROR', message);
 
 /** DELETE body → addresses and scopes; every bad entry is refused by name. */
 export function parseLift(body: unknown): { ips: string[]; scopes: string[] } {

@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import type pg from 'pg';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { catalog } from '../../shared/catalog/index.ts';
 import { quoteIdent } from '../../shared/sql/ident.ts';
 import { newName } from './table-target.ts';
@@ -53,7 +53,7 @@ const EXPRESSIONS: Record<string, { sql: string; fits: (t: { category: string; s
   'gen_random_uuid()': { sql: 'gen_random_uuid()', fits: (t) => t.sql === 'uuid' },
 };
 
-const invalidType = (msg: string) => new ApiError(400, 'INVALID_TYPE', msg);
+const invalidType = (msg: string) => fail('INVALID_TYPE', msg);
 
 /** Splits the written type into the name to resolve and its numeric modifiers. */
 export function splitType(written: string): { name: string; mods: number[] } {
@@ -97,7 +97,7 @@ async function resolveType(c: pg.PoolClient, written: string, length: number | n
 /** The DEFAULT clause, or '' for none. */
 async function renderDefault(c: pg.PoolClient, value: unknown, type: { sql: string; baseSql: string; category: string; serial: boolean }, column: string): Promise<string> {
   if (value === undefined || value === null) return '';
-  if (type.serial) throw new ApiError(400, 'VALIDATION_ERROR', `Column "${column}": a serial column takes no defaultValue (it uses its sequence)`);
+  if (type.serial) throw fail('VALIDATION_ERROR', `Column "${column}": a serial column takes no defaultValue (it uses its sequence)`);
   const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
   const expression = EXPRESSIONS[text.trim().toLowerCase()];
   if (expression?.fits(type)) return ` DEFAULT ${expression.sql}`;
@@ -106,14 +106,14 @@ async function renderDefault(c: pg.PoolClient, value: unknown, type: { sql: stri
     const { rows } = await c.query<{ lit: string }>(`SELECT pg_catalog.quote_literal($1::text) AS lit, ($1::text::${type.baseSql}) IS NULL AS checked`, [text]);
     return ` DEFAULT ${rows[0].lit}`;
   } catch (e) {
-    throw new ApiError(400, 'VALIDATION_ERROR', `Column "${column}": defaultValue is not a valid ${type.baseSql}: ${(e as Error).message}`);
+    throw fail('VALIDATION_ERROR', `Column "${column}": defaultValue is not a valid ${type.baseSql}: ${(e as Error).message}`);
   }
 }
 
 /** One column's SQL; `c` must be the DDL's client (inside its transaction). */
 export async function columnSql(c: pg.PoolClient, raw: unknown, what = 'column name'): Promise<ColumnSql> {
   const parsed = columnInput.safeParse(raw ?? {});
-  if (!parsed.success) throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
+  if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
   const col = parsed.data;
   const name = newName(col.name, what);
   const type = await resolveType(c, col.type, col.length, name);

@@ -3,9 +3,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import pg from 'pg';
 import { isSystemSchema } from '../../shared/sql/system-schemas.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { newKey } from '../../shared/auth/api-keys.ts';
 import type { Services } from '../services.ts';
+import { pgErrorKind } from '../../shared/db/sqlstate.ts';
 
 const body = z.object({
   keyName: z.string({ error: 'keyName is required' }).trim().min(1, 'keyName is required').max(100),
@@ -17,9 +18,9 @@ export function keyRoutes(s: Services): Router {
 
   /** The schema must exist and not be a system one; the name is checked against the catalog, never interpolated. */
   async function checkSchema(name: string): Promise<string> {
-    if (!name || name.length > 63 || isSystemSchema(name)) throw new ApiError(400, 'INVALID_SCHEMA', `Invalid schema name '${name.slice(0, 63)}'`);
+    if (!name || name.length > 63 || isSystemSchema(name)) throw fail('INVALID_SCHEMA', `Invalid schema name '${name.slice(0, 63)}'`);
     const { rowCount } = await s.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name]);
-    if (!rowCount) throw new ApiError(400, 'INVALID_SCHEMA', `Schema '${name}' does not exist`);
+    if (!rowCount) throw fail('INVALID_SCHEMA', `Schema '${name}' does not exist`);
     return name;
   }
   // Other instances learn about new or removed keyed schemas through a schema reload.
@@ -38,7 +39,7 @@ export function keyRoutes(s: Services): Router {
   r.post('/:schema/keys', async (req, res) => {
     const schema = await checkSchema(req.params.schema);
     const parsed = body.safeParse(req.body ?? {});
-    if (!parsed.success) throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
+    if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
     const { key, prefix, hash } = newKey();
     try {
       const { rows } = await s.pool.query<{ id: number; created_at: Date }>(
@@ -57,8 +58,8 @@ export function keyRoutes(s: Services): Router {
         createdAt: rows[0].created_at,
       });
     } catch (e) {
-      if (e instanceof pg.DatabaseError && e.code === '23505') {
-        throw new ApiError(400, 'VALIDATION_ERROR', `An API key named '${parsed.data.keyName}' already exists for schema '${schema}'`);
+      if (pgErrorKind(e) === 'unique_violation') {
+        throw fail('VALIDATION_ERROR', `An API key named '${parsed.data.keyName}' already exists for schema '${schema}'`);
       }
       throw e;
     }
@@ -66,12 +67,12 @@ export function keyRoutes(s: Services): Router {
 
   r.delete('/:schema/keys/:keyId', async (req, res) => {
     const schema = await checkSchema(req.params.schema);
-    if (!/^\d{1,18}$/.test(req.params.keyId)) throw new ApiError(400, 'VALIDATION_ERROR', 'keyId must be a number');
+    if (!/^\d{1,18}$/.test(req.params.keyId)) throw fail('VALIDATION_ERROR', 'keyId must be a number');
     const { rows } = await s.pool.query<{ key_name: string }>(
       'DELETE FROM basalt.api_keys WHERE schema_name = $1 AND id = $2 RETURNING key_name',
       [schema, req.params.keyId],
     );
-    if (!rows[0]) throw new ApiError(404, 'KEY_NOT_FOUND', `API key ${req.params.keyId} not found in schema '${schema}'`);
+    if (!rows[0]) throw fail('KEY_NOT_FOUND', `API key ${req.params.keyId} not found in schema '${schema}'`);
     s.apiKeys.forget();
     await announce();
     res.json({ success: true, message: `API key "${rows[0].key_name}" deleted successfully` });

@@ -5,7 +5,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Services } from '../services.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { ApiError, fail } from '../../shared/errors.ts';
 import { createClockSource, type ClockSource } from '../../shared/license/clock.ts';
 import { licensePublicKey, verifyLicenseKey } from '../../shared/license/license-key.ts';
 import { LicenseStore } from '../../shared/license/license-store.ts';
@@ -68,20 +68,20 @@ function body(req: Request): Record<string, unknown> {
 
 function requiredString(b: Record<string, unknown>, field: string): string {
   const v = b[field];
-  if (typeof v !== 'string' || !v.trim()) throw new ApiError(400, 'VALIDATION_ERROR', `${field} is required (a non-empty string)`);
+  if (typeof v !== 'string' || !v.trim()) throw fail('VALIDATION_ERROR', `${field} is required (a non-empty string)`);
   return v.trim();
 }
 
 function optionalString(b: Record<string, unknown>, field: string): string | undefined {
   const v = b[field];
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw new ApiError(400, 'VALIDATION_ERROR', `${field} must be a string`);
+  if (typeof v !== 'string') throw fail('VALIDATION_ERROR', `${field} must be a string`);
   return v.trim();
 }
 
 function emailField(b: Record<string, unknown>): string {
   const email = requiredString(b, 'email');
-  if (email.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(email)) throw new ApiError(400, 'VALIDATION_ERROR', 'email must be an email address');
+  if (email.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(email)) throw fail('VALIDATION_ERROR', 'email must be an email address');
   return email;
 }
 
@@ -119,23 +119,23 @@ export function licenseRoutes(s: Services): Router {
     await l.clock.sync();
     const now = l.clock.now();
     const v = verifyLicenseKey(key, l.publicKey);
-    if (!v.ok) throw new ApiError(400, 'INVALID_LICENSE', v.message);
+    if (!v.ok) throw fail('INVALID_LICENSE', v.message);
     const own = keyVerdict(v.payload, now, email);
     if (!own.valid) throw new ApiError(400, own.code, own.message);
     // Without a server the signature is the validation; with one, its answer (when it gives one).
     let validated = true;
     if (server) {
       const verdict = await askLicenseServer(server, key, v.payload.email);
-      if (verdict.kind === 'revoked') throw new ApiError(400, 'INVALID_LICENSE', `License key was revoked: ${verdict.message}`);
+      if (verdict.kind === 'revoked') throw fail('INVALID_LICENSE', `License key was revoked: ${verdict.message}`);
       if (verdict.kind === 'unreachable') {
         validated = false;
         req.log?.warn({ err: verdict.error }, 'licence server unreachable; licence activated offline, grace period applies');
         // A key seen before keeps its last validation: activating it again must not reopen its grace period.
         const seen = await l.store.find(key);
-        if (seen?.revoked) throw new ApiError(400, 'INVALID_LICENSE', 'License key was revoked by the licence server; it cannot be activated while the server is unreachable');
+        if (seen?.revoked) throw fail('INVALID_LICENSE', 'License key was revoked by the licence server; it cannot be activated while the server is unreachable');
         const graceEnds = seen && graceEnd(seen);
         if (graceEnds && now.getTime() >= graceEnds.getTime()) {
-          throw new ApiError(400, 'INVALID_LICENSE', `The licence server cannot be reached and this key's offline grace period ended at ${graceEnds.toISOString()}; activating it again needs the licence server`);
+          throw fail('INVALID_LICENSE', `The licence server cannot be reached and this key's offline grace period ended at ${graceEnds.toISOString()}; activating it again needs the licence server`);
         }
       }
     }
@@ -151,7 +151,7 @@ export function licenseRoutes(s: Services): Router {
     const expiresAt = trialEnd(now);
     if (!(await l.store.startTrial(email, now, expiresAt))) {
       const t = await l.store.trial();
-      throw new ApiError(400, 'TRIAL_ALREADY_STARTED', `A trial was already started on this installation${t ? ` (it ends ${t.expiresAt.toISOString()})` : ''}; there is one trial per installation`);
+      throw fail('TRIAL_ALREADY_STARTED', `A trial was already started on this installation${t ? ` (it ends ${t.expiresAt.toISOString()})` : ''}; there is one trial per installation`);
     }
     await l.status();
     res.json({ success: true, message: 'Trial started successfully', trialExpiresAt: expiresAt.toISOString() });
@@ -172,6 +172,6 @@ export function licenseEnforcement(s: Services): RequestHandler {
   return async (_req, _res, next) => {
     const st = await l.cachedStatus();
     if (st.valid) return next();
-    throw new ApiError(402, 'LICENSE_REQUIRED', `No valid licence, trial or grace period: ${blockedReason(st)}. Admin endpoints are disabled until a licence is activated.`);
+    throw fail('LICENSE_REQUIRED', `No valid licence, trial or grace period: ${blockedReason(st)}. Admin endpoints are disabled until a licence is activated.`);
   };
 }

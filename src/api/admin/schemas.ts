@@ -3,11 +3,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import pg from 'pg';
 import { isSystemSchema } from '../../shared/sql/system-schemas.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { withTransaction } from '../../shared/db/pool.ts';
 import { quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
 import { dropSchemaTenantRoles, provisionSchemaTenant, schemaTenant, TENANT_SCHEMA_MAX } from '../../shared/tenants/schema-tenants.ts';
+import { pgErrorKind } from '../../shared/db/sqlstate.ts';
 
 /** Schemas no project may take or drop: the system ones, public, and auth (the data API's helpers). */
 const isSystem = (name: string) => isSystemSchema(name) || name === 'public' || name === 'auth';
@@ -38,9 +39,9 @@ export function schemaRoutes(s: Services): Router {
 
   r.post('/schema/create', async (req, res) => {
     const parsed = createBody.safeParse(req.body ?? {});
-    if (!parsed.success) throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
+    if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
     const { schemaName, password } = parsed.data;
-    if (isSystem(schemaName)) throw new ApiError(400, 'VALIDATION_ERROR', `'${schemaName}' is a reserved schema name`);
+    if (isSystem(schemaName)) throw fail('VALIDATION_ERROR', `'${schemaName}' is a reserved schema name`);
     const username = `${schemaName}_user`;
     const schema = quoteIdent(schemaName);
     const owner = quoteIdent(username);
@@ -53,8 +54,8 @@ export function schemaRoutes(s: Services): Router {
         await c.query('INSERT INTO basalt.projects (schema_name, username) VALUES ($1, $2)', [schemaName, username]);
       });
     } catch (e) {
-      if (e instanceof pg.DatabaseError && (e.code === '42P06' || e.code === '42710' || e.code === '23505')) {
-        throw new ApiError(400, 'VALIDATION_ERROR', `Schema "${schemaName}" or role "${username}" already exists`);
+      if (['duplicate_schema', 'duplicate_object', 'unique_violation'].includes(pgErrorKind(e) ?? '')) {
+        throw fail('VALIDATION_ERROR', `Schema "${schemaName}" or role "${username}" already exists`);
       }
       throw e;
     }
@@ -64,11 +65,11 @@ export function schemaRoutes(s: Services): Router {
 
   r.delete('/schema/:schemaName', async (req, res) => {
     const name = req.params.schemaName;
-    if (isSystem(name)) throw new ApiError(400, 'VALIDATION_ERROR', `'${name}' is a system schema and cannot be deleted`);
+    if (isSystem(name)) throw fail('VALIDATION_ERROR', `'${name}' is a system schema and cannot be deleted`);
     // Each surface parses its own query string (see app.ts).
     const cascade = new URLSearchParams(req.originalUrl.split('?')[1] ?? '').get('cascade') === 'true';
     const exists = await s.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name]);
-    if (!exists.rowCount) throw new ApiError(404, 'SCHEMA_NOT_FOUND', `Schema "${name}" does not exist`);
+    if (!exists.rowCount) throw fail('SCHEMA_NOT_FOUND', `Schema "${name}" does not exist`);
     try {
       await withTransaction(s.pool, async (c) => {
         const project = await c.query<{ username: string }>('DELETE FROM basalt.projects WHERE schema_name = $1 RETURNING username', [name]);
@@ -82,8 +83,8 @@ export function schemaRoutes(s: Services): Router {
         }
       });
     } catch (e) {
-      if (e instanceof pg.DatabaseError && e.code === '2BP01') {
-        throw new ApiError(400, 'VALIDATION_ERROR', `Schema "${name}" is not empty; delete it with ?cascade=true`);
+      if (e instanceof pg.DatabaseError && pgErrorKind(e) === 'dependent_objects') {
+        throw fail('VALIDATION_ERROR', `Schema "${name}" is not empty; delete it with ?cascade=true`);
       }
       throw e;
     }

@@ -5,15 +5,16 @@
  */
 import { Router, type Request } from 'express';
 import pg from 'pg';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { qualified, quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
 import { columnSql } from './column-definition.ts';
 import { postgresInputError } from './postgres-input-error.ts';
 import { findTable, newName, queryOf, requireTable, schemaTransaction, targetSchema } from './table-target.ts';
+import { pgErrorKind } from '../../shared/db/sqlstate.ts';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
-const tableExists = (schema: string, name: string) => new ApiError(400, 'TABLE_EXISTS', `Table "${name}" already exists in schema "${schema}"`);
+const tableExists = (schema: string, name: string) => fail('TABLE_EXISTS', `Table "${name}" already exists in schema "${schema}"`);
 
 export function tableDdlRoutes(s: Services): Router {
   const r = Router();
@@ -22,8 +23,8 @@ export function tableDdlRoutes(s: Services): Router {
     const b = body(req);
     const schema = await targetSchema(s.pool, req);
     const table = newName(b.tableName, 'tableName');
-    if (!Array.isArray(b.columns) || b.columns.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'columns must be a non-empty array of column definitions');
-    if (b.columns.length > 1600) throw new ApiError(400, 'VALIDATION_ERROR', 'A table has at most 1600 columns');
+    if (!Array.isArray(b.columns) || b.columns.length === 0) throw fail('VALIDATION_ERROR', 'columns must be a non-empty array of column definitions');
+    if (b.columns.length > 1600) throw fail('VALIDATION_ERROR', 'A table has at most 1600 columns');
     if (await findTable(s.pool, schema, table, false)) throw tableExists(schema, table);
     try {
       await schemaTransaction(s, schema, async (c) => {
@@ -31,7 +32,7 @@ export function tableDdlRoutes(s: Services): Router {
         for (const col of b.columns as unknown[]) cols.push(await columnSql(c, col));
         const seen = new Set<string>();
         for (const col of cols) {
-          if (seen.has(col.name)) throw new ApiError(400, 'VALIDATION_ERROR', `Column "${col.name}" is defined twice`);
+          if (seen.has(col.name)) throw fail('VALIDATION_ERROR', `Column "${col.name}" is defined twice`);
           seen.add(col.name);
         }
         const pk = cols.filter((x) => x.primaryKey).map((x) => quoteIdent(x.name));
@@ -39,7 +40,7 @@ export function tableDdlRoutes(s: Services): Router {
         await c.query(`CREATE TABLE ${qualified(schema, table)} (\n  ${parts.join(',\n  ')}\n)`);
       });
     } catch (e) {
-      if (e instanceof pg.DatabaseError && e.code === '42P07') throw tableExists(schema, table);
+      if (pgErrorKind(e) === 'duplicate_table') throw tableExists(schema, table);
       throw postgresInputError(e, `Cannot create table "${table}": `);
     }
     res.status(201).json({ success: true, message: `Table "${table}" created successfully` });
@@ -52,9 +53,9 @@ export function tableDdlRoutes(s: Services): Router {
     try {
       await schemaTransaction(s, schema, (c) => c.query(`DROP TABLE ${qualified(schema, table.name)}${cascade ? ' CASCADE' : ''}`));
     } catch (e) {
-      if (e instanceof pg.DatabaseError && e.code === '2BP01') {
+      if (e instanceof pg.DatabaseError && pgErrorKind(e) === 'dependent_objects') {
         // detail lists the dependents, e.g. "view v depends on table t".
-        throw new ApiError(400, 'TABLE_HAS_DEPENDENTS', `Cannot delete table "${table.name}": other objects depend on it${e.detail ? ` (${e.detail.replace(/\n/g, '; ')})` : ''}. Delete them first or use ?cascade=true`);
+        throw fail('TABLE_HAS_DEPENDENTS', `Cannot delete table "${table.name}": other objects depend on it${e.detail ? ` (${e.detail.replace(/\n/g, '; ')})` : ''}. Delete them first or use ?cascade=true`);
       }
       throw postgresInputError(e);
     }
@@ -65,7 +66,7 @@ export function tableDdlRoutes(s: Services): Router {
     const b = body(req);
     const schema = await targetSchema(s.pool, req);
     const target = newName(b.newTableName, 'newTableName');
-    if (b.copyData !== undefined && typeof b.copyData !== 'boolean') throw new ApiError(400, 'VALIDATION_ERROR', 'copyData must be a boolean');
+    if (b.copyData !== undefined && typeof b.copyData !== 'boolean') throw fail('VALIDATION_ERROR', 'copyData must be a boolean');
     const source = await requireTable(s.pool, schema, req.params.tableName);
     if (await findTable(s.pool, schema, target, false)) throw tableExists(schema, target);
     const copyData = b.copyData === true;
@@ -85,7 +86,7 @@ export function tableDdlRoutes(s: Services): Router {
         }
       });
     } catch (e) {
-      if (e instanceof pg.DatabaseError && e.code === '42P07') throw tableExists(schema, target);
+      if (pgErrorKind(e) === 'duplicate_table') throw tableExists(schema, target);
       throw postgresInputError(e, `Cannot clone table "${source.name}": `);
     }
     res.status(201).json({ success: true, message: `Table "${target}" created successfully${copyData ? ' with data' : ''}` });
@@ -96,15 +97,15 @@ export function tableDdlRoutes(s: Services): Router {
     const schema = await targetSchema(s.pool, req);
     const table = await requireTable(s.pool, schema, req.params.tableName);
     const name = newName(b.columnName, 'columnName');
-    if (typeof b.dataType !== 'string' || !b.dataType.trim()) throw new ApiError(400, 'VALIDATION_ERROR', 'dataType is required (e.g. text, integer, varchar)');
-    if (table.columns.some((x) => x.name === name)) throw new ApiError(400, 'COLUMN_EXISTS', `Column "${name}" already exists in table "${table.name}"`);
+    if (typeof b.dataType !== 'string' || !b.dataType.trim()) throw fail('VALIDATION_ERROR', 'dataType is required (e.g. text, integer, varchar)');
+    if (table.columns.some((x) => x.name === name)) throw fail('COLUMN_EXISTS', `Column "${name}" already exists in table "${table.name}"`);
     try {
       await schemaTransaction(s, schema, async (c) => {
         const col = await columnSql(c, { name, type: b.dataType, length: b.length, nullable: b.nullable, defaultValue: b.defaultValue }, 'columnName');
         await c.query(`ALTER TABLE ${qualified(schema, table.name)} ADD COLUMN ${col.sql}`);
       });
     } catch (e) {
-      if (e instanceof pg.DatabaseError && e.code === '42701') throw new ApiError(400, 'COLUMN_EXISTS', `Column "${name}" already exists in table "${table.name}"`);
+      if (pgErrorKind(e) === 'duplicate_column') throw fail('COLUMN_EXISTS', `Column "${name}" already exists in table "${table.name}"`);
       throw postgresInputError(e, `Cannot add column "${name}": `);
     }
     res.status(201).json({ success: true, message: `Column "${name}" added to table "${table.name}" successfully` });

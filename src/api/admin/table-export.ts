@@ -15,7 +15,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import { to as copyTo } from 'pg-copy-streams';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { CopyTextRows } from '../../shared/db/copy-text.ts';
 import { qualified } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
@@ -28,7 +28,7 @@ export const EXPORT_SYNC_MAX = 10_000;
 /** Upper bound for an export job's row limit (a sanity bound, not a product limit). */
 const EXPORT_JOB_MAX = 1e12;
 
-const noData = (table: string) => new ApiError(404, 'NO_DATA', `No data to export: table "${table}" is empty`);
+const noData = (table: string) => fail('NO_DATA', `No data to export: table "${table}" is empty`);
 
 export function tableExportRoutes(s: Services): Router {
   const r = Router();
@@ -37,7 +37,7 @@ export function tableExportRoutes(s: Services): Router {
     const schema = await targetSchema(s.pool, req);
     const q = queryOf(req);
     const format = q.get('format') || 'json';
-    if (format !== 'json' && format !== 'csv') throw new ApiError(400, 'VALIDATION_ERROR', `format must be json or csv, got '${format.slice(0, 20)}'`);
+    if (format !== 'json' && format !== 'csv') throw fail('VALIDATION_ERROR', `format must be json or csv, got '${format.slice(0, 20)}'`);
     const limit = positiveInt(q.get('limit'), 'limit', EXPORT_SYNC_MAX, EXPORT_JOB_MAX);
     const table = await requireTable(s.pool, schema, req.params.tableName, false);
     const rel = qualified(schema, table.name);

@@ -14,7 +14,7 @@
  * rowIds: [[1,"a"], [2,"b"]]). A table without a primary key has no row ids: 400.
  */
 import { Router, type Request, type Response } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { catalog } from '../../shared/catalog/index.ts';
 import { qualified, quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
@@ -31,9 +31,9 @@ const sendJsonText = (res: Response, status: number, text: string) => res.status
 /** A positive integer query parameter, or the default. */
 export function positiveInt(raw: string | null, name: string, dflt: number, max: number): number {
   if (raw === null || raw === '') return dflt;
-  if (!/^\d{1,15}$/.test(raw) || Number(raw) < 1) throw new ApiError(400, 'VALIDATION_ERROR', `${name} must be a positive integer, got '${raw.slice(0, 30)}'`);
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) < 1) throw fail('VALIDATION_ERROR', `${name} must be a positive integer, got '${raw.slice(0, 30)}'`);
   const n = Number(raw);
-  if (n > max) throw new ApiError(400, 'VALIDATION_ERROR', `${name} must be at most ${max}, got ${n}`);
+  if (n > max) throw fail('VALIDATION_ERROR', `${name} must be at most ${max}, got ${n}`);
   return n;
 }
 
@@ -41,12 +41,12 @@ export function positiveInt(raw: string | null, name: string, dflt: number, max:
 export function rowKey(table: TableShape, id: unknown): string[] {
   const pk = table.pk;
   if (pk.length === 0) {
-    throw new ApiError(400, 'NO_PRIMARY_KEY', `Table "${table.name}" has no primary key, so its rows cannot be addressed by id`);
+    throw fail('NO_PRIMARY_KEY', `Table "${table.name}" has no primary key, so its rows cannot be addressed by id`);
   }
   const scalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
   if (pk.length === 1) {
     const v = Array.isArray(id) && id.length === 1 ? id[0] : id;
-    if (!scalar(v) || v === '') throw new ApiError(400, 'VALIDATION_ERROR', `A row id must be a value of the primary key "${pk[0].name}" (${pk[0].baseType})`);
+    if (!scalar(v) || v === '') throw fail('VALIDATION_ERROR', `A row id must be a value of the primary key "${pk[0].name}" (${pk[0].baseType})`);
     return [String(v)];
   }
   let values = id;
@@ -59,9 +59,7 @@ export function rowKey(table: TableShape, id: unknown): string[] {
   }
   if (!Array.isArray(values) || values.length !== pk.length || !values.every(scalar)) {
     const names = pk.map((c) => c.name).join(', ');
-    throw new ApiError(
-      400,
-      'VALIDATION_ERROR',
+    throw fail('VALIDATION_ERROR',
       `Table "${table.name}" has a composite primary key (${names}): give a row id as a JSON array of ${pk.length} values in that order, e.g. [${pk.map((_, i) => i + 1).join(',')}]`,
     );
   }
@@ -82,9 +80,9 @@ function keyMatch(table: TableShape, param: number): string {
 const bindValue = (col: ColumnShape, v: unknown) => (v === null ? null : col.json ? JSON.stringify(v) : v);
 
 function columnOf(table: TableShape, name: unknown): ColumnShape {
-  if (typeof name !== 'string' || name === '') throw new ApiError(400, 'VALIDATION_ERROR', 'column is required');
+  if (typeof name !== 'string' || name === '') throw fail('VALIDATION_ERROR', 'column is required');
   const col = table.columns.find((c) => c.name === name);
-  if (!col) throw new ApiError(400, 'COLUMN_NOT_FOUND', `Column "${name.slice(0, 63)}" does not exist in table "${table.name}"`);
+  if (!col) throw fail('COLUMN_NOT_FOUND', `Column "${name.slice(0, 63)}" does not exist in table "${table.name}"`);
   return col;
 }
 
@@ -122,7 +120,7 @@ export function tableRowRoutes(s: Services): Router {
     const schema = await targetSchema(s.pool, req);
     const table = await requireTable(s.pool, schema, req.params.tableName);
     const data = b.data;
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new ApiError(400, 'VALIDATION_ERROR', 'data must be an object of column: value pairs');
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) throw fail('VALIDATION_ERROR', 'data must be an object of column: value pairs');
     const entries = Object.entries(data as Record<string, unknown>);
     const cols = entries.map(([k]) => columnOf(table, k));
     const rel = `${qualified(schema, table.name)} AS x`;
@@ -144,7 +142,7 @@ export function tableRowRoutes(s: Services): Router {
     const table = await requireTable(s.pool, schema, req.params.tableName);
     const key = rowKey(table, req.params.rowId);
     const col = columnOf(table, b.column);
-    if (!('value' in b)) throw new ApiError(400, 'VALIDATION_ERROR', 'value is required (null sets the cell to NULL)');
+    if (!('value' in b)) throw fail('VALIDATION_ERROR', 'value is required (null sets the cell to NULL)');
     let rows: { row: string }[];
     try {
       ({ rows } = await schemaTransaction(s, schema, (c) =>
@@ -156,7 +154,7 @@ export function tableRowRoutes(s: Services): Router {
     } catch (e) {
       throw postgresInputError(e, 'Cannot update the row: ');
     }
-    if (!rows[0]) throw new ApiError(404, 'ROW_NOT_FOUND', `No row with id ${req.params.rowId} in table "${table.name}"`);
+    if (!rows[0]) throw fail('ROW_NOT_FOUND', `No row with id ${req.params.rowId} in table "${table.name}"`);
     sendJsonText(res, 200, `{"row":${rows[0].row}}`);
   });
 
@@ -170,14 +168,14 @@ export function tableRowRoutes(s: Services): Router {
     } catch (e) {
       throw postgresInputError(e, 'Cannot delete the row: ');
     }
-    if (!deleted) throw new ApiError(404, 'ROW_NOT_FOUND', `No row with id ${req.params.rowId} in table "${table.name}"`);
+    if (!deleted) throw fail('ROW_NOT_FOUND', `No row with id ${req.params.rowId} in table "${table.name}"`);
     res.json({ success: true, message: 'Row deleted successfully' });
   });
 
   r.post('/table/:tableName/rows/delete', async (req, res) => {
     const b = body(req);
-    if (!Array.isArray(b.rowIds) || b.rowIds.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'rowIds must be a non-empty array of row ids');
-    if (b.rowIds.length > BULK_DELETE_MAX) throw new ApiError(400, 'VALIDATION_ERROR', `rowIds takes at most ${BULK_DELETE_MAX} ids`);
+    if (!Array.isArray(b.rowIds) || b.rowIds.length === 0) throw fail('VALIDATION_ERROR', 'rowIds must be a non-empty array of row ids');
+    if (b.rowIds.length > BULK_DELETE_MAX) throw fail('VALIDATION_ERROR', `rowIds takes at most ${BULK_DELETE_MAX} ids`);
     const schema = await targetSchema(s.pool, req);
     const table = await requireTable(s.pool, schema, req.params.tableName);
     const keys = b.rowIds.map((id) => rowKey(table, id));

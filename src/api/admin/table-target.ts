@@ -8,7 +8,7 @@
 import type { Request } from 'express';
 import type pg from 'pg';
 import { isSystemSchema } from '../../shared/sql/system-schemas.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { catalog } from '../../shared/catalog/index.ts';
 import { quoteIdent } from '../../shared/sql/ident.ts';
 import { withTransaction } from '../../shared/db/pool.ts';
@@ -48,23 +48,21 @@ export const queryOf = (req: Request) => new URLSearchParams(req.originalUrl.spl
 export async function targetSchema(pool: pg.Pool, req: Request): Promise<string> {
   const fromBody = (req.body as { schema?: unknown } | undefined)?.schema;
   const raw = fromBody ?? queryOf(req).get('schema') ?? 'public';
-  if (typeof raw !== 'string' || raw === '') throw new ApiError(400, 'INVALID_SCHEMA', 'schema must be a non-empty string');
+  if (typeof raw !== 'string' || raw === '') throw fail('INVALID_SCHEMA', 'schema must be a non-empty string');
   const name = raw;
-  if (name.length > 63) throw new ApiError(400, 'INVALID_SCHEMA', `Invalid schema name '${name.slice(0, 63)}…': longer than 63 characters`);
-  if (isSystemSchema(name)) throw new ApiError(400, 'INVALID_SCHEMA', `'${name}' is a system schema; the admin table endpoints do not serve it`);
-  if (name.includes('\0')) throw new ApiError(400, 'INVALID_SCHEMA', 'schema contains a NUL byte');
+  if (name.length > 63) throw fail('INVALID_SCHEMA', `Invalid schema name '${name.slice(0, 63)}…': longer than 63 characters`);
+  if (isSystemSchema(name)) throw fail('INVALID_SCHEMA', `'${name}' is a system schema; the admin table endpoints do not serve it`);
+  if (name.includes('\0')) throw fail('INVALID_SCHEMA', 'schema contains a NUL byte');
   const { rows } = await pool.query<{ exists: boolean }>(catalog.schemaExists, [name]);
-  if (!rows[0]?.exists) throw new ApiError(400, 'INVALID_SCHEMA', `Schema '${name}' does not exist`);
+  if (!rows[0]?.exists) throw fail('INVALID_SCHEMA', `Schema '${name}' does not exist`);
   return name;
 }
 
 /** A name for something about to be created; `what` names the field in the message. */
 export function newName(value: unknown, what: string): string {
-  if (typeof value !== 'string' || value === '') throw new ApiError(400, 'VALIDATION_ERROR', `${what} is required`);
+  if (typeof value !== 'string' || value === '') throw fail('VALIDATION_ERROR', `${what} is required`);
   if (!PLAIN_NAME.test(value)) {
-    throw new ApiError(
-      400,
-      'VALIDATION_ERROR',
+    throw fail('VALIDATION_ERROR',
       `${what} '${value.slice(0, 70)}' is not valid: use letters, digits and underscores, start with a letter or underscore, at most 63 characters`,
     );
   }
@@ -84,7 +82,7 @@ export async function findTable(pool: pg.Pool | pg.PoolClient, schema: string, n
 /** Like findTable, but 404 TABLE_NOT_FOUND when it is not there. */
 export async function requireTable(pool: pg.Pool | pg.PoolClient, schema: string, name: string, tablesOnly = true): Promise<TableShape> {
   const t = await findTable(pool, schema, name, tablesOnly);
-  if (!t) throw new ApiError(404, 'TABLE_NOT_FOUND', `Table "${name}" does not exist in schema "${schema}"`);
+  if (!t) throw fail('TABLE_NOT_FOUND', `Table "${name}" does not exist in schema "${schema}"`);
   return t;
 }
 

@@ -1,7 +1,7 @@
 /** Admin API: personal access tokens for the Management API (/v1). Mounted at /api/tokens behind requireAdmin. */
 import { Router } from 'express';
 import { z } from 'zod';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { createToken, listTokens, revokeToken, type TokenRow } from '../../shared/management/tokens.ts';
 import type { Services } from '../services.ts';
 
@@ -34,10 +34,10 @@ export function tokenRoutes(s: Services): Router {
 
   r.post('/', async (req, res) => {
     const parsed = createBody.safeParse(req.body ?? {});
-    if (!parsed.success) throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
+    if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
     const b = parsed.data;
     const expiresAt = b.expires_at ? new Date(b.expires_at) : b.expires_in_days ? new Date(Date.now() + b.expires_in_days * 86_400_000) : null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) throw new ApiError(400, 'VALIDATION_ERROR', 'expires_at must be in the future');
+    if (expiresAt && expiresAt.getTime() <= Date.now()) throw fail('VALIDATION_ERROR', 'expires_at must be in the future');
     const t = await createToken(s.pool, { name: b.name, owner: b.owner, expiresAt });
     res.status(201).json({ id: t.id, name: t.name, owner: t.owner, token: t.token, token_prefix: t.token_prefix, created_at: t.created_at, expires_at: t.expires_at });
   });
@@ -48,7 +48,7 @@ export function tokenRoutes(s: Services): Router {
 
   r.delete('/:id', async (req, res) => {
     const t = await revokeToken(s.pool, req.params.id);
-    if (!t) throw new ApiError(404, 'TOKEN_NOT_FOUND', `No access token with id '${req.params.id.slice(0, 64)}'`);
+    if (!t) throw fail('TOKEN_NOT_FOUND', `No access token with id '${req.params.id.slice(0, 64)}'`);
     res.json(publicView(t));
   });
 

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Router } from 'express';
 import { parse as parseCsv } from 'csv-parse';
-import { ApiError } from '../../shared/errors.ts';
+import { ApiError, fail } from '../../shared/errors.ts';
 import { JsonArrayStream, type JsonArrayElement } from '../../shared/db/json-array-stream.ts';
 import type { BulkUpsertPayload } from '../../shared/jobs/payloads/bulk-upsert.ts';
 import { receiveUpload } from '../uploads.ts';
@@ -46,13 +46,13 @@ async function checkRequest(
   file: { id: string; filename: string | null; contentType: string; size: number },
 ): Promise<BulkUpsertPayload> {
   const table = fields.table?.trim();
-  if (!table) throw new ApiError(400, 'VALIDATION_ERROR', "Missing the 'table' field");
+  if (!table) throw fail('VALIDATION_ERROR', "Missing the 'table' field");
   const schema = fields.schema?.trim() || 'public';
   const upsertKey = fields.upsertKey
     ?.split(',')
     .map((k) => k.trim())
     .filter(Boolean);
-  if (file.size === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'The uploaded file is empty');
+  if (file.size === 0) throw fail('VALIDATION_ERROR', 'The uploaded file is empty');
 
   const { rows } = await s.pool.query<{ name: string; generated: boolean }>(
     `SELECT a.attname AS name, (a.attgenerated <> '' OR a.attidentity = 'a') AS generated
@@ -61,19 +61,19 @@ async function checkRequest(
       WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
     [schema, table],
   );
-  if (rows.length === 0) throw new ApiError(404, 'TABLE_NOT_FOUND', `Table '${table}' does not exist`);
+  if (rows.length === 0) throw fail('TABLE_NOT_FOUND', `Table '${table}' does not exist`);
   const tableColumns = new Map(rows.map((r) => [r.name, r]));
 
   const format = detectFormat(fields.format, file, await firstBytes(s, file.id));
   const columns = await fileColumns(s, file.id, format);
   const seen = new Set<string>();
   for (const c of columns) {
-    if (!c) throw new ApiError(400, 'VALIDATION_ERROR', 'The file has an empty column name');
-    if (seen.has(c)) throw new ApiError(400, 'VALIDATION_ERROR', `The file names column '${c}' twice`);
+    if (!c) throw fail('VALIDATION_ERROR', 'The file has an empty column name');
+    if (seen.has(c)) throw fail('VALIDATION_ERROR', `The file names column '${c}' twice`);
     seen.add(c);
     const col = tableColumns.get(c);
-    if (!col) throw new ApiError(400, 'VALIDATION_ERROR', `Column '${c}' does not exist in table '${table}'`);
-    if (col.generated) throw new ApiError(400, 'VALIDATION_ERROR', `Column '${c}' of table '${table}' is generated and cannot be written`);
+    if (!col) throw fail('VALIDATION_ERROR', `Column '${c}' does not exist in table '${table}'`);
+    if (col.generated) throw fail('VALIDATION_ERROR', `Column '${c}' of table '${table}' is generated and cannot be written`);
   }
 
   // JSON objects may leave keys out (issue 17): every writable column of the table may appear in
@@ -84,7 +84,7 @@ async function checkRequest(
   if (upsertKey?.length) {
     const missing = upsertKey.find((k) => !allowed.has(k));
     if (missing) {
-      throw new ApiError(400, 'VALIDATION_ERROR', tableColumns.has(missing) ? `upsertKey '${missing}' is not a column of the file` : `upsertKey '${missing}' is not a column of table '${table}'`);
+      throw fail('VALIDATION_ERROR', tableColumns.has(missing) ? `upsertKey '${missing}' is not a column of the file` : `upsertKey '${missing}' is not a column of table '${table}'`);
     }
     const unique = await s.pool.query(
       `SELECT 1 FROM pg_index i
@@ -94,7 +94,7 @@ async function checkRequest(
       [schema, table, upsertKey],
     );
     if (unique.rowCount === 0) {
-      throw new ApiError(400, 'VALIDATION_ERROR', `upsertKey (${upsertKey.join(', ')}) must match a unique index or constraint of table '${table}'`);
+      throw fail('VALIDATION_ERROR', `upsertKey (${upsertKey.join(', ')}) must match a unique index or constraint of table '${table}'`);
     }
   }
   return { artifactId: file.id, schema, table, format, columns: format === 'json' ? writable : columns, ...(upsertKey?.length ? { upsertKey } : {}) };
@@ -113,7 +113,7 @@ async function firstBytes(s: Services, id: string): Promise<Buffer> {
 function detectFormat(explicit: string | undefined, file: { filename: string | null; contentType: string }, head: Buffer): 'csv' | 'json' {
   const f = explicit?.trim().toLowerCase();
   if (f === 'csv' || f === 'json') return f;
-  if (f) throw new ApiError(400, 'VALIDATION_ERROR', `format must be csv or json, got '${explicit}'`);
+  if (f) throw fail('VALIDATION_ERROR', `format must be csv or json, got '${explicit}'`);
   const name = (file.filename ?? '').toLowerCase();
   if (name.endsWith('.csv')) return 'csv';
   if (name.endsWith('.json')) return 'json';
@@ -130,19 +130,19 @@ async function fileColumns(s: Services, id: string, format: 'csv' | 'json'): Pro
   try {
     if (format === 'csv') {
       for await (const rec of src.pipe(parseCsv({ ...CSV_OPTIONS, to: 1, relax_column_count: true }))) return (rec as string[]).map((c) => c.trim());
-      throw new ApiError(400, 'VALIDATION_ERROR', 'The CSV file has no header row');
+      throw fail('VALIDATION_ERROR', 'The CSV file has no header row');
     }
     for await (const el of src.pipe(new JsonArrayStream())) {
       const { value, line } = el as JsonArrayElement;
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ApiError(400, 'VALIDATION_ERROR', `Row 1 (line ${line}) is not a JSON object`);
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw fail('VALIDATION_ERROR', `Row 1 (line ${line}) is not a JSON object`);
       const keys = Object.keys(value);
-      if (keys.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'Row 1 (line ' + line + ') has no keys');
+      if (keys.length === 0) throw fail('VALIDATION_ERROR', 'Row 1 (line ' + line + ') has no keys');
       return keys;
     }
-    throw new ApiError(400, 'VALIDATION_ERROR', 'The JSON array is empty');
+    throw fail('VALIDATION_ERROR', 'The JSON array is empty');
   } catch (e) {
     if (e instanceof ApiError) throw e;
-    throw new ApiError(400, 'VALIDATION_ERROR', `Cannot read the ${format.toUpperCase()} file: ${(e as Error).message}; nothing was written`);
+    throw fail('VALIDATION_ERROR', `Cannot read the ${format.toUpperCase()} file: ${(e as Error).message}; nothing was written`);
   } finally {
     src.destroy();
   }

@@ -5,6 +5,7 @@
  * src/api/api-errors.ts; this only chooses the code, the status and the message.
  */
 import { ApiError } from '../../shared/errors.ts';
+import { STATEMENT_KINDS, sqlstateKind, type PgErrorKind } from '../../shared/db/sqlstate.ts';
 
 /** Fallback codes by HTTP status, for engine errors without a more specific seed code, with a next step. */
 const BY_STATUS: Record<number, { code: string; hint: string }> = {
@@ -24,37 +25,44 @@ const BY_STATUS: Record<number, { code: string; hint: string }> = {
 const FALLBACK_5XX = { code: 'DATABASE_ERROR', hint: 'Retry later; if it persists, check the server logs' };
 
 /** Engine codes that are a problem with the query string (filters, select, order, embedding, Prefer). */
-const QUERY_CODES = new Set(['PGRST100', 'PGRST108', 'PGRST118', 'PGRST122', 'PGRST124', 'PGRST200', 'PGRST201', 'PGRST204', '42703', '42883', '42P10', '42601']);
+const QUERY_CODES = new Set(['PGRST100', 'PGRST108', 'PGRST118', 'PGRST122', 'PGRST124', 'PGRST200', 'PGRST201', 'PGRST204']);
+const QUERY_KINDS = new Set<PgErrorKind>(['undefined_column', 'undefined_function', 'no_conflict_target', 'syntax_error']);
 
-/** `Could not find the table 'public.x' in the schema cache` → `Table 'x' does not exist`. */
+/** PGRST205 carries the table it did not find: `Table 'x' does not exist` (public's tables unqualified). */
 function tableNotFoundMessage(e: ApiError): string {
-  const m = /^Could not find the table '(.+)' in the schema cache$/.exec(e.message);
-  if (!m) return e.message;
-  const name = m[1].startsWith('public.') ? m[1].slice('public.'.length) : m[1];
+  const { schema, table } = e.fields as { schema?: string; table?: string };
+  if (typeof table !== 'string') return e.message;
+  const name = schema === 'public' ? table : `${schema}.${table}`;
   return `Table '${name}' does not exist${e.hint ? `. ${e.hint}` : ''}`;
 }
 
 function seedCode(e: ApiError): { status: number; code: string; message: string; hint?: string | null } {
   const { code, status, message } = e;
   const keep = (seed: string, st = status) => ({ status: st, code: seed, message });
+  const kind = sqlstateKind(code);
   if (code === 'PGRST205') return { status: 404, code: 'TABLE_NOT_FOUND', message: tableNotFoundMessage(e) };
-  if (code === '42P01') return keep('TABLE_NOT_FOUND', 404);
+  if (kind === 'undefined_table') return keep('TABLE_NOT_FOUND', 404);
   if (code === 'PGRST202') return { status: 404, code: 'FUNCTION_NOT_FOUND', message: e.hint ? `${message}. ${e.hint}` : message };
   if (code === 'PGRST203') return { status: 400, code: 'INVALID_QUERY', message: e.hint ? `${message}. ${e.hint}` : message };
   if (code === 'PGRST106') return { status: 400, code: 'INVALID_SCHEMA', message: e.hint ? `${message}. ${e.hint}` : message };
   if (code === 'PGRST102') return keep('VALIDATION_ERROR', 400);
-  if (code === '42501') return keep('PERMISSION_DENIED');
-  if (QUERY_CODES.has(code)) return keep('INVALID_QUERY', 400);
-  // Data errors (22xxx) and constraint violations (23xxx): PostgreSQL's message, PostgREST's status.
-  if (/^2[23][0-9A-Z]{3}$/.test(code) && status < 500 && status !== 401) return keep('VALIDATION_ERROR');
-  if (/^42[0-9A-Z]{3}$/.test(code) && status === 400) return keep('INVALID_QUERY');
+  if (kind === 'insufficient_privilege') return keep('PERMISSION_DENIED');
+  if (QUERY_CODES.has(code) || QUERY_KINDS.has(kind)) return keep('INVALID_QUERY', 400);
+  // Data errors and constraint violations: PostgreSQL's message, PostgREST's status.
+  const dataError = DATA_KINDS.has(kind);
+  if (dataError && status < 500 && status !== 401) return keep('VALIDATION_ERROR');
+  if (STATEMENT_KINDS.has(kind) && status === 400) return keep('INVALID_QUERY');
   if (status === 401) return keep('INVALID_TOKEN');
-  if (code === '25006') return keep('METHOD_NOT_ALLOWED', 405);
+  if (kind === 'read_only_transaction') return keep('METHOD_NOT_ALLOWED', 405);
   // The same code and status as raw SQL's timeout (src/api/database/rawsql.ts).
-  if (code === '57014') return keep('QUERY_TIMEOUT', 408);
+  if (kind === 'query_canceled') return keep('QUERY_TIMEOUT', 408);
   const fallback = BY_STATUS[status] ?? (status >= 500 ? FALLBACK_5XX : BY_STATUS[400]);
   return { status, code: fallback.code, message, hint: e.hint ?? fallback.hint };
 }
+
+const DATA_KINDS = new Set<PgErrorKind>([
+  'unique_violation', 'foreign_key_violation', 'not_null_violation', 'check_violation', 'integrity_violation', 'invalid_data', 'bad_copy_data',
+]);
 
 /** PostgREST's PGRSTxxx and PostgreSQL's five-character SQLSTATEs (the seed's codes are words). */
 const ENGINE_CODE = /^(PGRST\d{3}|[0-9A-Z]{5})$/;

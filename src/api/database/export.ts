@@ -1,7 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { exportFields } from '../../shared/jobs/payloads/export.ts';
 import type { Services } from '../services.ts';
 import { runJob } from '../jobs/respond.ts';
@@ -17,7 +17,7 @@ export function exportRoutes(s: Services): Router {
   r.post('/advance/export', async (req, res) => {
     const parsed = body.safeParse(req.body ?? {});
     if (!parsed.success) {
-      throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     }
     const p = parsed.data;
     const { rows } = await s.pool.query<{ relname: string; relkind: string }>(
@@ -30,8 +30,8 @@ export function exportRoutes(s: Services): Router {
     const defaultKinds = p.format === 'json' && p.includeViews ? ['r', 'p', 'v', 'm'] : ['r', 'p'];
     const tables = p.tables ?? rows.filter((r) => defaultKinds.includes(r.relkind)).map((r) => r.relname);
     const missing = tables.find((t) => !existing.has(t));
-    if (missing) throw new ApiError(404, 'TABLE_NOT_FOUND', `Table '${missing}' does not exist`);
-    if (tables.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', `Schema '${p.schema}' has no tables to export`);
+    if (missing) throw fail('TABLE_NOT_FOUND', `Table '${missing}' does not exist`);
+    if (tables.length === 0) throw fail('VALIDATION_ERROR', `Schema '${p.schema}' has no tables to export`);
 
     await runJob(s, req, res, 'export', { ...p, tables }, async (status) => {
       const result = status.result as { format: string; tables: string[]; rows: number; bytes: number; artifactId: string };
@@ -51,7 +51,7 @@ export function exportRoutes(s: Services): Router {
 /** The seed's synchronous shape, with the content streamed from the artifact store, never held whole. */
 async function streamInline(s: Services, res: Response, jobId: string, result: { format: string; tables: string[]; rows: number; artifactId: string }) {
   const info = await s.artifacts.info(result.artifactId);
-  if (!info) throw new ApiError(404, 'JOB_NOT_FOUND', `Job ${jobId} has no stored result (it may have expired)`);
+  if (!info) throw fail('JOB_NOT_FOUND', `Job ${jobId} has no stored result (it may have expired)`);
   res.status(200).type('application/json');
   const head = { format: result.format, tables: result.tables, rows: result.rows, jobId };
   res.write(JSON.stringify(head).slice(0, -1) + ',"content":');

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import type { ImportPayload } from '../../shared/jobs/payloads/import.ts';
 import type { Services } from '../services.ts';
 import { receiveUpload } from '../uploads.ts';
@@ -17,7 +17,7 @@ export function importRoutes(s: Services): Router {
     const upload = await receiveUpload(req, s.artifacts, { fileField: 'file' });
     const raw = (upload.fields.truncate ?? 'false').trim().toLowerCase();
     const truncate = BOOLEAN[raw];
-    if (truncate === undefined) throw new ApiError(400, 'VALIDATION_ERROR', `truncate: expected true or false, got '${raw.slice(0, 32)}'`);
+    if (truncate === undefined) throw fail('VALIDATION_ERROR', `truncate: expected true or false, got '${raw.slice(0, 32)}'`);
     const payload: ImportPayload = {
       artifactId: upload.file.id,
       filename: upload.file.filename ?? 'upload',

@@ -4,7 +4,7 @@
  * Each is one catalog query (src/shared/catalog/*.sql) with the schema as $1.
  */
 import { Router, type Request, type Response } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { catalog } from '../../shared/catalog/index.ts';
 import { splitQueryString } from '../../shared/rest/parse/query-params.ts';
 import type { Services } from '../services.ts';
@@ -23,7 +23,7 @@ export function listingsRoutes(s: Services): Router {
   const listing = (sql: string) => async (req: Request, res: Response) => {
     const schema = schemaOf(req);
     const exists = await s.pool.query<{ exists: boolean }>(catalog.schemaExists, [schema]);
-    if (!exists.rows[0]?.exists) throw new ApiError(404, 'SCHEMA_NOT_FOUND', `Schema '${schema}' does not exist`);
+    if (!exists.rows[0]?.exists) throw fail('SCHEMA_NOT_FOUND', `Schema '${schema}' does not exist`);
     const { rows } = await s.pool.query(sql, [schema]);
     res.status(200).json(rows);
   };

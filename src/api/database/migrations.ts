@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { ApiError, isApiError } from '../../shared/errors.ts';
+import { isApiError, fail } from '../../shared/errors.ts';
 import { migrationPayload, type MigrationResult } from '../../shared/jobs/payloads/migrations.ts';
 import { splitStatements } from '../../shared/sql/statements.ts';
 import type { Services } from '../services.ts';
@@ -32,16 +32,14 @@ export function migrationsRoutes(s: Services): Router {
   r.post('/migrations', async (req, res) => {
     const parsed = migrationPayload.safeParse(req.body ?? {});
     if (!parsed.success) {
-      throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     }
     const p = parsed.data;
     const statements = await splitStatements(p.sql);
-    if (statements.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'sql: contains no SQL statements');
+    if (statements.length === 0) throw fail('VALIDATION_ERROR', 'sql: contains no SQL statements');
     const tx = statements.findIndex((st) => st.type === 'TransactionStmt');
     if (tx !== -1) {
-      throw new ApiError(
-        400,
-        'TRANSACTION_CONTROL_NOT_ALLOWED',
+      throw fail('TRANSACTION_CONTROL_NOT_ALLOWED',
         `Statement ${tx + 1} (${statements[tx]!.text}) is transaction control; a migration already runs in its own transaction, so BEGIN, COMMIT, ROLLBACK and SAVEPOINT are not allowed`,
       );
     }
@@ -62,4 +60,4 @@ export function migrationsRoutes(s: Services): Router {
 }
 
 const versionConflict = (version: string, latest: string) =>
-  new ApiError(409, 'MIGRATION_VERSION_CONFLICT', `Migration version ${version} must be greater than the latest applied version ${latest}`);
+  fail('MIGRATION_VERSION_CONFLICT', `Migration version ${version} must be greater than the latest applied version ${latest}`);

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { ApiError } from '../../shared/errors.ts';
+import { ApiError, fail } from '../../shared/errors.ts';
 import { splitStatements } from '../../shared/sql/statements.ts';
 import { checkStatements, type SqlMode } from '../../shared/sql/strict-rules.ts';
 import { runSqlTransaction } from '../../shared/sql/run-sql.ts';
@@ -40,13 +40,13 @@ export function rawsqlRoutes(s: Services): Router {
   const handler = (mode: SqlMode) => async (req: Request, res: Response) => {
     const parsed = body.safeParse(req.body ?? {});
     if (!parsed.success) {
-      throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+      throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     }
     const { query, params = [] } = parsed.data;
     const statements = await splitStatements(query);
-    if (statements.length === 0) throw new ApiError(400, 'VALIDATION_ERROR', 'query: contains no SQL statements');
+    if (statements.length === 0) throw fail('VALIDATION_ERROR', 'query: contains no SQL statements');
     if (params.length > 0 && statements.length > 1) {
-      throw new ApiError(400, 'VALIDATION_ERROR', `query: with params, only one statement is allowed (found ${statements.length})`);
+      throw fail('VALIDATION_ERROR', `query: with params, only one statement is allowed (found ${statements.length})`);
     }
     const violation = checkStatements(statements, mode);
     if (violation) {

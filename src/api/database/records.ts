@@ -5,7 +5,7 @@
  * (default 100), X-Total-Count, `?schema=` for the profile, and its error codes.
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { ApiError, fail } from '../../shared/errors.ts';
 import { handleRead, resolveProfile, type RestResponse } from '../../shared/rest/read.ts';
 import { handleWrite } from '../../shared/rest/write.ts';
 import { urlDecode } from '../../shared/rest/parse/query-params.ts';
@@ -16,8 +16,8 @@ import { toSeedError } from './envelope-map.ts';
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
 
-const invalidQuery = (message: string) => new ApiError(400, 'INVALID_QUERY', message);
-const validation = (message: string) => new ApiError(400, 'VALIDATION_ERROR', message);
+const invalidQuery = (message: string) => fail('INVALID_QUERY', message);
+const validation = (message: string) => fail('VALIDATION_ERROR', message);
 
 /** The raw query string (without `?`) as the client sent it. */
 export function rawQueryOf(req: Request): string {

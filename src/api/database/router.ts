@@ -1,5 +1,5 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 import { requireAdmin } from '../admin/auth.ts';
 import { recordsRoutes } from './records.ts';
@@ -13,7 +13,7 @@ import { bulkUpsertRoutes } from './bulk-upsert.ts';
 
 /** The 401 of a records or RPC request that carries no credential at all. */
 export const missingCredentials = () =>
-  new ApiError(401, 'UNAUTHORIZED', 'No credentials: send a JWT or the anon key as Authorization: Bearer <token> (or the apikey header)', {
+  fail('UNAUTHORIZED', 'No credentials: send a JWT or the anon key as Authorization: Bearer <token> (or the apikey header)', {
     headers: { 'WWW-Authenticate': 'Bearer' },
     fields: { nextActions: 'Send a JWT or the anon key as Authorization: Bearer <token> (or apikey: <key>); the anon key reads and writes as the anon role' },
   });

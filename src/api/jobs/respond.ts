@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
 import type { JobType } from '../../shared/jobs/names.ts';
 import type { JobStatus } from '../../shared/jobs/queues.ts';
-import { ApiError } from '../../shared/errors.ts';
-import { decodeJobClientError } from '../../shared/jobs/client-error.ts';
+import { fail } from '../../shared/errors.ts';
+import { failureError } from '../../shared/jobs/client-error.ts';
 import type { Services } from '../services.ts';
 
 /** RFC 7240: `Prefer: respond-async` asks for 202 at once instead of waiting. */
@@ -33,7 +33,7 @@ export async function runJob(
   if (wantsAsync(req)) return accepted();
   const status = await s.queues.waitFor(job, s.config.JOB_WAIT_MS);
   if (status.state === 'completed') return onCompleted(status);
-  if (status.state === 'failed') throw decodeJobClientError(status.error) ?? new ApiError(500, 'JOB_FAILED', `The ${type} job failed: ${status.error}`);
-  if (status.state === 'cancelled') throw new ApiError(409, 'JOB_CANCELLED', `The ${type} job was cancelled`);
+  if (status.state === 'failed') throw status.failure ? failureError(status.failure) : fail('JOB_FAILED', `The ${type} job failed: ${status.error}`);
+  if (status.state === 'cancelled') throw fail('JOB_CANCELLED', `The ${type} job was cancelled`);
   return accepted(status);
 }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 import { decode, type ArtifactInfo } from '../../shared/jobs/artifacts.ts';
 
@@ -9,7 +9,7 @@ const RUNNING = new Set(['queued', 'active', 'cancelling']);
 function parseFollow(v: unknown): boolean {
   if (v === undefined || v === 'false' || v === '0') return false;
   if (v === 'true' || v === '1' || v === '') return true;
-  throw new ApiError(400, 'VALIDATION_ERROR', `follow must be true or false, got '${String(v).slice(0, 32)}'`);
+  throw fail('VALIDATION_ERROR', `follow must be true or false, got '${String(v).slice(0, 32)}'`);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,9 +18,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function jobRoutes(s: Services): Router {
   const r = Router();
   s.onClose(() => s.artifacts.close());
-  const notFound = (id: string) => new ApiError(404, 'JOB_NOT_FOUND', `Job ${id} not found`);
+  const notFound = (id: string) => fail('JOB_NOT_FOUND', `Job ${id} not found`);
   const checkId = (id: string) => {
-    if (!UUID.test(id)) throw new ApiError(400, 'VALIDATION_ERROR', `Job id must be a UUID, got '${id.slice(0, 64)}'`);
+    if (!UUID.test(id)) throw fail('VALIDATION_ERROR', `Job id must be a UUID, got '${id.slice(0, 64)}'`);
   };
 
   r.get('/:id', async (req, res) => {
@@ -62,10 +62,10 @@ export function jobRoutes(s: Services): Router {
     }
     if (!artifact) {
       if (status.state !== 'completed') {
-        throw new ApiError(409, 'JOB_NOT_FINISHED', `Job ${status.id} is ${status.state}; its result is not ready`);
+        throw fail('JOB_NOT_FINISHED', `Job ${status.id} is ${status.state}; its result is not ready`);
       }
       artifact = await s.artifacts.jobOutput(status.id);
-      if (!artifact) throw new ApiError(404, 'JOB_NOT_FOUND', `Job ${status.id} has no stored result (it may have expired)`);
+      if (!artifact) throw fail('JOB_NOT_FOUND', `Job ${status.id} has no stored result (it may have expired)`);
     }
     res.setHeader('Content-Type', artifact.contentType);
     if (artifact.filename) res.setHeader('Content-Disposition', `attachment; filename="${artifact.filename.replace(/"/g, '')}"`);

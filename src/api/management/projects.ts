@@ -23,8 +23,10 @@ import { dropProject, insertProject, provisionProjectDatabase, serverVersion } f
 import { projectApiKeys } from '../../shared/management/project-keys.ts';
 import { projectRuntimes } from '../projects/runtimes.ts';
 import { parseBody } from './body.ts';
-import { managementError, notFound } from './errors.ts';
+import { notFound } from './errors.ts';
+import { fail } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
+import { pgErrorKind } from '../../shared/db/sqlstate.ts';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -77,7 +79,7 @@ export async function projectView(s: Services, p: ManagementProject) {
 export function loadProject(s: Services): RequestHandler {
   return async (req, res, next) => {
     const ref = String(req.params.ref ?? '');
-    if (!REF_FORMAT.test(ref)) throw managementError(400, 'Invalid project ref: expected 20 lowercase letters');
+    if (!REF_FORMAT.test(ref)) throw fail('BAD_REQUEST', 'Invalid project ref: expected 20 lowercase letters');
     const p = await findMemberProject(s.pool, res.locals.token!.owner, ref);
     if (!p) throw notFound('Project not found');
     res.locals.project = p;
@@ -87,7 +89,7 @@ export function loadProject(s: Services): RequestHandler {
 
 /** 409 unless the project's database is ready (types, anything that connects to it). */
 export function requireActive(p: ManagementProject): void {
-  if (p.status !== 'ACTIVE_HEALTHY') throw managementError(409, `Project ${p.ref} is ${p.status}; try again once it is ACTIVE_HEALTHY`);
+  if (p.status !== 'ACTIVE_HEALTHY') throw fail('CONFLICT', `Project ${p.ref} is ${p.status}; try again once it is ACTIVE_HEALTHY`);
 }
 
 /** GET/POST /v1/projects (mounted on the /v1 router). */
@@ -117,8 +119,8 @@ export function projectListRoutes(s: Services): Router {
         );
       } catch (e) {
         // A ref (or a leftover role of that name) already taken: draw another.
-        const code = (e as { code?: string }).code;
-        if ((code === '23505' || code === '42710') && attempt < 3) continue;
+        const kind = pgErrorKind(e);
+        if ((kind === 'unique_violation' || kind === 'duplicate_object') && attempt < 3) continue;
         throw e;
       }
     }

@@ -11,7 +11,7 @@
  */
 import type { RequestHandler, Response } from 'express';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 import { clientIp } from '../middleware/client-ip.ts';
 
@@ -45,7 +45,7 @@ function limiter(s: Services, name: string, points: number): RequestHandler {
         if (r instanceof RateLimiterRes) {
           setHeaders(res, points, r);
           const retry = String(Math.max(1, Math.ceil(r.msBeforeNext / 1000)));
-          return next(new ApiError(429, 'RATE_LIMITED', `Too many requests: the limit is ${points} per minute; retry in ${retry} s`, { headers: { 'Retry-After': retry } }));
+          return next(fail('RATE_LIMITED', `Too many requests: the limit is ${points} per minute; retry in ${retry} s`, { headers: { 'Retry-After': retry } }));
         }
         // Not expected (the insurance limiter answers when Redis cannot): serve, and log it.
         req.log?.warn({ err: (r as Error)?.message }, 'rate limiter unavailable');

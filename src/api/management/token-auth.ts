@@ -6,7 +6,8 @@
 import type { RequestHandler } from 'express';
 import { verifyToken, type TokenIdentity } from '../../shared/management/tokens.ts';
 import { clientIp } from '../middleware/client-ip.ts';
-import { managementError, unauthorized } from './errors.ts';
+import { unauthorized } from './errors.ts';
+import { fail } from '../../shared/errors.ts';
 import type { Services } from '../services.ts';
 
 export const MANAGEMENT_BAN_SCOPE = 'management';
@@ -25,7 +26,7 @@ export function tokenAuth(s: Services): RequestHandler {
   return async (req, res, next) => {
     const ip = clientIp(req, s.config);
     if (await s.authBans.isBanned(MANAGEMENT_BAN_SCOPE, ip)) {
-      throw managementError(403, 'Too many failed authentication attempts from this address; try again later');
+      throw fail('FORBIDDEN', 'Too many failed authentication attempts from this address; try again later');
     }
     const bearer = req.header('authorization')?.match(/^Bearer\s+(\S+)\s*$/i)?.[1];
     // No credentials at all is not a guess; a wrong one is.

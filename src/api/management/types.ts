@@ -5,7 +5,7 @@ import { generateTypes } from '../../shared/typegen/typescript.ts';
 import { ensureProjectLogin, projectRestUrl } from '../../shared/management/project-database.ts';
 import { serverSession } from '../../shared/db/pool.ts';
 import { queryOf } from './body.ts';
-import { managementError } from './errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { requireActive } from './projects.ts';
 import type { Services } from '../services.ts';
 
@@ -13,9 +13,9 @@ import type { Services } from '../services.ts';
 export function includedSchemas(raw: string | null): string[] {
   if (raw === null) return ['public'];
   const list = raw.split(',').map((x) => x.trim()).filter(Boolean);
-  if (!list.length) throw managementError(400, 'included_schemas must name at least one schema');
+  if (!list.length) throw fail('BAD_REQUEST', 'included_schemas must name at least one schema');
   for (const name of list) {
-    if (name.length > 63 || name.includes('\0')) throw managementError(400, `included_schemas: invalid schema name '${name.slice(0, 63)}'`);
+    if (name.length > 63 || name.includes('\0')) throw fail('BAD_REQUEST', `included_schemas: invalid schema name '${name.slice(0, 63)}'`);
   }
   return list;
 }

@@ -12,7 +12,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../../shared/config.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { inAnyCidr, normaliseIp, parseCidrList, type Cidr } from '../../shared/security/cidr.ts';
 
 type OriginConfig = Pick<Config, 'ADMIN_ALLOWED_ORIGINS' | 'TRUSTED_PROXIES'>;
@@ -91,7 +91,7 @@ export function refuseCrossSite(config: OriginConfig, opts: { exempt?: (req: Req
   return (req, _res, next) => {
     if (SAFE_METHODS.has(req.method) || opts.exempt?.(req)) return next();
     const reason = crossSiteReason(req, config);
-    next(reason ? new ApiError(403, 'CROSS_SITE_REQUEST', reason) : undefined);
+    next(reason ? fail('CROSS_SITE_REQUEST', reason) : undefined);
   };
 }
 

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { ApiError, fail } from '../../shared/errors.ts';
 import { databaseUnavailable, unavailableError } from '../../shared/db/unavailable.ts';
 
 /** How one surface writes an ApiError into its envelope. */
@@ -34,6 +34,6 @@ export function errorHandler(send: SendError, classify?: (err: unknown, req: Req
       return send(res, unavailableError(unavailable));
     }
     req.log?.error({ err }, 'unhandled error');
-    send(res, new ApiError(500, 'INTERNAL_ERROR', 'Internal server error'));
+    send(res, fail('INTERNAL_ERROR', 'Internal server error'));
   };
 }

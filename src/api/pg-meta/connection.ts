@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Services } from '../services.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { CryptoJsAesError, decryptCryptoJsAes } from '../../shared/pg-meta/crypto-js-aes.ts';
 import { TargetPools } from '../../shared/pg-meta/target-pools.ts';
 import { checkoutClient } from '../../shared/pg-meta/connection-errors.ts';
@@ -44,17 +44,17 @@ export function pgMetaConnection(s: Services): RequestHandler {
       return next();
     }
     if (!c.CRYPTO_KEY) {
-      throw new ApiError(400, 'ENCRYPTED_CONNECTIONS_DISABLED', 'encrypted connections are not enabled: the server has no CRYPTO_KEY, so X-Connection-Encrypted cannot be used');
+      throw fail('ENCRYPTED_CONNECTIONS_DISABLED', 'encrypted connections are not enabled: the server has no CRYPTO_KEY, so X-Connection-Encrypted cannot be used');
     }
     let url: string;
     try {
       url = decryptCryptoJsAes(String(header), c.CRYPTO_KEY);
     } catch (e) {
       if (!(e instanceof CryptoJsAesError)) throw e;
-      throw new ApiError(400, 'INVALID_CONNECTION_HEADER', `X-Connection-Encrypted could not be decrypted with the server's CRYPTO_KEY (${e.message}); encrypt the connection string as CryptoJS.AES.encrypt(url, CRYPTO_KEY).toString() does`);
+      throw fail('INVALID_CONNECTION_HEADER', `X-Connection-Encrypted could not be decrypted with the server's CRYPTO_KEY (${e.message}); encrypt the connection string as CryptoJS.AES.encrypt(url, CRYPTO_KEY).toString() does`);
     }
     if (!isPostgresUrl(url)) {
-      throw new ApiError(400, 'INVALID_CONNECTION_HEADER', 'X-Connection-Encrypted decrypted, but not to a postgres:// or postgresql:// connection URL with a host');
+      throw fail('INVALID_CONNECTION_HEADER', 'X-Connection-Encrypted decrypted, but not to a postgres:// or postgresql:// connection URL with a host');
     }
     const lease = targets.acquire(url);
     res.once('finish', lease.release);

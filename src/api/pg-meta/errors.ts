@@ -1,6 +1,7 @@
 import type { Response } from 'express';
 import { errorHandler } from '../middleware/error-handler.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { ApiError, fail } from '../../shared/errors.ts';
+import { pgFailure } from '../../shared/db/sqlstate.ts';
 import { connectFailure, isConnectionLoss } from '../../shared/pg-meta/connection-errors.ts';
 
 /**
@@ -15,14 +16,14 @@ export function sendPgMetaError(res: Response, e: ApiError): void {
 
 /** A database error raised by a statement the API ran for the caller: 400 with Postgres's message and fields. */
 export function fromDatabaseError(err: unknown): ApiError | null {
-  const e = err as { code?: unknown; severity?: unknown; message?: string } & Record<string, unknown>;
-  if (typeof e?.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code) || typeof e.severity !== 'string') return null;
-  const fields: Record<string, unknown> = { code: e.code };
-  for (const k of ['detail', 'hint', 'position', 'schema', 'table', 'column', 'constraint']) if (e[k] !== undefined) fields[k] = e[k];
+  const f = pgFailure(err);
+  if (!f) return null;
   // A server going away is not the caller's bad input (the handler answers 502); other 08/53 codes come from the SQL itself.
   if (isConnectionLoss(err)) return null;
-  if (e.code === '57014') return new ApiError(400, 'QUERY_CANCELED', e.message ?? 'Query canceled', { fields });
-  return new ApiError(400, 'QUERY_FAILED', e.message ?? 'Query failed', { fields });
+  const { kind, sqlstate, message, ...rest } = f;
+  const fields: Record<string, unknown> = { code: sqlstate, ...rest };
+  if (kind === 'query_canceled') return fail('QUERY_CANCELED', message || 'Query canceled', { fields });
+  return fail('QUERY_FAILED', message || 'Query failed', { fields });
 }
 
 /**

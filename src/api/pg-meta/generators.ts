@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Pool } from 'pg';
 import type { Services } from '../services.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { generateTypes, type TypegenOptions } from '../../shared/typegen/typescript.ts';
 import { checkoutClient, connectFailure, isConnectionLoss } from '../../shared/pg-meta/connection-errors.ts';
 
@@ -11,11 +11,11 @@ const list = (v: string | null) => (v ?? '').split(',').map((x) => x.trim()).fil
 export function parseTypegenParams(search: URLSearchParams): TypegenOptions {
   const flag = search.get('detect_one_to_one_relationships');
   if (flag !== null && flag !== 'true' && flag !== 'false') {
-    throw new ApiError(400, 'VALIDATION_ERROR', 'detect_one_to_one_relationships must be true or false');
+    throw fail('VALIDATION_ERROR', 'detect_one_to_one_relationships must be true or false');
   }
   const version = search.get('postgrest_version');
   if (version !== null && !/^\d+(\.\d+)*$/.test(version)) {
-    throw new ApiError(400, 'VALIDATION_ERROR', 'postgrest_version must be a version number such as 12 or 12.2');
+    throw fail('VALIDATION_ERROR', 'postgrest_version must be a version number such as 12 or 12.2');
   }
   return {
     includedSchemas: list(search.get('included_schemas')),

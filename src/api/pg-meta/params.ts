@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import type { ListingFilter } from '../../shared/pg-meta/listing.ts';
 
 /** The query string as sent (the app leaves parsing to each surface). */
@@ -8,7 +8,7 @@ export function searchParams(req: Request): URLSearchParams {
   return new URLSearchParams(i < 0 ? '' : req.originalUrl.slice(i + 1));
 }
 
-const invalid = (name: string, why: string) => new ApiError(400, 'INVALID_PARAMETER', `Invalid query parameter ${name}: ${why}`);
+const invalid = (name: string, why: string) => fail('INVALID_PARAMETER', `Invalid query parameter ${name}: ${why}`);
 
 /** `true`/`false` under any of the given names (postgres-meta's snake_case, the seed's camelCase). */
 export function boolParam(p: URLSearchParams, names: string[], fallback: boolean): boolean {
@@ -51,12 +51,12 @@ export function listingFilter(req: Request): ListingFilter {
 
 /** A numeric object id (an oid) from the path; anything else is bad input. */
 export function oidParam(raw: string | undefined, what: string): number {
-  if (!raw || !/^\d{1,10}$/.test(raw) || Number(raw) > 4294967295) throw new ApiError(400, 'INVALID_ID', `Invalid ${what} ID ${JSON.stringify(raw ?? '')}: expected a number`);
+  if (!raw || !/^\d{1,10}$/.test(raw) || Number(raw) > 4294967295) throw fail('INVALID_ID', `Invalid ${what} ID ${JSON.stringify(raw ?? '')}: expected a number`);
   return Number(raw);
 }
 
 /** A column id `<table id>.<ordinal position>`. */
 export function columnIdParam(raw: string | undefined): string {
-  if (!raw || !/^\d{1,10}\.\d{1,5}$/.test(raw)) throw new ApiError(400, 'INVALID_ID', `Invalid column ID ${JSON.stringify(raw ?? '')}: expected <table id>.<ordinal position>`);
+  if (!raw || !/^\d{1,10}\.\d{1,5}$/.test(raw)) throw fail('INVALID_ID', `Invalid column ID ${JSON.stringify(raw ?? '')}: expected <table id>.<ordinal position>`);
   return raw;
 }

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import type { Pool } from 'pg';
 import type { Services } from '../services.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { runQuery } from '../../shared/pg-meta/run-query.ts';
 
 interface QueryBody {
@@ -12,14 +12,14 @@ interface QueryBody {
 /** `{query, parameters?}`, or a 400 saying what is wrong. */
 export function parseQueryBody(body: unknown): QueryBody {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiError(400, 'VALIDATION_ERROR', 'send a JSON object body: {"query": "<SQL>", "parameters": [..] (optional)} with Content-Type: application/json');
+    throw fail('VALIDATION_ERROR', 'send a JSON object body: {"query": "<SQL>", "parameters": [..] (optional)} with Content-Type: application/json');
   }
   const { query, parameters } = body as Record<string, unknown>;
   if (typeof query !== 'string' || query.trim() === '') {
-    throw new ApiError(400, 'VALIDATION_ERROR', 'query not found: "query" must be a non-empty string of SQL');
+    throw fail('VALIDATION_ERROR', 'query not found: "query" must be a non-empty string of SQL');
   }
   if (parameters !== undefined && parameters !== null && !Array.isArray(parameters)) {
-    throw new ApiError(400, 'VALIDATION_ERROR', '"parameters" must be an array of values for $1, $2, …');
+    throw fail('VALIDATION_ERROR', '"parameters" must be an array of values for $1, $2, …');
   }
   return { query, parameters: (parameters as unknown[] | null) ?? undefined };
 }

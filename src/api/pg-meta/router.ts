@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import type { Services } from '../services.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { requireAdmin } from '../admin/auth.ts';
 import { refuseCrossSite } from '../middleware/cross-site.ts';
 import { pgMetaConnection } from './connection.ts';
@@ -52,7 +52,7 @@ export function pgMetaRouter(s: Services): Router {
   api.use(generatorRoutes(s));
   api.use(catalogRoutes());
   api.use(writeRoutes());
-  api.use((req, res) => sendPgMetaError(res, new ApiError(404, 'NOT_FOUND', `Route ${req.method}:${req.path} not found`)));
+  api.use((req, res) => sendPgMetaError(res, fail('NOT_FOUND', `Route ${req.method}:${req.path} not found`)));
   api.use(pgMetaErrorHandler);
 
   const root = Router();

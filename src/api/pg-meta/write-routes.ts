@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type pg from 'pg';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { withTransaction } from '../../shared/db/pool.ts';
 import { pgMetaSql } from '../../shared/pg-meta/sql/index.ts';
 import { findById, getById, listCatalog, type CatalogName, type Row } from '../../shared/pg-meta/catalog.ts';
@@ -20,7 +20,7 @@ import { dbOf } from './catalog-routes.ts';
 function body<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
   const parsed = schema.safeParse(req.body ?? {});
   if (!parsed.success) {
-    throw new ApiError(400, 'VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
   }
   return parsed.data;
 }
@@ -42,7 +42,7 @@ async function run(c: pg.PoolClient, statements: string[]): Promise<void> {
 /** The one object matching the given columns, after it was created or renamed. */
 async function findOne(c: pg.PoolClient, name: CatalogName, equals: Record<string, string | number>): Promise<Row> {
   const [row] = await listCatalog(c, name, { includeSystemSchemas: true, equals, limit: 1 });
-  if (!row) throw new ApiError(404, 'NOT_FOUND', `Cannot find the ${name.replace(/s$/, '')} after changing it`);
+  if (!row) throw fail('NOT_FOUND', `Cannot find the ${name.replace(/s$/, '')} after changing it`);
   return row;
 }
 
@@ -202,7 +202,7 @@ export function writeRoutes(): Router {
     const b = body(columnCreate, req);
     await inTransaction(res, async (c) => {
       const table = await findById(c, 'tables', b.table_id);
-      if (!table) throw new ApiError(404, 'NOT_FOUND', `Cannot find a table with ID ${b.table_id}`);
+      if (!table) throw fail('NOT_FOUND', `Cannot find a table with ID ${b.table_id}`);
       await run(c, await ddl.createColumn({ schema: s(table.schema), name: s(table.name) }, b));
       return findOne(c, 'columns', { table_id: b.table_id, name: b.name });
     });
@@ -300,7 +300,7 @@ export function writeRoutes(): Router {
   r.delete('/extensions/:name', async (req, res) => {
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'extensions', req.params.name);
-      if (cur.installed_version === null) throw new ApiError(404, 'NOT_FOUND', `Extension ${cur.name} is not installed`);
+      if (cur.installed_version === null) throw fail('NOT_FOUND', `Extension ${cur.name} is not installed`);
       await run(c, ddl.dropExtension(s(cur.name), cascadeOf(req)));
       return cur;
     });
@@ -316,7 +316,7 @@ export function writeRoutes(): Router {
       await run(c, [statement]);
       const after = await listCatalog(c, 'functions', { includeSystemSchemas: true, equals: { schema: b.schema, name: b.name } });
       const created = after.find((f) => !before.has(f.id));
-      if (!created) throw new ApiError(500, 'INTERNAL_ERROR', 'The created function was not found');
+      if (!created) throw fail('INTERNAL_ERROR', 'The created function was not found');
       return created;
     });
   });

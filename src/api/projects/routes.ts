@@ -8,7 +8,7 @@
  */
 import { isIP } from 'node:net';
 import { Router, type NextFunction, type Request, type Response } from 'express';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { REF_FORMAT } from '../../shared/management/refs.ts';
 import { closeCustomHostnameCache, resolveCustomHostname } from '../../shared/management/custom-hostnames.ts';
 import { clientIp } from '../middleware/client-ip.ts';
@@ -42,14 +42,14 @@ export function projectRoutes(s: Services): Router {
 
   async function serve(ref: string, req: Request, res: Response, next: NextFunction) {
     try {
-      if (!REF_FORMAT.test(ref)) throw new ApiError(404, 'PROJECT_NOT_FOUND', 'Project not found');
+      if (!REF_FORMAT.test(ref)) throw fail('PROJECT_NOT_FOUND', 'Project not found');
       // Refused clients are turned away before the project's pools and schema cache are built.
       const ip = clientIp(req, s.config);
       if (!(await s.networkRestrictions.allows(ref, ip))) {
-        throw new ApiError(403, 'NETWORK_RESTRICTED', `Address ${ip} is not allowed by this project's network restrictions`);
+        throw fail('NETWORK_RESTRICTED', `Address ${ip} is not allowed by this project's network restrictions`);
       }
       if (await s.authBans.isBanned(ref, ip)) {
-        throw new ApiError(403, 'ADDRESS_BANNED', 'Too many failed authentication attempts from this address; try again later');
+        throw fail('ADDRESS_BANNED', 'Too many failed authentication attempts from this address; try again later');
       }
       const rt = await runtimes.get(ref);
       rt.active++;

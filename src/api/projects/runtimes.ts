@@ -10,7 +10,7 @@ import type { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config.ts';
 import { createPool, type Pool } from '../../shared/db/pool.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 import { SchemaCache } from '../../shared/schema-cache/cache.ts';
 import { findProject, projectJwtSecret, type ManagementProject } from '../../shared/management/projects.ts';
 import { ensureProjectLogin, projectRestUrl } from '../../shared/management/project-database.ts';
@@ -84,9 +84,9 @@ export class ProjectRuntimes {
     const hit = this.live.get(ref);
     if (hit) return hit;
     const project = await findProject(this.s.pool, ref);
-    if (!project) throw new ApiError(404, 'PROJECT_NOT_FOUND', `Project ${ref} not found`);
+    if (!project) throw fail('PROJECT_NOT_FOUND', `Project ${ref} not found`);
     if (project.status !== 'ACTIVE_HEALTHY') {
-      throw new ApiError(503, 'PROJECT_NOT_READY', `Project ${ref} is not ready (status ${project.status})`, { headers: { 'Retry-After': '1' } });
+      throw fail('PROJECT_NOT_READY', `Project ${ref} is not ready (status ${project.status})`, { headers: { 'Retry-After': '1' } });
     }
     // Two requests racing here share one build.
     const again = this.live.get(ref);
@@ -100,7 +100,7 @@ export class ProjectRuntimes {
   }
 
   private async build(project: ManagementProject): Promise<ProjectRuntime> {
-    if (this.closed) throw new ApiError(503, 'SHUTTING_DOWN', 'The server is shutting down');
+    if (this.closed) throw fail('SHUTTING_DOWN', 'The server is shutting down');
     const s = this.s;
     const log = s.log.child({ project: project.ref });
     const config = projectConfig(s.config, project, projectJwtSecret(s.config, project));

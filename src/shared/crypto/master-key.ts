@@ -4,7 +4,7 @@
  * so a wrong key or a changed byte fails to open instead of yielding garbage.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ApiError } from '../errors.ts';
+import { ApiError, fail } from '../errors.ts';
 import type { Config } from '../config.ts';
 
 const VERSION = 'v1.';
@@ -14,7 +14,7 @@ const TAG_BYTES = 16;
 type KeyConfig = Pick<Config, 'BASALT_MASTER_KEY'>;
 
 /** 503 (not 500): the server works, it is just not configured for this feature. */
-export const masterKeyMissing = () => new ApiError(503, 'MASTER_KEY_MISSING', 'BASALT_MASTER_KEY is not configured');
+export const masterKeyMissing = () => fail('MASTER_KEY_MISSING', 'BASALT_MASTER_KEY is not configured');
 
 function keyOf(config: KeyConfig): Buffer {
   if (!config.BASALT_MASTER_KEY) throw masterKeyMissing();

@@ -4,7 +4,8 @@
  * caller's or our error. One classifier, used by every surface's error rendering.
  */
 import pg from 'pg';
-import { ApiError } from '../errors.ts';
+import { ApiError, fail } from '../errors.ts';
+import { pgErrorKind, type PgErrorKind } from './sqlstate.ts';
 
 export type UnavailableKind =
   /** No pooled connection came free within DB_CONNECT_TIMEOUT_MS. */
@@ -45,15 +46,13 @@ const NETWORK: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
 };
 
-/** SQLSTATEs that mean the server, not the statement, is the problem. */
-const SERVER: Record<string, string> = {
-  '57P01': 'the server is shutting down or the connection was terminated',
-  '57P02': 'the server crashed',
-  '57P03': 'the server is starting up or shutting down',
-  '53300': 'too many connections',
-  '08006': 'connection failure',
-  '08001': 'the server refused the connection',
-  '08004': 'the server refused the connection',
+/** Error kinds that mean the server, not the statement, is the problem. */
+const SERVER: Partial<Record<PgErrorKind, string>> = {
+  connection_terminated: 'the server is shutting down or the connection was terminated',
+  server_crashed: 'the server crashed',
+  server_starting: 'the server is starting up or shutting down',
+  too_many_connections: 'too many connections',
+  connection_failure: 'the server refused the connection',
 };
 
 export function databaseUnavailable(e: unknown): Unavailable | undefined {
@@ -62,8 +61,9 @@ export function databaseUnavailable(e: unknown): Unavailable | undefined {
   const err = e as { code?: unknown; message?: unknown };
   const message = typeof err?.message === 'string' ? err.message : '';
   if (e instanceof pg.DatabaseError) {
-    const reason = typeof err.code === 'string' ? SERVER[err.code] : undefined;
-    return reason ? { kind: err.code === '57P01' || err.code === '57P02' ? 'lost' : 'unreachable', reason } : undefined;
+    const kind = pgErrorKind(e);
+    const reason = kind && SERVER[kind];
+    return reason ? { kind: kind === 'connection_terminated' || kind === 'server_crashed' ? 'lost' : 'unreachable', reason } : undefined;
   }
   if (typeof err?.code === 'string' && NETWORK[err.code]) return { kind: 'unreachable', reason: NETWORK[err.code] };
   // pg-pool's words for a wait that outlived connectionTimeoutMillis with every client busy.
@@ -78,7 +78,7 @@ export function databaseUnavailable(e: unknown): Unavailable | undefined {
 /** The /api, /v1 and pg-meta surfaces' answer to an unavailable database: 503 (504 for a pool wait), Retry-After. */
 export function unavailableError(u: Unavailable): ApiError {
   if (u.kind === 'pool-timeout') {
-    return new ApiError(504, 'DATABASE_TIMEOUT', 'Timed out waiting for a database connection; retry shortly', { headers: retryAfter, fields: { reason: u.reason } });
+    return fail('DATABASE_TIMEOUT', 'Timed out waiting for a database connection; retry shortly', { headers: retryAfter, fields: { reason: u.reason } });
   }
-  return new ApiError(503, 'DATABASE_UNAVAILABLE', `The database is unavailable (${u.reason}); retry shortly`, { headers: retryAfter, fields: { reason: u.reason } });
+  return fail('DATABASE_UNAVAILABLE', `The database is unavailable (${u.reason}); retry shortly`, { headers: retryAfter, fields: { reason: u.reason } });
 }

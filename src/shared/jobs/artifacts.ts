@@ -5,7 +5,7 @@ import { finished } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import pg from 'pg';
 import type { Pool, PoolClient } from '../db/pool.ts';
-import { ApiError } from '../errors.ts';
+import { fail } from '../errors.ts';
 import { quoteLiteral } from '../sql/ident.ts';
 
 const CHUNK_BYTES = 1 << 20;
@@ -186,7 +186,7 @@ export class ArtifactStore {
     for await (const piece of source) {
       const buf = typeof piece === 'string' ? Buffer.from(piece) : piece;
       total += buf.length;
-      if (maxBytes !== undefined && total > maxBytes) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
+      if (maxBytes !== undefined && total > maxBytes) throw fail('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
       pending.push(buf);
       pendingBytes += buf.length;
       if (pendingBytes >= CHUNK_BYTES) await flush();

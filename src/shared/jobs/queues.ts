@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { ApiError } from '../errors.ts';
+import { ApiError, fail } from '../errors.ts';
 import { failFastRedis, isRedisUnavailable, neverSent, reconnectForever, redisReady, redisUnavailableError, whileRedisUp } from '../redis.ts';
+import { describeFailure, jobFailure, type JobFailure } from './client-error.ts';
 import { cancelChannel, CANCELLED, JOB_TYPES, cancelKey, queueName, type JobType } from './names.ts';
 import { payloadSchemas, type JobData, type JobProgress } from './payloads.ts';
 
@@ -14,7 +15,10 @@ export interface JobStatus {
   state: JobState;
   progress: JobProgress | null;
   result: unknown;
+  /** How a failed job failed, as text (`CODE (status): message` for the client's errors). */
   error: string | null;
+  /** A failure caused by the job's input, as data; null for other failures. */
+  failure: JobFailure | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -60,7 +64,7 @@ export class JobQueues {
     const parsed = payloadSchemas[type].safeParse(payload);
     if (!parsed.success) {
       const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-      throw new ApiError(400, 'VALIDATION_ERROR', `Invalid ${type} request: ${msg}`);
+      throw fail('VALIDATION_ERROR', `Invalid ${type} request: ${msg}`);
     }
     if (!(await redisReady(this.connection))) throw redisUnavailableError(NOT_ENQUEUED);
     const jobId = randomUUID();
@@ -112,6 +116,7 @@ export class JobQueues {
       progress: null,
       result: null,
       error: null,
+      failure: null,
       createdAt: iso(job.timestamp)!,
       startedAt: null,
       finishedAt: null,
@@ -130,13 +135,15 @@ export class JobQueues {
     else if (raw === 'active') state = cancelled ? 'cancelling' : 'active';
     else state = cancelled ? 'cancelled' : 'queued';
     const progress = typeof job.progress === 'object' ? (job.progress as unknown as JobProgress) : null;
+    const failure = state === 'failed' ? (jobFailure(job.failedReason) ?? null) : null;
     return {
       id: job.id!,
       type: job.data.type,
       state,
       progress,
       result: raw === 'completed' ? (job.returnvalue ?? null) : null,
-      error: state === 'failed' ? job.failedReason || 'failed' : null,
+      error: state === 'failed' ? (failure ? describeFailure(failure) : job.failedReason || 'failed') : null,
+      failure,
       createdAt: iso(job.timestamp)!,
       startedAt: iso(job.processedOn),
       finishedAt: iso(job.finishedOn),
@@ -178,7 +185,7 @@ export class JobQueues {
     if (!job) return undefined;
     const before = (await this.status(job))!;
     if (['completed', 'failed', 'cancelled'].includes(before.state)) {
-      throw new ApiError(409, 'JOB_FINISHED', `Job ${id} has already finished (${before.state}) and cannot be cancelled`);
+      throw fail('JOB_FINISHED', `Job ${id} has already finished (${before.state}) and cannot be cancelled`);
     }
     await whileRedisUp(this.connection, 'the job was not cancelled; retry shortly', async () => {
       await this.connection.set(cancelKey(this.opts.prefix, id), '1', 'EX', this.opts.resultTtlSeconds);

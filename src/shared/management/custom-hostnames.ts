@@ -17,9 +17,10 @@ import { randomBytes } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 import type { Redis } from 'ioredis';
-import { ApiError } from '../errors.ts';
+import { fail } from '../errors.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
+import { pgErrorKind } from '../db/sqlstate.ts';
 
 export type HostnameStatus = '1_not_started' | '2_initiated' | '3_challenge_verified' | '4_origin_setup_completed' | '5_services_reconfigured';
 
@@ -27,7 +28,7 @@ export type HostnameStatus = '1_not_started' | '2_initiated' | '3_challenge_veri
 export const CUSTOM_HOSTNAME_CHANNEL = 'basalt:custom-hostnames:changed';
 export const CHALLENGE_PREFIX = '_basalt-challenge';
 
-const bad = (message: string) => new ApiError(400, 'BAD_REQUEST', message);
+const bad = (message: string) => fail('BAD_REQUEST', message);
 
 /** `Api.Example.com.` → `api.example.com`; `host:port` → host. */
 export function normaliseHost(host: string): string {
@@ -141,7 +142,7 @@ export class CustomHostnameStore {
       await this.changed(); // it may have been active under another name
       return viewOf(rows[0]);
     } catch (e) {
-      if ((e as { code?: string }).code === '23505') throw bad(`${hostname} is already the custom hostname of another project`);
+      if (pgErrorKind(e) === 'unique_violation') throw bad(`${hostname} is already the custom hostname of another project`);
       throw e;
     }
   }

@@ -6,8 +6,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { ApiError } from '../errors.ts';
+import { fail } from '../errors.ts';
 import type { Pool } from '../db/pool.ts';
+import { pgErrorKind } from '../db/sqlstate.ts';
 
 const brotli = promisify(zlib.brotliCompress);
 const unbrotli = promisify(zlib.brotliDecompress);
@@ -40,8 +41,8 @@ export interface FunctionView {
   ezbr_sha256: string;
 }
 
-const bad = (message: string) => new ApiError(400, 'BAD_REQUEST', message);
-export const functionNotFound = (slug: string) => new ApiError(404, 'NOT_FOUND', `Function ${slug} not found`);
+const bad = (message: string) => fail('BAD_REQUEST', message);
+export const functionNotFound = (slug: string) => fail('NOT_FOUND', `Function ${slug} not found`);
 
 function bool(name: string, v: unknown): boolean | undefined {
   if (v === undefined || v === null || v === '') return undefined;
@@ -132,7 +133,7 @@ async function packed(body: { bytes: Buffer; contentType: string }) {
   return { br, size: body.bytes.length, bodySha: sha(body.bytes), ezbr: sha(br), contentType: body.contentType };
 }
 
-const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505';
+const isUniqueViolation = (e: unknown) => pgErrorKind(e) === 'unique_violation';
 
 export class FunctionStore {
   constructor(private readonly pool: Pool) {}

@@ -1,10 +1,10 @@
 /** parse steps of the network-bans and network-restrictions endpoints (pure). */
 import ipaddr from 'ipaddr.js';
-import { ApiError } from '../errors.ts';
+import { fail } from '../errors.ts';
 import { parseCidr } from '../security/cidr.ts';
 import type { RestrictionConfig } from '../security/network-restrictions.ts';
 
-const bad = (message: string) => new ApiError(400, 'BAD_REQUEST', message);
+const bad = (message: string) => fail('BAD_REQUEST', message);
 
 /** DELETE /network-bans {ipv4_addresses, requester_ip?} → addresses to unban. */
 export function parseUnban(body: unknown, requesterIp: string): string[] {

@@ -1,6 +1,7 @@
 /** Organizations of the Management API. The owner that creates one is its first member. */
 import type pg from 'pg';
 import { newRef } from './refs.ts';
+import { pgErrorKind } from '../db/sqlstate.ts';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 
@@ -33,7 +34,7 @@ export async function createOrganization(db: Queryable, owner: string, name: str
       return rows[0];
     } catch (e) {
       // 26^20 slugs: a collision is all but impossible, but retrying costs nothing.
-      if ((e as { code?: string }).code === '23505' && attempt < 3) continue;
+      if (pgErrorKind(e) === 'unique_violation' && attempt < 3) continue;
       throw e;
     }
   }

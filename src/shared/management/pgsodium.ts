@@ -3,7 +3,7 @@
  * project has one, so a project that never set one gets a random key on first read.
  */
 import { randomBytes } from 'node:crypto';
-import { ApiError } from '../errors.ts';
+import { fail } from '../errors.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import { openWithMasterKey, requireMasterKey, sealWithMasterKey } from '../crypto/master-key.ts';
@@ -13,7 +13,7 @@ export const ROOT_KEY_MESSAGE = 'Expected a 32 byte secret, hex-encoded (64 char
 /** parse: PUT body → the key, lower-cased. */
 export function parseRootKey(body: unknown): string {
   const key = body && typeof body === 'object' ? (body as Record<string, unknown>).root_key : undefined;
-  if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}$/.test(key)) throw new ApiError(400, 'BAD_REQUEST', ROOT_KEY_MESSAGE);
+  if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}$/.test(key)) throw fail('BAD_REQUEST', ROOT_KEY_MESSAGE);
   return key.toLowerCase();
 }
 

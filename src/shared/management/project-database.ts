@@ -11,6 +11,7 @@ import { setupTransaction } from '../control/setup-transaction.ts';
 import { quoteIdent } from '../sql/ident.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { setProjectStatus, type ManagementProject } from './projects.ts';
+import { pgErrorKind } from '../db/sqlstate.ts';
 
 const BOOTSTRAP = readFileSync(new URL('./project-bootstrap.sql', import.meta.url), 'utf8');
 
@@ -123,7 +124,7 @@ export async function provisionProjectDatabase(pool: Pool, config: Config, p: Ma
         break;
       } catch (e) {
         // 55006: the template is busy (another CREATE DATABASE copying it); wait and retry.
-        if ((e as { code?: string }).code === '55006' && attempt < 20) {
+        if (pgErrorKind(e) === 'object_in_use' && attempt < 20) {
           await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
           continue;
         }

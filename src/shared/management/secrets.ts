@@ -4,7 +4,7 @@
  * 256 characters; values at most 24,576 characters; at most 100 secrets per project.
  */
 import { createHash } from 'node:crypto';
-import { ApiError } from '../errors.ts';
+import { fail } from '../errors.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
 import { withTransaction } from '../db/pool.ts';
@@ -21,7 +21,7 @@ export interface SecretInput {
   value: string;
 }
 
-const bad = (message: string) => new ApiError(400, 'BAD_REQUEST', message);
+const bad = (message: string) => fail('BAD_REQUEST', message);
 
 /** parse: the body of POST /secrets → validated secrets (the last of a repeated name wins). */
 export function parseSecrets(body: unknown): SecretInput[] {

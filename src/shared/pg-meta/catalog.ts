@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ApiError } from '../errors.ts';
+import { fail } from '../errors.ts';
 import { pgMetaSql as sql } from './sql/index.ts';
 import { renderListing, type CatalogQuery, type ListingFilter } from './listing.ts';
 
@@ -62,7 +62,7 @@ export async function findById(db: Queryable, name: CatalogName, id: string | nu
 /** One object by its id, or 404 in postgres-meta's words. */
 export async function getById(db: Queryable, name: CatalogName, id: string | number): Promise<Row> {
   const row = await findById(db, name, id);
-  if (!row) throw new ApiError(404, 'NOT_FOUND', `Cannot find ${catalogObjects[name].label} with ID ${id}`);
+  if (!row) throw fail('NOT_FOUND', `Cannot find ${catalogObjects[name].label} with ID ${id}`);
   return row;
 }
 

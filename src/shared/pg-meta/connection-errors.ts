@@ -3,7 +3,8 @@
  * reason only: never the connection string, its password, or pg's raw text.
  */
 import pg from 'pg';
-import { ApiError } from '../errors.ts';
+import { ApiError, fail } from '../errors.ts';
+import { pgErrorKind, type PgErrorKind } from '../db/sqlstate.ts';
 import { databaseUnavailable, unavailableError } from '../db/unavailable.ts';
 
 export type DbWhich = 'target' | 'server';
@@ -19,18 +20,17 @@ const NETWORK: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
 };
 
-const SERVER: Record<string, string> = {
-  '28P01': 'authentication failed',
-  '28000': 'authentication failed',
-  '3D000': 'database does not exist',
-  '53300': 'too many connections',
-  '57P03': 'the server is starting up or shutting down',
-  '57P01': 'the server is shutting down',
+const SERVER: Partial<Record<PgErrorKind, string>> = {
+  invalid_authorization: 'authentication failed',
+  undefined_database: 'database does not exist',
+  too_many_connections: 'too many connections',
+  server_starting: 'the server is starting up or shutting down',
+  connection_terminated: 'the server is shutting down',
 };
 
 function reasonOf(e: unknown): { reason: string; key: string } {
   const err = e as { code?: string; message?: string };
-  if (e instanceof pg.DatabaseError && err.code) return { reason: SERVER[err.code] ?? 'the server refused the connection', key: err.code };
+  if (e instanceof pg.DatabaseError && err.code) return { reason: SERVER[pgErrorKind(e)!] ?? 'the server refused the connection', key: err.code };
   if (err?.code && NETWORK[err.code]) return { reason: NETWORK[err.code], key: err.code };
   const m = err?.message ?? '';
   if (/timeout/i.test(m)) return { reason: 'timed out', key: 'TIMEOUT' };
@@ -51,7 +51,9 @@ export function connectFailure(e: unknown, which: DbWhich): ApiError {
   }
   const { reason, key } = reasonOf(e);
   const what = which === 'target' ? 'the target database (X-Connection-Encrypted)' : "the server's database";
-  return new ApiError(key === '53300' ? 503 : 502, 'DATABASE_UNREACHABLE', `could not connect to ${what}: ${reason}`, { fields: { reason: key } });
+  const message = `could not connect to ${what}: ${reason}`;
+  // Out of connections is a wait, not a fault: 503 as for the server's own database.
+  return fail(pgErrorKind(e) === 'too_many_connections' ? 'DATABASE_UNAVAILABLE' : 'DATABASE_UNREACHABLE', message, { fields: { reason: key } });
 }
 
 /**
@@ -60,7 +62,7 @@ export function connectFailure(e: unknown, which: DbWhich): ApiError {
  */
 export function isConnectionLoss(e: unknown): boolean {
   // 08xxx from the SQL itself (dblink, postgres_fdw) is the caller's error on a live connection.
-  if (e instanceof pg.DatabaseError) return e.code === '57P01' || e.code === '57P02' || e.code === '57P03';
+  if (e instanceof pg.DatabaseError) return ['connection_terminated', 'server_crashed', 'server_starting'].includes(pgErrorKind(e)!);
   const err = e as { code?: string; message?: string };
   return Boolean((err?.code && NETWORK[err.code]) || /Connection terminated|not queryable/i.test(err?.message ?? ''));
 }

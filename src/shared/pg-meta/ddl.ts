@@ -1,5 +1,5 @@
 import { quoteIdent as id, qualified, quoteLiteral as lit } from '../sql/ident.ts';
-import { ApiError } from '../errors.ts';
+import { fail } from '../errors.ts';
 import { expression, functionArgument, returnType, typeName } from './sql-fragments.ts';
 
 /**
@@ -9,7 +9,7 @@ import { expression, functionArgument, returnType, typeName } from './sql-fragme
  * (sql-fragments.ts). Each function returns the statements to run, in order.
  */
 
-const bad = (message: string) => new ApiError(400, 'VALIDATION_ERROR', message);
+const bad = (message: string) => fail('VALIDATION_ERROR', message);
 const drop = (cascade?: boolean) => (cascade ? 'CASCADE' : 'RESTRICT');
 const comment = (target: string, text: string | null | undefined) =>
   `COMMENT ON ${target} IS ${text === null || text === undefined || text === '' ? 'NULL' : lit(text)}`;

@@ -4,7 +4,7 @@
  * the connection as it found it whatever the SQL did.
  */
 import pg from 'pg';
-import { ApiError } from '../errors.ts';
+import { ApiError, fail } from '../errors.ts';
 import { USER_SEARCH_PATH } from '../db/pool.ts';
 import { checkoutClient, connectFailure, isConnectionLoss, type DbWhich } from './connection-errors.ts';
 import { pgErrorFields } from './query-error-format.ts';
@@ -68,7 +68,7 @@ export async function runQuery(db: pg.Pool, sql: string, o: RunQueryOptions): Pr
       if (e instanceof pg.DatabaseError && !isConnectionLoss(e)) {
         const fields = pgErrorFields(e as unknown as Parameters<typeof pgErrorFields>[0], sql);
         // postgres-meta's body: { error: formattedError, ...every field, message, formattedError }.
-        throw new ApiError(400, 'QUERY_FAILED', fields.formattedError as string, { fields });
+        throw fail('QUERY_FAILED', fields.formattedError as string, { fields });
       }
       throw e;
     }

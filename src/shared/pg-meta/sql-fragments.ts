@@ -1,5 +1,5 @@
 import { parse, scan } from 'libpg-query';
-import { ApiError } from '../errors.ts';
+import { fail } from '../errors.ts';
 
 /**
  * postgres-meta's bodies carry pieces of SQL by design (a column's type, a policy's USING
@@ -12,7 +12,7 @@ import { ApiError } from '../errors.ts';
 type Node = Record<string, any>;
 
 const bad = (what: string, text: string, why: string) =>
-  new ApiError(400, 'INVALID_SQL_FRAGMENT', `Invalid ${what} ${JSON.stringify(text)}: ${why}`);
+  fail('INVALID_SQL_FRAGMENT', `Invalid ${what} ${JSON.stringify(text)}: ${why}`);
 
 async function parseProbe(what: string, text: string, probe: string): Promise<Node[]> {
   if (typeof text !== 'string' || text.trim() === '') throw bad(what, String(text), 'it is empty');

@@ -29,13 +29,11 @@ export const relatedOrderNotToOne = (origin: string, target: string) =>
   restError(400, 'PGRST118', `A related order on '${target}' is not possible`, `'${origin}' and '${target}' do not form a many-to-one or one-to-one relationship`);
 
 export function tableNotFound(schema: string, name: string, suggestion?: string) {
-  return restError(
-    404,
-    'PGRST205',
-    `Could not find the table '${schema}.${name}' in the schema cache`,
-    null,
-    suggestion ? `Perhaps you meant the table '${schema}.${suggestion}'` : null,
-  );
+  return new ApiError(404, 'PGRST205', `Could not find the table '${schema}.${name}' in the schema cache`, {
+    hint: suggestion ? `Perhaps you meant the table '${schema}.${suggestion}'` : null,
+    // For surfaces that name the table their own way (the Database API's TABLE_NOT_FOUND).
+    fields: { schema, table: name },
+  });
 }
 
 /** What PostgreSQL itself answers for an unknown column, decided before any SQL runs. */

@@ -1,8 +1,9 @@
 import type pg from 'pg';
-import { ApiError } from '../errors.ts';
+import { ApiError, fail } from '../errors.ts';
 import { USER_SEARCH_PATH } from '../db/pool.ts';
 import { quoteIdent } from './ident.ts';
 import { retryAfter } from '../db/unavailable.ts';
+import { pgErrorKind } from '../db/sqlstate.ts';
 
 export interface SqlRun {
   /** The caller's SQL: one statement with params, or several without. */
@@ -70,13 +71,13 @@ export function queryError(e: unknown, timeoutMs: number): unknown {
   if (e instanceof ApiError) return e;
   const err = e as Error & { code?: string; detail?: string; hint?: string; position?: string };
   if (typeof err.code !== 'string' || !/^[0-9A-Z]{5}$/.test(err.code)) return e;
-  if (err.code === '57014') {
-    return new ApiError(408, 'QUERY_TIMEOUT', `The query was cancelled after the statement timeout of ${timeoutMs} ms (DB_STATEMENT_TIMEOUT_MS): ${err.message}`, {
+  if (pgErrorKind(e) === 'query_canceled') {
+    return fail('QUERY_TIMEOUT', `The query was cancelled after the statement timeout of ${timeoutMs} ms (DB_STATEMENT_TIMEOUT_MS): ${err.message}`, {
       fields: { code: err.code },
     });
   }
   const extra = [err.detail, err.position && `at character ${err.position}`].filter(Boolean).join('; ');
-  return new ApiError(400, 'QUERY_FAILED', `${err.message} (SQLSTATE ${err.code})${extra ? `: ${extra}` : ''}`, {
+  return fail('QUERY_FAILED', `${err.message} (SQLSTATE ${err.code})${extra ? `: ${extra}` : ''}`, {
     hint: err.hint ?? null,
     fields: { code: err.code, position: err.position ? Number(err.position) : null },
   });
@@ -90,7 +91,7 @@ export function queryError(e: unknown, timeoutMs: number): unknown {
 function connectFailed(e: unknown): ApiError {
   if (e instanceof ApiError) return e;
   const reason = connectFailureReason(e);
-  return new ApiError(503, 'DATABASE_UNAVAILABLE', `Cannot connect to the database to run this query (${reason})`, {
+  return fail('DATABASE_UNAVAILABLE', `Cannot connect to the database to run this query (${reason})`, {
     hint: 'Retry after the number of seconds in Retry-After; if it persists, check that PostgreSQL is up and the server log',
     headers: retryAfter,
     fields: { reason },

@@ -1,5 +1,5 @@
 import { parse } from 'libpg-query';
-import { ApiError } from '../errors.ts';
+import { fail } from '../errors.ts';
 
 /** One top-level statement: its source text and its parse tree (libpg-query's JSON). */
 export interface ParsedStatement {
@@ -23,7 +23,7 @@ export async function splitStatements(sql: string): Promise<ParsedStatement[]> {
   } catch (e) {
     const err = e as Error & { sqlDetails?: { cursorPosition?: number } };
     const pos = err.sqlDetails?.cursorPosition;
-    throw new ApiError(400, 'SQL_SYNTAX_ERROR', `SQL syntax error: ${err.message}${typeof pos === 'number' ? ` (at character ${pos + 1})` : ''}`);
+    throw fail('SQL_SYNTAX_ERROR', `SQL syntax error: ${err.message}${typeof pos === 'number' ? ` (at character ${pos + 1})` : ''}`);
   }
   // stmt_location / stmt_len are byte offsets into the UTF-8 text; a missing stmt_len means "to the end".
   const bytes = Buffer.from(sql, 'utf8');

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../errors.ts';
 import { z } from 'zod';
 
 const ident = z.string().min(1).max(63);
@@ -21,6 +22,5 @@ export interface BulkUpsertResult {
   table: string;
 }
 
-/** Client errors a bulk upsert reports (see ../client-error.ts), with their statuses. */
-export const BULK_UPSERT_CLIENT_ERRORS = { VALIDATION_ERROR: 400, TABLE_NOT_FOUND: 404 } as const;
-export type BulkUpsertClientError = keyof typeof BULK_UPSERT_CLIENT_ERRORS;
+/** Client errors a bulk upsert reports (see ../client-error.ts); their statuses are the catalogue's. */
+export type BulkUpsertClientError = Extract<ErrorCode, 'VALIDATION_ERROR' | 'TABLE_NOT_FOUND'>;
