@@ -16,6 +16,8 @@ import { pipeline } from 'node:stream/promises';
 import { Router } from 'express';
 import { to as copyTo } from 'pg-copy-streams';
 import { fail } from '../../shared/errors.ts';
+import { withTransaction, type PoolClient } from '../../shared/db/pool.ts';
+import { runJob } from '../jobs/respond.ts';
 import { CopyTextRows } from '../../shared/db/copy-text.ts';
 import { qualified } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
@@ -46,21 +48,16 @@ export function tableExportRoutes(s: Services): Router {
     if (limit > EXPORT_SYNC_MAX) {
       const { rowCount } = await schemaTransaction(s, schema, (c) => c.query(`SELECT 1 FROM ${rel} LIMIT 1`));
       if (!rowCount) throw noData(table.name);
-      const job = await s.queues.enqueue('export', { schema, tables: [table.name], format, includeData: true, rowLimit: limit });
-      req.log.info({ jobId: job.id, type: 'export' }, 'job enqueued');
-      res.status(202).setHeader('Location', `/api/jobs/${job.id}`);
-      res.json(await s.queues.statusOfEnqueued(job));
-      return;
+      // Always answered at once: the file is read from GET /api/jobs/:id/result.
+      return runJob(s, req, res, 'export', { schema, tables: [table.name], format, includeData: true, rowLimit: limit }, { respondAsync: true });
     }
 
     // A project schema's table (or view) is read in its tenant's own session, as its owner.
     const owner = await projectOwner(s.pool, schema);
-    const client = owner ? await s.tenantPools.work(schema).connect() : await s.pool.connect();
     let copying = false;
-    let clean = false;
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      if (owner) await becomeOwner(client, schemaTenant(schema, owner));
+    const setup = owner ? (c: PoolClient) => becomeOwner(c, schemaTenant(schema, owner)) : undefined;
+    // A connection left mid-COPY (client gone, error) is discarded, not pooled.
+    await withTransaction(owner ? s.tenantPools.work(schema) : s.pool, async (client) => {
       const { rows } = await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM (${select}) x`);
       const count = rows[0].count;
       if (count === 0) throw noData(table.name);
@@ -93,16 +90,8 @@ export function tableExportRoutes(s: Services): Router {
         res.status(200).type('application/json');
         await pipeline(Readable.from(body()), res);
       }
-      await client.query('COMMIT');
-      clean = true;
-    } finally {
-      // A connection left mid-COPY (client gone, error) is discarded, not pooled.
-      if (!clean && copying) client.release(true);
-      else {
-        if (!clean) await client.query('ROLLBACK').catch(() => {});
-        client.release();
-      }
-    }
+      copying = false;
+    }, { mode: 'snapshot', setup, discard: () => copying });
   });
 
   return r;

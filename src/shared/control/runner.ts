@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import pg from 'pg';
-import { serverSession } from '../db/pool.ts';
+import { serverSession, transactionOn } from '../db/pool.ts';
 
 /** Basalt's own schema in the managed database. */
 export const CONTROL_SCHEMA = 'basalt';
@@ -43,14 +43,13 @@ export async function migrateControlSchema(databaseUrl: string): Promise<number[
     const done = new Set(rows.map((r) => r.version));
     for (const m of listMigrations()) {
       if (done.has(m.version)) continue;
-      await client.query('BEGIN');
       try {
-        await client.query(m.sql);
-        await client.query(`INSERT INTO ${CONTROL_SCHEMA}.control_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
-        await client.query('COMMIT');
+        await transactionOn(client, async (c) => {
+          await c.query(m.sql);
+          await c.query(`INSERT INTO ${CONTROL_SCHEMA}.control_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+        });
         applied.push(m.version);
       } catch (e) {
-        await client.query('ROLLBACK');
         throw new Error(`control migration ${m.version}_${m.name} failed: ${(e as Error).message}`);
       }
     }

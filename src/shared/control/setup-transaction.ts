@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { serverSession } from '../db/pool.ts';
+import { serverSession, transactionOn } from '../db/pool.ts';
 
 /**
  * One transaction on a connection of its own, as the server's user: set-up work such as the
@@ -15,13 +15,8 @@ export async function setupTransaction(
   const client = new pg.Client(serverSession(databaseUrl, opts.applicationName ?? 'basalt-setup'));
   try {
     await client.connect();
-    await client.query('BEGIN');
-    if (opts.lockKey !== undefined) await client.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [opts.lockKey]);
-    await fn(client);
-    await client.query('COMMIT');
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw e;
+    const lock = opts.lockKey;
+    await transactionOn(client, fn, lock === undefined ? {} : { setup: async (c) => void (await c.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [lock])) });
   } finally {
     await client.end().catch(() => {});
   }

@@ -44,23 +44,85 @@ export function createPool(
   return pool;
 }
 
+/** How a transaction begins: read-write (the default), or a read-only snapshot for consistent exports. */
+export type TransactionMode = 'read-write' | 'read-only' | 'snapshot';
+const BEGIN: Record<TransactionMode, string> = {
+  'read-write': 'BEGIN',
+  'read-only': 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY',
+  snapshot: 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+};
+
+export interface TransactionOptions<C> {
+  mode?: TransactionMode;
+  /** Runs first in the transaction (SET LOCAL role, search_path, an advisory lock, …). */
+  setup?: (c: C) => Promise<void>;
+  /**
+   * True when the connection must not be reused: always (`true`), or when the work says so at
+   * the time it fails (a COPY cut off mid-protocol, where even ROLLBACK would wait forever).
+   */
+  discard?: boolean | (() => boolean);
+}
+
+const mustDiscard = (d: TransactionOptions<unknown>['discard']) => (typeof d === 'function' ? d() : d === true);
+
 /**
- * Runs fn inside BEGIN/COMMIT on one client, rolling back on any error. `setup` runs first in
- * the transaction (SET LOCAL role, search_path, …). A client that cannot roll back is dropped.
+ * Runs fn inside BEGIN/COMMIT on a client the caller holds, rolling back on any error.
+ * Returns whether the client is still fit for reuse alongside fn's result or error.
  */
-export async function withTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>, setup?: (c: pg.PoolClient) => Promise<void>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
+async function inTransaction<C extends pg.ClientBase, T>(client: C, fn: (c: C) => Promise<T>, opts: TransactionOptions<C> = {}): Promise<{ value: T; reusable: boolean }> {
   try {
-    await client.query('BEGIN');
-    if (setup) await setup(client);
-    const out = await fn(client);
+    await client.query(BEGIN[opts.mode ?? 'read-write']);
+    if (opts.setup) await opts.setup(client);
+    const value = await fn(client);
     await client.query('COMMIT');
-    return out;
+    return { value, reusable: !mustDiscard(opts.discard) };
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => (broken = true));
+    const discard = mustDiscard(opts.discard);
+    // A discarded connection's transaction ends with the connection; ROLLBACK could wait behind a cut-off COPY.
+    const rolledBack = !discard && (await client.query('ROLLBACK').then(() => true, () => false));
+    throw Object.assign(new TransactionFailure(e), { reusable: rolledBack });
+  }
+}
+
+/** Carries fn's error out of inTransaction together with whether the client can be reused. */
+class TransactionFailure {
+  reusable = false;
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * The one way the server runs a transaction: a client from `pool` (or from `connect`, which
+ * may map a failure to connect), BEGIN in the given mode, `setup`, fn, COMMIT; ROLLBACK on
+ * any error. A client that cannot roll back, or that `discard` names, is dropped, not reused.
+ */
+export async function withTransaction<T>(
+  pool: pg.Pool | (() => Promise<pg.PoolClient>),
+  fn: (c: pg.PoolClient) => Promise<T>,
+  opts: TransactionOptions<pg.PoolClient> | ((c: pg.PoolClient) => Promise<void>) = {},
+): Promise<T> {
+  const o = typeof opts === 'function' ? { setup: opts } : opts;
+  const client = typeof pool === 'function' ? await pool() : await pool.connect();
+  let reusable = false;
+  try {
+    const out = await inTransaction(client, fn, o);
+    reusable = out.reusable;
+    return out.value;
+  } catch (e) {
+    if (e instanceof TransactionFailure) {
+      reusable = e.reusable;
+      throw e.error;
+    }
     throw e;
   } finally {
-    client.release(broken);
+    client.release(!reusable);
+  }
+}
+
+/** The same on a client the caller holds (a dedicated pg.Client): fn's error is rethrown as it was. */
+export async function transactionOn<C extends pg.ClientBase, T>(client: C, fn: (c: C) => Promise<T>, opts: TransactionOptions<C> = {}): Promise<T> {
+  try {
+    return (await inTransaction(client, fn, opts)).value;
+  } catch (e) {
+    throw e instanceof TransactionFailure ? e.error : e;
   }
 }

@@ -4,7 +4,7 @@ import zlib from 'node:zlib';
 import { finished } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import pg from 'pg';
-import type { Pool, PoolClient } from '../db/pool.ts';
+import { transactionOn, withTransaction, type Pool, type PoolClient } from '../db/pool.ts';
 import { fail } from '../errors.ts';
 import { quoteLiteral } from '../sql/ident.ts';
 
@@ -94,15 +94,15 @@ export class ArtifactStore {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      await client.query('BEGIN');
-      await client.query(`DELETE FROM basalt.artifacts WHERE job_id = $1 AND role = 'output'`, [jobId]);
-      await client.query(
-        `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, encoding, expires_at)
-         VALUES ($1, $2, 'output', $3, $4, $5, now() + make_interval(secs => $6))`,
-        [id, jobId, meta.filename, meta.contentType, meta.compress ? 'br' : null, this.ttlSeconds],
-      );
-      await client.query('SELECT pg_notify($1, $2)', [CHANNEL, `job:${jobId}`]);
-      await client.query('COMMIT');
+      await transactionOn(client, async (c) => {
+        await c.query(`DELETE FROM basalt.artifacts WHERE job_id = $1 AND role = 'output'`, [jobId]);
+        await c.query(
+          `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, encoding, expires_at)
+           VALUES ($1, $2, 'output', $3, $4, $5, now() + make_interval(secs => $6))`,
+          [id, jobId, meta.filename, meta.contentType, meta.compress ? 'br' : null, this.ttlSeconds],
+        );
+        await c.query('SELECT pg_notify($1, $2)', [CHANNEL, `job:${jobId}`]);
+      });
       // Autocommit from here: each chunk (and its notification) is visible once written.
       // Chunk commits do not wait for their WAL flush; the completing commit does, and
       // WAL is flushed in order, so a crash can lose chunks only of an incomplete output.
@@ -120,7 +120,6 @@ export class ArtifactStore {
       return toInfo(rows[0]);
     } catch (e) {
       broken = true;
-      await client.query('ROLLBACK').catch(() => {});
       // Best effort: followers of this attempt stop at once instead of waiting for the retry.
       await this.pool
         .query(`WITH d AS (DELETE FROM basalt.artifacts WHERE id = $1 RETURNING id) SELECT pg_notify($2, d.id::text) FROM d`, [id, CHANNEL])
@@ -137,9 +136,7 @@ export class ArtifactStore {
    * or not there at all.
    */
   async writeInput(meta: { filename: string; contentType: string }, source: AsyncIterable<Buffer | string>, maxBytes?: number): Promise<ArtifactInfo> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return withTransaction(this.pool, async (client) => {
       const id = randomUUID();
       await client.query(
         `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, expires_at)
@@ -148,14 +145,8 @@ export class ArtifactStore {
       );
       const total = await this.writeChunks(client, id, source, { maxBytes });
       const { rows } = await client.query<ArtifactRow>('UPDATE basalt.artifacts SET size = $2, complete = true WHERE id = $1 RETURNING *', [id, total]);
-      await client.query('COMMIT');
       return toInfo(rows[0]);
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Writes `source` as 1 MiB chunks of artifact `id`; returns the byte count. */

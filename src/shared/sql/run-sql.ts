@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { ApiError, fail } from '../errors.ts';
-import { USER_SEARCH_PATH } from '../db/pool.ts';
+import { USER_SEARCH_PATH, withTransaction } from '../db/pool.ts';
 import { quoteIdent } from './ident.ts';
 import { retryAfter } from '../db/unavailable.ts';
 import { pgErrorKind } from '../db/sqlstate.ts';
@@ -34,31 +34,35 @@ export interface SqlRunResult {
  * Admin API's POST /api/query.
  */
 export async function runSqlTransaction(pool: pg.Pool, run: SqlRun): Promise<SqlRunResult> {
-  const client = await pool.connect().catch((e: unknown) => {
-    throw connectFailed(e);
-  });
+  const connect = () =>
+    pool.connect().catch((e: unknown) => {
+      throw connectFailed(e);
+    });
+  let started = 0;
   try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL statement_timeout = ${Number(run.timeoutMs)}`);
-    if (run.role !== undefined) await client.query(`SET LOCAL ROLE ${quoteIdent(run.role)}`);
-    // Server sessions start with a pinned search_path; the caller's SQL gets PostgreSQL's default or the schema asked for.
-    if (run.searchPath !== undefined) await client.query(`SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1), true)`, [run.searchPath]);
-    else await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);
-    let out: pg.QueryResult | pg.QueryResult[];
-    const started = performance.now();
-    try {
-      out = run.params?.length ? await client.query(run.sql, run.params) : await client.query(run.sql);
-      await client.query('COMMIT'); // deferred constraints are checked here
-    } catch (e) {
-      throw queryError(e, run.timeoutMs);
-    }
+    const out = await withTransaction(
+      connect,
+      (client) => {
+        started = performance.now();
+        return run.params?.length ? client.query(run.sql, run.params) : client.query(run.sql);
+      },
+      {
+        setup: async (client) => {
+          await client.query(`SET LOCAL statement_timeout = ${Number(run.timeoutMs)}`);
+          if (run.role !== undefined) await client.query(`SET LOCAL ROLE ${quoteIdent(run.role)}`);
+          // Server sessions start with a pinned search_path; the caller's SQL gets PostgreSQL's default or the schema asked for.
+          if (run.searchPath !== undefined) await client.query(`SELECT pg_catalog.set_config('search_path', pg_catalog.quote_ident($1), true)`, [run.searchPath]);
+          else await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);
+        },
+        // No session state (SET, temp tables, prepared statements, locks) outlives the request.
+        discard: true,
+      },
+    );
+    // The duration includes COMMIT, where deferred constraints are checked.
     const durationMs = Math.round(performance.now() - started);
     return { result: Array.isArray(out) ? out.at(-1)! : out, durationMs };
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw e;
-  } finally {
-    client.release(true);
+    throw queryError(e, run.timeoutMs);
   }
 }
 
