@@ -283,5 +283,7 @@ describe('bulk upsert', () => {
     }
     expect(status.state).toBe('failed');
     expect(status.error).toMatch(/^VALIDATION_ERROR \(400\): Row 2 \(line 3\), column 'id'/);
+    // The same failure as data, for clients that branch on the code.
+    expect(status.failure).toEqual({ code: 'VALIDATION_ERROR', message: expect.stringMatching(/^Row 2 \(line 3\), column 'id'/) });
   });
 });

@@ -239,7 +239,7 @@ describe('migrations: apply and list', () => {
     expect(again).toEqual(first);
     expect((await db().query(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n).toBe(1);
     // Another job with the same version is a conflict.
-    await expect(runMigration(payload, { jobId: randomUUID(), pool: db(), log })).rejects.toThrow(/^MIGRATION_VERSION_CONFLICT \(409\)/);
+    await expect(runMigration(payload, { jobId: randomUUID(), pool: db(), log })).rejects.toMatchObject({ failure: { code: 'MIGRATION_VERSION_CONFLICT' } });
   });
 
   it('session settings made by a migration do not outlive it', async () => {
