@@ -7,6 +7,7 @@ import { fail } from '../../shared/errors.ts';
 import { newKey } from '../../shared/auth/api-keys.ts';
 import type { Services } from '../services.ts';
 import { pgErrorKind } from '../../shared/db/sqlstate.ts';
+import { catalog } from '../../shared/catalog/index.ts';
 
 const body = z.object({
   keyName: z.string({ error: 'keyName is required' }).trim().min(1, 'keyName is required').max(100),
@@ -19,8 +20,8 @@ export function keyRoutes(s: Services): Router {
   /** The schema must exist and not be a system one; the name is checked against the catalog, never interpolated. */
   async function checkSchema(name: string): Promise<string> {
     if (!name || name.length > 63 || isSystemSchema(name)) throw fail('INVALID_SCHEMA', `Invalid schema name '${name.slice(0, 63)}'`);
-    const { rowCount } = await s.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name]);
-    if (!rowCount) throw fail('INVALID_SCHEMA', `Schema '${name}' does not exist`);
+    const { rows } = await s.pool.query<{ exists: boolean }>(catalog.schemaExists, [name]);
+    if (!rows[0].exists) throw fail('INVALID_SCHEMA', `Schema '${name}' does not exist`);
     return name;
   }
   // Other instances learn about new or removed keyed schemas through a schema reload.

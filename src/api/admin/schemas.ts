@@ -9,6 +9,7 @@ import { quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
 import { dropSchemaTenantRoles, provisionSchemaTenant, schemaTenant, TENANT_SCHEMA_MAX } from '../../shared/tenants/schema-tenants.ts';
 import { pgErrorKind } from '../../shared/db/sqlstate.ts';
+import { catalog } from '../../shared/catalog/index.ts';
 
 /** Schemas no project may take or drop: the system ones, public, and auth (the data API's helpers). */
 const isSystem = (name: string) => isSystemSchema(name) || name === 'public' || name === 'auth';
@@ -29,11 +30,7 @@ export function schemaRoutes(s: Services): Router {
   const r = Router();
 
   r.get('/schemas', async (_req, res) => {
-    const { rows } = await s.pool.query<{ nspname: string }>(
-      `SELECT nspname FROM pg_namespace
-        WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN ('information_schema', 'basalt', 'auth')
-        ORDER BY nspname = 'public', nspname`,
-    );
+    const { rows } = await s.pool.query<{ nspname: string }>(catalog.userSchemas);
     res.json(rows.map((x) => x.nspname));
   });
 
@@ -68,8 +65,8 @@ export function schemaRoutes(s: Services): Router {
     if (isSystem(name)) throw fail('VALIDATION_ERROR', `'${name}' is a system schema and cannot be deleted`);
     // Each surface parses its own query string (see app.ts).
     const cascade = new URLSearchParams(req.originalUrl.split('?')[1] ?? '').get('cascade') === 'true';
-    const exists = await s.pool.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name]);
-    if (!exists.rowCount) throw fail('SCHEMA_NOT_FOUND', `Schema "${name}" does not exist`);
+    const exists = await s.pool.query<{ exists: boolean }>(catalog.schemaExists, [name]);
+    if (!exists.rows[0].exists) throw fail('SCHEMA_NOT_FOUND', `Schema "${name}" does not exist`);
     try {
       await withTransaction(s.pool, async (c) => {
         const project = await c.query<{ username: string }>('DELETE FROM basalt.projects WHERE schema_name = $1 RETURNING username', [name]);

@@ -7,6 +7,7 @@ import type { BulkUpsertPayload } from '../../shared/jobs/payloads/bulk-upsert.t
 import { receiveUpload } from '../uploads.ts';
 import { runJob } from '../jobs/respond.ts';
 import type { Services } from '../services.ts';
+import { catalog } from '../../shared/catalog/index.ts';
 
 /** The header row is read as the worker's COPY input will be (src/workers/csv-copy-input.ts): a BOM and empty lines skipped. */
 const CSV_OPTIONS = { bom: true, skip_empty_lines: true } as const;
@@ -54,13 +55,7 @@ async function checkRequest(
     .filter(Boolean);
   if (file.size === 0) throw fail('VALIDATION_ERROR', 'The uploaded file is empty');
 
-  const { rows } = await s.pool.query<{ name: string; generated: boolean }>(
-    `SELECT a.attname AS name, (a.attgenerated <> '' OR a.attidentity = 'a') AS generated
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-      WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`,
-    [schema, table],
-  );
+  const { rows } = await s.pool.query<{ name: string; generated: boolean }>(catalog.writableColumns, [schema, table]);
   if (rows.length === 0) throw fail('TABLE_NOT_FOUND', `Table '${table}' does not exist`);
   const tableColumns = new Map(rows.map((r) => [r.name, r]));
 
@@ -86,14 +81,8 @@ async function checkRequest(
     if (missing) {
       throw fail('VALIDATION_ERROR', tableColumns.has(missing) ? `upsertKey '${missing}' is not a column of the file` : `upsertKey '${missing}' is not a column of table '${table}'`);
     }
-    const unique = await s.pool.query(
-      `SELECT 1 FROM pg_index i
-        WHERE i.indrelid = (quote_ident($1) || '.' || quote_ident($2))::regclass AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
-          AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey))
-              = (SELECT array_agg(k ORDER BY k) FROM unnest($3::text[]) k)`,
-      [schema, table, upsertKey],
-    );
-    if (unique.rowCount === 0) {
+    const unique = await s.pool.query<{ exists: boolean }>(catalog.uniqueKey, [schema, table, upsertKey]);
+    if (!unique.rows[0].exists) {
       throw fail('VALIDATION_ERROR', `upsertKey (${upsertKey.join(', ')}) must match a unique index or constraint of table '${table}'`);
     }
   }

@@ -5,6 +5,7 @@ import { fail } from '../../shared/errors.ts';
 import { exportFields } from '../../shared/jobs/payloads/export.ts';
 import type { Services } from '../services.ts';
 import { runJob } from '../jobs/respond.ts';
+import { catalog } from '../../shared/catalog/index.ts';
 
 /** Larger results are not inlined in the synchronous answer; they are read from GET /api/jobs/:id/result. */
 export const INLINE_MAX_BYTES = 16 * 1024 * 1024;
@@ -20,11 +21,7 @@ export function exportRoutes(s: Services): Router {
       throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     }
     const p = parsed.data;
-    const { rows } = await s.pool.query<{ relname: string; relkind: string }>(
-      `SELECT c.relname, c.relkind::text AS relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f') ORDER BY c.relname`,
-      [p.schema],
-    );
+    const { rows } = await s.pool.query<{ relname: string; relkind: string }>(catalog.exportableRelations, [p.schema]);
     const existing = new Set(rows.map((r) => r.relname));
     // By default every table; views too for JSON with includeViews (in SQL they are DDL, added by the worker).
     const defaultKinds = p.format === 'json' && p.includeViews ? ['r', 'p', 'v', 'm'] : ['r', 'p'];

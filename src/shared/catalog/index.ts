@@ -24,4 +24,11 @@ export const catalog = {
   typeByName: load('type-by-name'),
   schemaInfo: load('schema-info'),
   visibleObjects: load('visible-objects'),
+  roleExists: load('role-exists'),
+  writableColumns: load('writable-columns'),
+  uniqueKey: load('unique-key'),
+  exportableRelations: load('exportable-relations'),
+  userSchemas: load('user-schemas'),
+  escapeRights: load('escape-rights'),
+  projectSchemas: load('project-schemas'),
 };

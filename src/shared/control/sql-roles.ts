@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { setupTransaction } from './setup-transaction.ts';
+import { catalog } from '../catalog/index.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { quoteIdent } from '../sql/ident.ts';
@@ -13,23 +14,6 @@ const LOCK_KEY = 7_403_112_015;
 const passwordOf = (config: Config, mode: SqlMode) => createHmac('sha256', config.JWT_SECRET).update(`basalt-sql-${mode}`).digest('hex');
 
 /**
- * Server-side rights that would let raw SQL escape its role: superuser (directly or through a
- * role it may SET ROLE to), files and programs on the database server, CREATE on the database
- * (CREATE EXTENSION of trusted extensions, schemas), ownership of the database.
- */
-const ESCAPE_RIGHTS = `
-  SELECT r.rolname::text AS role,
-         pg_catalog.array_remove(ARRAY[
-           CASE WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles s WHERE s.rolsuper AND pg_catalog.pg_has_role(r.oid, s.oid, 'MEMBER')) THEN 'superuser' END,
-           CASE WHEN pg_catalog.pg_has_role(r.oid, 'pg_read_server_files', 'MEMBER') THEN 'pg_read_server_files' END,
-           CASE WHEN pg_catalog.pg_has_role(r.oid, 'pg_write_server_files', 'MEMBER') THEN 'pg_write_server_files' END,
-           CASE WHEN pg_catalog.pg_has_role(r.oid, 'pg_execute_server_program', 'MEMBER') THEN 'pg_execute_server_program' END,
-           CASE WHEN pg_catalog.has_database_privilege(r.oid, pg_catalog.current_database(), 'CREATE') THEN 'CREATE on the database' END
-         ], NULL) AS rights
-    FROM pg_catalog.pg_roles r
-   WHERE r.rolname = ANY ($1::text[])`;
-
-/**
  * Enables the raw SQL logins with their derived passwords, after checking that neither holds a
  * right that would escape its bounds (someone may have granted one since migration 0015); a
  * role that does stays NOLOGIN, and its endpoint answers 503. Run once per start, before web
@@ -41,7 +25,7 @@ export async function enableSqlRoleLogins(config: Config, log: Logger): Promise<
   // Every name below is schema-qualified, so the session's search_path does not matter.
   try {
     await setupTransaction(config.DATABASE_URL, async (client) => {
-      const { rows } = await client.query<{ role: string; rights: string[] }>(ESCAPE_RIGHTS, [Object.values(SQL_ROLES)]);
+      const { rows } = await client.query<{ role: string; rights: string[] }>(catalog.escapeRights, [Object.values(SQL_ROLES)]);
       for (const mode of Object.keys(SQL_ROLES) as SqlMode[]) {
         const role = SQL_ROLES[mode];
         const found = rows.find((r) => r.role === role);

@@ -12,6 +12,7 @@ import { quoteIdent } from '../sql/ident.ts';
 import { withTransaction, type Pool } from '../db/pool.ts';
 import { setProjectStatus, type ManagementProject } from './projects.ts';
 import { pgErrorKind } from '../db/sqlstate.ts';
+import { catalog } from '../catalog/index.ts';
 
 const BOOTSTRAP = readFileSync(new URL('./project-bootstrap.sql', import.meta.url), 'utf8');
 
@@ -73,8 +74,8 @@ export async function ensureProjectLogin(pool: Pool, config: Config, dbName: str
   const login = quoteIdent(projectLoginRole(dbName));
   await withTransaction(pool, async (c) => {
     await c.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [PROJECT_LOGIN_LOCK]);
-    const { rowCount } = await c.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) $1', [projectLoginRole(dbName)]);
-    if (!rowCount) await c.query(`CREATE ROLE ${login} NOLOGIN NOINHERIT`);
+    const existing = await c.query<{ exists: boolean }>(catalog.roleExists, [projectLoginRole(dbName)]);
+    if (!existing.rows[0].exists) await c.query(`CREATE ROLE ${login} NOLOGIN NOINHERIT`);
     // The password is our own hex digest, never user input; ALTER ROLE takes no parameters.
     await c.query(
       `ALTER ROLE ${login} WITH LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD '${projectLoginPassword(config, dbName)}'`,
@@ -82,7 +83,7 @@ export async function ensureProjectLogin(pool: Pool, config: Config, dbName: str
     await c.query(`GRANT anon, authenticated, service_role TO ${login}`);
     await c.query(`GRANT CONNECT ON DATABASE ${quoteIdent(dbName)} TO ${login}`);
     // Projects made before logins were per project let the shared authenticator in too.
-    if ((await c.query(`SELECT 1 FROM pg_catalog.pg_roles WHERE rolname OPERATOR(pg_catalog.=) 'authenticator'`)).rowCount) {
+    if ((await c.query<{ exists: boolean }>(catalog.roleExists, ['authenticator'])).rows[0].exists) {
       await c.query(`REVOKE CONNECT ON DATABASE ${quoteIdent(dbName)} FROM authenticator`);
     }
   });

@@ -19,6 +19,7 @@ import { setupTransaction } from '../control/setup-transaction.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import { quoteIdent } from '../sql/ident.ts';
+import { catalog } from '../catalog/index.ts';
 
 /** Serialises every change to tenant roles and their grants, across instances (a transaction-level advisory lock). */
 const TENANT_ROLES_LOCK_KEY = 7_403_112_003;
@@ -82,8 +83,7 @@ export async function projectOwner(db: Pick<pg.ClientBase, 'query'>, schema: str
   return rows[0]?.username;
 }
 
-const roleExists = async (c: pg.ClientBase, name: string) =>
-  ((await c.query('SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1', [name])).rowCount ?? 0) > 0;
+const roleExists = async (c: pg.ClientBase, name: string) => (await c.query<{ exists: boolean }>(catalog.roleExists, [name])).rows[0].exists;
 
 /**
  * Creates the tenant's roles and grants, in the caller's transaction, as the server's own
@@ -154,10 +154,7 @@ export async function dropSchemaTenantRoles(c: pg.ClientBase, t: SchemaTenant): 
  * transaction under an advisory lock, so instances starting together do not race.
  */
 export async function reconcileSchemaTenants(c: pg.ClientBase, config: Config, log: Logger): Promise<void> {
-  const { rows } = await c.query<{ schema_name: string; username: string }>(
-    `SELECT p.schema_name, p.username FROM basalt.projects p
-      WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n WHERE n.nspname = p.schema_name)`,
-  );
+  const { rows } = await c.query<{ schema_name: string; username: string }>(catalog.projectSchemas);
   for (const r of rows) {
     if (r.schema_name.length > TENANT_SCHEMA_MAX) {
       log.warn({ schema: r.schema_name }, `project schema name longer than ${TENANT_SCHEMA_MAX} characters: its tenant roles cannot be named; it is not served`);
