@@ -2,21 +2,12 @@ import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { loadConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
-import { createPool } from '../shared/db/pool.ts';
 import { migrateControlSchema } from '../shared/control/runner.ts';
-import { enableAuthenticatorLogin, restConnectionUrl } from '../shared/control/authenticator.ts';
+import { enableAuthenticatorLogin } from '../shared/control/authenticator.ts';
 import { enableSqlRoleLogins } from '../shared/control/sql-roles.ts';
 import { prepareSchemaTenants } from '../shared/tenants/schema-tenants.ts';
-import { TenantPools } from '../shared/tenants/tenant-pools.ts';
-import { JobQueues } from '../shared/jobs/queues.ts';
-import { ArtifactStore } from '../shared/jobs/artifacts.ts';
-import { SchemaCache } from '../shared/schema-cache/cache.ts';
 import { createApp } from './app.ts';
-import { ApiKeyStore } from '../shared/auth/api-keys.ts';
-import type { Services } from './services.ts';
-import { boundedRedis } from '../shared/redis.ts';
-import { AuthBans } from '../shared/security/auth-bans.ts';
-import { NetworkRestrictions } from '../shared/security/network-restrictions.ts';
+import { composeServices } from './compose.ts';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
@@ -63,31 +54,7 @@ async function runPrimary() {
 
 async function runServer(single: boolean) {
   if (single) await prepare();
-  const pool = createPool(config, log, { applicationName: 'basalt-api' });
-  const schemaCache = new SchemaCache(pool, config.DB_SCHEMAS, { databaseUrl: config.DATABASE_URL, debounceMs: config.SCHEMA_RELOAD_DEBOUNCE_MS, log });
-  await schemaCache.start();
-  const rest = restConnectionUrl(config);
-  const restPool = createPool(config, log, { applicationName: 'basalt-rest', pipeline: true, connectionString: rest.url });
-  const tenantPools = new TenantPools(config, log);
-  // Bans, rate limits, pub/sub: never waits more than ~2 s for Redis (src/shared/redis.ts).
-  const redis = boundedRedis(config.REDIS_URL);
-  redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-  const closers: Array<() => Promise<unknown> | unknown> = [];
-  const services: Services = {
-    config,
-    redis,
-    authBans: new AuthBans(redis, config),
-    networkRestrictions: new NetworkRestrictions(pool, redis, { prefix: config.QUEUE_PREFIX, log }),
-    onClose: (fn) => void closers.push(fn),
-    log,
-    pool,
-    restPool,
-    tenantPools,
-    schemaCache,
-    queues: new JobQueues(config.REDIS_URL, { attempts: config.JOB_ATTEMPTS, resultTtlSeconds: config.JOB_RESULT_TTL_SECONDS, prefix: config.QUEUE_PREFIX }),
-    artifacts: new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS),
-    apiKeys: new ApiKeyStore(pool, log),
-  };
+  const { services, close } = await composeServices(config, log);
   const app = createApp(services);
   const server: Server = app.listen(config.PORT, config.HOST, () => {
     log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
@@ -104,9 +71,7 @@ async function runServer(single: boolean) {
     stopping = true;
     log.info({ signal: sig }, 'draining: no new connections, finishing requests in flight');
     server.close(async () => {
-      await Promise.allSettled([schemaCache.close(), services.queues.close(), services.apiKeys.close(), services.networkRestrictions.close(), ...closers.map(async (fn) => fn())]);
-      redis.disconnect();
-      await Promise.allSettled([pool.end(), restPool.end(), tenantPools.close()]);
+      await close();
       log.info('api stopped');
       process.exit(0);
     });

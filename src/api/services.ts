@@ -9,8 +9,13 @@ import type { Redis } from 'ioredis';
 import type { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import type { AuthBans } from '../shared/security/auth-bans.ts';
 import type { NetworkRestrictions } from '../shared/security/network-restrictions.ts';
+import type { ActiveHostnames } from '../shared/management/custom-hostnames.ts';
+import type { TargetPools } from '../shared/pg-meta/target-pools.ts';
+import type { Licensing } from './admin/license.ts';
+import type { ProjectRuntimes } from './projects/runtimes.ts';
+import type { SqlRolePools } from './database/sql-role-pools.ts';
 
-/** What every route handler may use; built once per process in main.ts. */
+/** What every route handler may use; built once per process by the composition root (compose.ts). */
 export interface Services {
   config: Config;
   log: Logger;
@@ -27,6 +32,13 @@ export interface Services {
   redis: Redis;
   authBans: AuthBans;
   networkRestrictions: NetworkRestrictions;
-  /** Run on shutdown after the server stops accepting requests (pools, timers a surface owns). */
-  onClose: (fn: () => Promise<unknown> | unknown) => void;
+  licensing: Licensing;
+  /** Management API projects: their databases' pools and data API schema caches. */
+  projectRuntimes: ProjectRuntimes;
+  /** Which project an active custom hostname names. */
+  customHostnames: ActiveHostnames;
+  /** Postgres Admin API: pools to other databases named by X-Connection-Encrypted. */
+  pgMetaTargets: TargetPools;
+  /** Raw SQL: one pool per mode, as that mode's own login. */
+  sqlRolePools: SqlRolePools;
 }

@@ -16,7 +16,7 @@ import { blockedReason, graceEnd, keyVerdict, licenseStatus, trialEnd, trialStat
 const STATUS_CACHE_MS = 5_000;
 const ACTIVATED = 'License activated successfully. You can deploy on unlimited platforms.';
 
-interface Licensing {
+export interface Licensing {
   publicKey: KeyObject;
   store: LicenseStore;
   clock: ClockSource;
@@ -24,12 +24,8 @@ interface Licensing {
   cachedStatus(): Promise<LicenseStatus>;
 }
 
-const byServices = new WeakMap<Services, Licensing>();
-
-/** One per process; built at startup so that a bad LICENSE_PUBLIC_KEY or BASALT_CLOCK stops the API. */
-function licensing(s: Services): Licensing {
-  let l = byServices.get(s);
-  if (l) return l;
+/** One per process, built by the composition root at start, so that a bad LICENSE_PUBLIC_KEY or BASALT_CLOCK stops the API. */
+export function createLicensing(s: Pick<Services, 'config' | 'pool' | 'redis'>): Licensing {
   const publicKey = licensePublicKey(s.config.LICENSE_PUBLIC_KEY);
   const store = new LicenseStore(s.pool, publicKey);
   const clock = createClockSource(process.env, () => s.redis, s.config.QUEUE_PREFIX);
@@ -40,7 +36,7 @@ function licensing(s: Services): Licensing {
     cache = { status: st, until: Date.now() + STATUS_CACHE_MS };
     return st;
   };
-  l = {
+  return {
     publicKey,
     store,
     clock,
@@ -57,8 +53,6 @@ function licensing(s: Services): Licensing {
       }
     },
   };
-  byServices.set(s, l);
-  return l;
 }
 
 function body(req: Request): Record<string, unknown> {
@@ -86,7 +80,7 @@ function emailField(b: Record<string, unknown>): string {
 }
 
 export function licenseRoutes(s: Services): Router {
-  const l = licensing(s);
+  const l = s.licensing;
   const server = s.config.LICENSE_SERVER_URL;
   const r = Router();
 
@@ -168,7 +162,7 @@ export function licenseRoutes(s: Services): Router {
 /** LICENSE_ENFORCEMENT=on: admin endpoints answer 402 without a valid licence, trial or grace period. */
 export function licenseEnforcement(s: Services): RequestHandler {
   if (s.config.LICENSE_ENFORCEMENT !== 'on') return (_req, _res, next) => next();
-  const l = licensing(s);
+  const l = s.licensing;
   return async (_req, _res, next) => {
     const st = await l.cachedStatus();
     if (st.valid) return next();

@@ -4,8 +4,6 @@ import { ApiError, fail } from '../../shared/errors.ts';
 import { splitStatements } from '../../shared/sql/statements.ts';
 import { checkStatements, type SqlMode } from '../../shared/sql/strict-rules.ts';
 import { runSqlTransaction } from '../../shared/sql/run-sql.ts';
-import { createPool, type Pool } from '../../shared/db/pool.ts';
-import { sqlRoleConnectionUrl } from '../../shared/control/sql-roles.ts';
 import type { Services } from '../services.ts';
 
 const body = z.object({
@@ -13,8 +11,6 @@ const body = z.object({
   params: z.array(z.unknown()).optional(),
 });
 
-/** Concurrent raw SQL queries per mode and process; more wait for a connection (503 after DB_CONNECT_TIMEOUT_MS). */
-const POOL_MAX = 3;
 
 /**
  * POST /api/database/advance/rawsql (strict) and /advance/rawsql/unrestricted (relaxed).
@@ -26,17 +22,6 @@ const POOL_MAX = 3;
  */
 export function rawsqlRoutes(s: Services): Router {
   const r = Router();
-  // Created on first use: most processes never run raw SQL.
-  const pools = new Map<SqlMode, Pool>();
-  const poolFor = (mode: SqlMode): Pool => {
-    let pool = pools.get(mode);
-    if (!pool) {
-      const created = createPool(s.config, s.log, { applicationName: `basalt-rawsql-${mode}`, max: POOL_MAX, connectionString: sqlRoleConnectionUrl(s.config, mode) });
-      s.onClose(() => created.end());
-      pools.set(mode, (pool = created));
-    }
-    return pool;
-  };
   const handler = (mode: SqlMode) => async (req: Request, res: Response) => {
     const parsed = body.safeParse(req.body ?? {});
     if (!parsed.success) {
@@ -54,7 +39,7 @@ export function rawsqlRoutes(s: Services): Router {
       throw new ApiError(violation.status, 'SQL_NOT_ALLOWED', `${violation.message}${where}`);
     }
 
-    const { result: last } = await runSqlTransaction(poolFor(mode), { sql: query, params, timeoutMs: s.config.DB_STATEMENT_TIMEOUT_MS });
+    const { result: last } = await runSqlTransaction(s.sqlRolePools.of(mode), { sql: query, params, timeoutMs: s.config.DB_STATEMENT_TIMEOUT_MS });
     res.json({
       rows: last.rows ?? [],
       rowCount: last.rowCount ?? 0,

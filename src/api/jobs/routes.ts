@@ -17,7 +17,6 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** /api/jobs/:id (status), /result (streamed output), DELETE (cancel). Admin only. */
 export function jobRoutes(s: Services): Router {
   const r = Router();
-  s.onClose(() => s.artifacts.close());
   const notFound = (id: string) => fail('JOB_NOT_FOUND', `Job ${id} not found`);
   const checkId = (id: string) => {
     if (!UUID.test(id)) throw fail('VALIDATION_ERROR', `Job id must be a UUID, got '${id.slice(0, 64)}'`);

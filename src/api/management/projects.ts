@@ -21,7 +21,6 @@ import {
 } from '../../shared/management/projects.ts';
 import { dropProject, insertProject, provisionProjectDatabase, serverVersion } from '../../shared/management/project-database.ts';
 import { projectApiKeys } from '../../shared/management/project-keys.ts';
-import { projectRuntimes } from '../projects/runtimes.ts';
 import { parseBody } from './body.ts';
 import { notFound } from './errors.ts';
 import { fail } from '../../shared/errors.ts';
@@ -95,7 +94,7 @@ export function requireActive(p: ManagementProject): void {
 /** GET/POST /v1/projects (mounted on the /v1 router). */
 export function projectListRoutes(s: Services): Router {
   const r = Router();
-  const runtimes = projectRuntimes(s);
+  const runtimes = s.projectRuntimes;
 
   r.get('/projects', async (_req, res) => {
     const rows = await listMemberProjects(s.pool, res.locals.token!.owner);
@@ -141,7 +140,7 @@ export function projectListRoutes(s: Services): Router {
 /** GET/DELETE /v1/projects/:ref and /api-keys (mounted after loadProject). */
 export function projectItemRoutes(s: Services): Router {
   const r = Router({ mergeParams: true });
-  const runtimes = projectRuntimes(s);
+  const runtimes = s.projectRuntimes;
 
   r.get('/', async (_req, res) => {
     res.json(await projectView(s, res.locals.project!));

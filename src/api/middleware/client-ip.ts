@@ -3,17 +3,9 @@ import ipaddr from 'ipaddr.js';
 import type { Config } from '../../shared/config.ts';
 import { parseCidrList, inAnyCidr, normaliseIp, type Cidr } from '../../shared/security/cidr.ts';
 
-const trustedCache = new WeakMap<object, Cidr[]>();
-
-function trustedOf(config: Pick<Config, 'TRUSTED_PROXIES'>): Cidr[] {
-  let t = trustedCache.get(config);
-  if (!t) {
-    // Config was validated at start only as text; an unparsable entry trusts nothing rather than crash.
-    t = parseCidrList(config.TRUSTED_PROXIES).valid;
-    trustedCache.set(config, t);
-  }
-  return t;
-}
+// Config is validated at start only as text; an unparsable entry trusts nothing rather than crash.
+// Parsed per call: the list is a few entries, and no cache has to outlive a config.
+const trustedOf = (config: Pick<Config, 'TRUSTED_PROXIES'>): Cidr[] => parseCidrList(config.TRUSTED_PROXIES).valid;
 
 /**
  * The client's address. X-Forwarded-For is believed only when the connection comes from a

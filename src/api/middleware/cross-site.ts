@@ -33,18 +33,12 @@ export function normaliseOrigin(text: string): string | undefined {
   }
 }
 
-const parsed = new WeakMap<object, { allowed: Set<string>; proxies: Cidr[] }>();
-
+/** The allowed origins and trusted proxies, parsed per call (short lists; only state-changing requests are checked). */
 function parsedOf(config: OriginConfig) {
-  let p = parsed.get(config);
-  if (!p) {
-    p = {
-      allowed: new Set(config.ADMIN_ALLOWED_ORIGINS.map(normaliseOrigin).filter((o): o is string => !!o)),
-      proxies: parseCidrList(config.TRUSTED_PROXIES).valid,
-    };
-    parsed.set(config, p);
-  }
-  return p;
+  return {
+    allowed: new Set(config.ADMIN_ALLOWED_ORIGINS.map(normaliseOrigin).filter((o): o is string => !!o)),
+    proxies: parseCidrList(config.TRUSTED_PROXIES).valid,
+  };
 }
 
 /** The origin this request was addressed to; behind a trusted proxy its X-Forwarded-Proto gives the scheme. */

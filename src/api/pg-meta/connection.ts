@@ -25,15 +25,7 @@ function isPostgresUrl(s: string): boolean {
  */
 export function pgMetaConnection(s: Services): RequestHandler {
   const c = s.config;
-  const targets = new TargetPools({
-    maxTargets: c.PG_META_MAX_TARGETS,
-    poolMax: c.PG_META_TARGET_POOL_MAX,
-    idleMs: c.PG_META_TARGET_IDLE_MS,
-    connectTimeoutMs: c.DB_CONNECT_TIMEOUT_MS,
-    statementTimeoutMs: c.PG_META_STATEMENT_TIMEOUT_MS,
-    log: s.log,
-  });
-  s.onClose(() => targets.close());
+  const targets = s.pgMetaTargets;
 
   return async (req, res, next) => {
     const header = req.headers['x-connection-encrypted'];

@@ -10,10 +10,8 @@ import { isIP } from 'node:net';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { fail } from '../../shared/errors.ts';
 import { REF_FORMAT } from '../../shared/management/refs.ts';
-import { closeCustomHostnameCache, resolveCustomHostname } from '../../shared/management/custom-hostnames.ts';
 import { clientIp } from '../middleware/client-ip.ts';
 import { sendRestError } from '../rest/routes.ts';
-import { projectRuntimes } from './runtimes.ts';
 import type { Services } from '../services.ts';
 
 /** The host name of a Host header: lowercased, without port or trailing dot; undefined for IP literals. */
@@ -27,8 +25,7 @@ export function hostNameOf(header: string | undefined): string | undefined {
 
 export function projectRoutes(s: Services): Router {
   const r = Router();
-  const runtimes = projectRuntimes(s);
-  s.onClose(() => closeCustomHostnameCache(s.pool));
+  const runtimes = s.projectRuntimes;
   const base = s.config.PROJECT_BASE_DOMAIN.toLowerCase().replace(/\.$/, '');
   const suffix = `.${base}`;
 
@@ -37,7 +34,7 @@ export function projectRoutes(s: Services): Router {
     const host = hostNameOf(header);
     if (!host || host === base) return undefined;
     if (host.endsWith(suffix)) return host.slice(0, -suffix.length);
-    return resolveCustomHostname(host, { pool: s.pool, redis: s.redis });
+    return s.customHostnames.resolve(host);
   }
 
   async function serve(ref: string, req: Request, res: Response, next: NextFunction) {

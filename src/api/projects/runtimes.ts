@@ -175,17 +175,3 @@ export class ProjectRuntimes {
     this.subscriber?.disconnect();
   }
 }
-
-const registries = new WeakMap<Services, ProjectRuntimes>();
-
-/** The one registry of a Services object (shared by /v1 and the project data API). */
-export function projectRuntimes(s: Services): ProjectRuntimes {
-  let r = registries.get(s);
-  if (!r) {
-    r = new ProjectRuntimes(s);
-    registries.set(s, r);
-    const reg = r;
-    s.onClose(() => reg.closeAll());
-  }
-  return r;
-}

@@ -238,7 +238,11 @@ export class CustomHostnameStore {
 }
 
 /** Active hostname → ref, for one database; reloaded on a change message and every minute. */
-class ActiveHostnames {
+/**
+ * The active custom hostnames, answered from memory; the cache is dropped whenever any
+ * instance changes a custom hostname (Redis pub/sub). One per API process.
+ */
+export class ActiveHostnames {
   private map?: Map<string, string>;
   private loading?: Promise<Map<string, string>>;
   private loadedAt = 0;
@@ -290,21 +294,3 @@ class ActiveHostnames {
     return map.get(normaliseHost(host));
   }
 }
-
-const perPool = new WeakMap<Pool, ActiveHostnames>();
-
-/** Closes the hostname cache's Redis subscription for this pool's database, if it was opened. */
-export function closeCustomHostnameCache(pool: Pool): void {
-  perPool.get(pool)?.close();
-}
-
-/**
- * The project whose active custom hostname is `host`, if any. Answers from memory; the cache
- * is dropped whenever any instance changes a custom hostname (Redis pub/sub).
- */
-export async function resolveCustomHostname(host: string, deps: { pool: Pool; redis: Redis }): Promise<string | undefined> {
-  let a = perPool.get(deps.pool);
-  if (!a) perPool.set(deps.pool, (a = new ActiveHostnames(deps)));
-  return a.resolve(host);
-}
-
