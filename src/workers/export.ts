@@ -52,13 +52,12 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
   let doneRows = 0; // rows of the tables finished
   let pendingTotal = 0; // estimates of the tables not yet started
   const totalRows = () => doneRows + Math.max(tableTotal, tableRows) + pendingTotal;
+  let estimated = false; // totals are left out until the estimates are in
   const ticker = new ProgressTicker(ctx.progress, () => ({
     rows,
     bytes,
     table,
-    tableRows,
-    tableTotalRows: tableTotal,
-    totalRows: totalRows(),
+    ...(estimated ? { tableRows, tableTotalRows: tableTotal, totalRows: totalRows() } : {}),
     percent: percentOf(rows, totalRows()),
   }));
   const estimates = new Map<string, number>();
@@ -85,6 +84,7 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
       if (!p.includeData) return;
       for (const [t, n] of await estimateRows(client, p.schema, names, p.rowLimit)) estimates.set(t, n);
       pendingTotal = names.reduce((s, t) => s + (estimates.get(t) ?? 0), 0);
+      estimated = true;
     };
 
     async function* copyRows(sql: string): AsyncGenerator<string> {
