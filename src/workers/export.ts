@@ -1,4 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
+import pg from 'pg';
+import { jobClientError } from '../shared/jobs/client-error.ts';
 import { copyOut } from '../shared/db/copy-out.ts';
 import type { Pool, PoolClient } from '../shared/db/pool.ts';
 import { becomeOwner, type TenantPools } from '../shared/tenants/tenant-pools.ts';
@@ -140,6 +142,7 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
         snapshot,
         schema: p.schema,
         roots: plan.roots,
+        exclude: plan.skip,
         lockWaitMs: LOCK_WAIT_MS,
         signal: ctx.signal,
       });
@@ -222,6 +225,8 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
   } catch (e) {
     // The connection may be stuck mid-COPY: discard it rather than return it to the pool.
     failed = true;
+    // A table the export's role may not read (a tenant's), or rows a forced policy would hide.
+    if (e instanceof pg.DatabaseError && e.code === '42501') throw jobClientError(403, 'FORBIDDEN', `The export cannot read everything it was asked for: ${e.message}`);
     throw e;
   } finally {
     ticker.stop();
@@ -275,7 +280,45 @@ async function sqlPlan(client: PoolClient, p: ExportPayload) {
     );
     for (const r of fns.rows) functions.add(Number(r.oid));
   }
-  return { roots: { relations, functions }, dataTables };
+  // pg_dump locks every table of the schema it reads, and waits for locks others hold: it is
+  // told to leave out the tables the export does not need (those the export's role may not
+  // read among them). Needed: the roots, their partitions and ancestors, the relations a
+  // view reads and a column's row type names, and so on.
+  const skip = await client.query<{ name: string }>(
+    `WITH RECURSIVE needed(oid) AS (
+       SELECT pg_catalog.unnest($2::oid[])
+       UNION
+       SELECT x.oid FROM needed n, LATERAL (
+         SELECT i.inhparent AS oid FROM pg_catalog.pg_inherits i WHERE i.inhrelid OPERATOR(pg_catalog.=) n.oid
+         UNION ALL
+         SELECT d.refobjid FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d
+             ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) r.oid
+          WHERE r.ev_class OPERATOR(pg_catalog.=) n.oid AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+         UNION ALL
+         SELECT t.typrelid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) d.refobjid
+          WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) n.oid
+            AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass AND t.typrelid OPERATOR(pg_catalog.<>) 0
+       ) x
+     )
+     SELECT c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+      WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relkind IN ('r', 'p')
+        AND (c.oid OPERATOR(pg_catalog.<>) ALL (SELECT oid FROM needed) OR NOT pg_catalog.has_table_privilege(c.oid, 'SELECT'))`,
+    [p.schema, [...relations]],
+  );
+  // A table asked for that the export's role may not read is refused, not left out.
+  const denied = await client.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_catalog.pg_class c
+      WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT pg_catalog.has_table_privilege(c.oid, 'SELECT')`,
+    [[...relations]],
+  );
+  if (denied.rows[0]) throw jobClientError(403, 'FORBIDDEN', `The export cannot read everything it was asked for: permission denied for table ${denied.rows[0].name}`);
+  const fks = await client.query<{ oid: number; target: number }>(
+    `SELECT k.oid::int8 AS oid, k.confrelid::int8 AS target FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) k.connamespace
+      WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND k.contype OPERATOR(pg_catalog.=) 'f'`,
+    [p.schema],
+  );
+  const foreignKeys = new Map(fks.rows.map((r) => [Number(r.oid), Number(r.target)]));
+  return { roots: { relations, functions, foreignKeys }, dataTables, skip: skip.rows.map((r) => r.name) };
 }
 
 interface Relation {

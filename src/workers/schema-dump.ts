@@ -110,6 +110,16 @@ export function parseToc(listing: string): TocEntry[] {
 
 const PG_CLASS = 1259;
 const PG_PROC = 1255;
+const PG_CONSTRAINT = 2606;
+
+export interface Roots {
+  /** pg_class oids: tables, views, sequences asked for. */
+  relations: Set<number>;
+  /** pg_proc oids. */
+  functions: Set<number>;
+  /** Foreign keys of the schema (pg_constraint oid) → the table they reference (pg_class oid). */
+  foreignKeys: Map<number, number>;
+}
 
 /**
  * The entries an export of `roots` (pg_class and pg_proc oids) needs: the roots; everything
@@ -119,7 +129,7 @@ const PG_PROC = 1255;
  * of everything kept. A part that names a relation left out (a foreign key to a table not
  * exported) is left out.
  */
-export function selectEntries(entries: TocEntry[], roots: { relations: Set<number>; functions: Set<number> }): TocEntry[] {
+export function selectEntries(entries: TocEntry[], roots: Roots): TocEntry[] {
   const byId = new Map(entries.map((e) => [e.id, e]));
   const kept = new Set<number>();
   const need = (id: number) => {
@@ -131,10 +141,13 @@ export function selectEntries(entries: TocEntry[], roots: { relations: Set<numbe
       for (const d of e.deps) stack.push(d);
     }
   };
-  for (const e of entries) {
-    if ((e.catalog === PG_CLASS && roots.relations.has(e.oid) && (RELATIONS.has(e.desc) || e.desc === 'SEQUENCE')) || (e.catalog === PG_PROC && roots.functions.has(e.oid))) need(e.id);
-  }
+  // A sequence owned by a table (serial, identity) is part of it: it comes with its table only.
+  const keptRelations = () => new Set(entries.filter((e) => kept.has(e.id) && e.catalog === PG_CLASS && RELATIONS.has(e.desc)).map((e) => e.oid));
   const isPart = (e: TocEntry) => PARTS.has(e.desc) || (e.desc === 'SEQUENCE' && e.deps.some((d) => RELATIONS.has(byId.get(d)?.desc ?? '')));
+  for (const e of entries) {
+    const root = e.catalog === PG_CLASS ? roots.relations.has(e.oid) && (RELATIONS.has(e.desc) || e.desc === 'SEQUENCE') && !isPart(e) : e.catalog === PG_PROC && roots.functions.has(e.oid);
+    if (root) need(e.id);
+  }
   for (let changed = true; changed; ) {
     changed = false;
     for (const e of entries) {
@@ -143,6 +156,11 @@ export function selectEntries(entries: TocEntry[], roots: { relations: Set<numbe
       if (!deps.length) continue;
       let take = false;
       if (DESCRIBING.has(e.desc)) take = deps.every((d) => kept.has(d.id));
+      else if (e.desc === 'FK CONSTRAINT') {
+        // Its dependency on a table pg_dump left out is not in the archive: ask the catalog.
+        const target = e.catalog === PG_CONSTRAINT ? roots.foreignKeys.get(e.oid) : undefined;
+        take = target !== undefined && keptRelations().has(target) && deps.every((d) => kept.has(d.id) || !(RELATIONS.has(d.desc) || isPart(d)));
+      }
       else if (isPart(e)) take = deps.some((d) => kept.has(d.id)) && deps.every((d) => kept.has(d.id) || !(RELATIONS.has(d.desc) || isPart(d)));
       if (take) {
         need(e.id);
@@ -174,7 +192,9 @@ export async function dumpSchemaDdl(o: {
   role?: string;
   snapshot: string;
   schema: string;
-  roots: { relations: Set<number>; functions: Set<number> };
+  roots: Roots;
+  /** Tables of the schema pg_dump must not read (nor lock). */
+  exclude?: string[];
   lockWaitMs: number;
   signal?: AbortSignal;
 }): Promise<SchemaDdl> {
@@ -202,13 +222,15 @@ export async function dumpSchemaDdl(o: {
     }
   };
   try {
-    // An exact schema name as a pattern: double-quoted, its own quotes doubled.
-    const pattern = `"${o.schema.replace(/"/g, '""')}"`;
+    // An exact name as a pattern: double-quoted, its own quotes doubled.
+    const exact = (name: string) => `"${name.replace(/"/g, '""')}"`;
+    const pattern = exact(o.schema);
     await exec(o.tools.pgDump, [
       '--schema-only',
       '--format=custom',
       `--file=${archive}`,
       `--schema=${pattern}`,
+      ...(o.exclude ?? []).map((t) => `--exclude-table=${pattern}.${exact(t)}`),
       `--snapshot=${o.snapshot}`,
       '--encoding=UTF8',
       `--lock-wait-timeout=${o.lockWaitMs}`,
