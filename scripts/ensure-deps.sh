@@ -37,3 +37,19 @@ if [ ${#pkgs[@]} -gt 0 ]; then
   # An if, not `[ … ] && rm`: as the script's last command that would exit 1 under set -e.
   if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
+
+# SQL exports run pg_dump and pg_restore of the server's major version (src/workers/schema-dump.ts).
+# A server given by DATABASE_URL may be another major than any installed here: as root, try to
+# install its client. Never fatal: without it only SQL exports fail, naming the package.
+if [ "$mode" = start ] && [ -n "$db_url" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  major=$(DATABASE_URL="$db_url" node -e '
+    const pg = require("pg"); const c = new pg.Client({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 5000 });
+    c.connect().then(() => c.query("SHOW server_version_num")).then((r) => { console.log(Math.floor(r.rows[0].server_version_num / 10000)); return c.end(); }).catch(() => process.exit(0));' 2>/dev/null || true)
+  if [ -n "$major" ] && [ -z "${PG_BIN_DIR:-}" ] && [ ! -x "/usr/lib/postgresql/$major/bin/pg_dump" ]; then
+    echo "basalt: installing postgresql-client-$major for SQL exports…" >&2
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "postgresql-client-$major" >&2 2>/dev/null \
+        || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "postgresql-client-$major" >&2; }; }; then
+      echo "basalt: postgresql-client-$major is not in this system's package sources; SQL exports will fail until pg_dump $major is installed (or PG_BIN_DIR is set)." >&2
+    fi
+  fi
+fi

@@ -56,6 +56,8 @@ export const configSchema = z.object({
   WORKER_CONCURRENCY: int(2, 1),
   /** Statement timeout for job work (COPY); 0 means none. */
   JOB_STATEMENT_TIMEOUT_MS: int(0),
+  /** Where pg_dump and pg_restore of the server's major version are, when not in the usual places (SQL exports use them). */
+  PG_BIN_DIR: z.string().optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('basalt'),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
   /** Clients whose X-Forwarded-For is believed (comma-separated IPs or CIDRs). */

@@ -16,6 +16,7 @@ import { bulkUpsertPayload, type BulkUpsertClientError, type BulkUpsertPayload, 
 import { jobClientError } from '../shared/jobs/client-error.ts';
 import { CsvCopyInput, locateCsvLine } from './csv-copy-input.ts';
 import { pgErrorKind, sqlstateKind, type PgErrorKind } from '../shared/db/sqlstate.ts';
+import { percentOf, ProgressTicker } from './job-progress.ts';
 
 interface Ctx {
   jobId: string;
@@ -61,6 +62,7 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
   if (done) return done;
   const client = owner ? await ctx.tenantPools.work(p.schema).connect() : await ctx.pool.connect();
   let discard = false;
+  let stopTicker = () => {};
   try {
     await client.query('BEGIN');
     if (owner) await becomeOwner(client, schemaTenant(p.schema, owner));
@@ -72,10 +74,20 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
     await stagingTable(client, target, p);
 
     const stage = p.format === 'json' ? new JsonRecordsToCopy(p.columns, p.table) : new CsvCopyInput();
-    const report = setInterval(() => {
-      const rows = stage instanceof CsvCopyInput ? Math.max(0, stage.records - 1) : stage.count;
-      ctx.progress({ rows, bytes: 0, table: p.table }).catch(() => {});
-    }, 250);
+    // Progress: the upload's bytes staged by COPY, up to 95 %; the INSERT … SELECT that applies
+    // them cannot report its own, so it shows as phase 'applying' at 95 % until it commits.
+    let read = 0;
+    let phase = 'loading';
+    const staged = () => (stage instanceof CsvCopyInput ? Math.max(0, stage.records - 1) : stage.count);
+    const ticker = new ProgressTicker(ctx.progress, () => ({
+      rows: staged(),
+      bytes: read,
+      totalBytes: input.size,
+      table: p.table,
+      phase,
+      percent: phase === 'loading' ? Math.min(95, Math.floor((percentOf(read, input.size) * 95) / 100)) : 95,
+    }));
+    stopTicker = () => ticker.stop();
     // The CSV file's own header row is skipped by COPY (the API has read the columns from it).
     const options = p.format === 'json' ? 'FORMAT csv' : 'FORMAT csv, HEADER true';
     const copyCols = p.format === 'json' ? `${cols}, ${quoteIdent(PRESENT)}` : cols;
@@ -83,16 +95,16 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
     discard = true; // until COPY is over, the connection may be mid-protocol
     try {
       const source = ctx.artifacts.stream(p.artifactId);
+      source.on('data', (chunk: Buffer) => (read += chunk.length));
       const opts = ctx.signal ? { signal: ctx.signal } : {};
       if (stage instanceof CsvCopyInput) await pipeline(source, stage, copy, opts);
       else await pipeline(source, new JsonArrayStream(), stage, copy, opts);
     } catch (e) {
       throw await explain(e, p, ctx.artifacts);
-    } finally {
-      clearInterval(report);
     }
     discard = false;
     const records = copy.rowCount;
+    phase = 'applying';
 
     const upsert = p.upsertKey;
     /** One INSERT … SELECT of the staged rows `where` selects, writing `columns` (the others take their defaults, and keep their values on conflict). */
@@ -135,12 +147,15 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
     // Dropping ~100 MB of chunks takes a while, and the answer need not wait for it; if this
     // fails or the worker dies first, the input goes at expiry like any other.
     ctx.pool.query('DELETE FROM basalt.artifacts WHERE id = $1', [p.artifactId]).catch(() => {});
-    await ctx.progress({ rows: records, bytes: input.size, table: p.table }).catch(() => {});
+    read = input.size;
+    phase = 'done';
+    await ticker.finish();
     return result;
   } catch (e) {
     if (!discard) await client.query('ROLLBACK').catch(() => {});
     throw e;
   } finally {
+    stopTicker();
     client.release(discard);
   }
 }

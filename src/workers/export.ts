@@ -1,13 +1,19 @@
 import { UnrecoverableError } from 'bullmq';
+import pg from 'pg';
+import { jobClientError } from '../shared/jobs/client-error.ts';
 import { copyOut } from '../shared/db/copy-out.ts';
 import type { Pool, PoolClient } from '../shared/db/pool.ts';
 import { becomeOwner, type TenantPools } from '../shared/tenants/tenant-pools.ts';
 import { projectOwner, schemaTenant } from '../shared/tenants/schema-tenants.ts';
 import { CopyTextRows } from '../shared/db/copy-text.ts';
 import { qualified, quoteIdent, quoteLiteral } from '../shared/sql/ident.ts';
-import { catalog } from '../shared/catalog/index.ts';
 import type { ExportPayload, JobProgress } from '../shared/jobs/payloads.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
+import type { Config } from '../shared/config.ts';
+import { tenantLoginUrl } from '../shared/tenants/schema-tenants.ts';
+import { dumpSchemaDdl, pgTools } from './schema-dump.ts';
+import { estimateRows } from './row-estimates.ts';
+import { percentOf, ProgressTicker } from './job-progress.ts';
 
 export interface ExportResult {
   format: ExportPayload['format'];
@@ -23,13 +29,15 @@ interface Ctx {
   pool: Pool;
   tenantPools: TenantPools;
   artifacts: ArtifactStore;
+  config: Config;
   signal?: AbortSignal;
   progress: (p: JobProgress) => Promise<void>;
 }
 
 /**
  * Streams tables out with COPY TO into the artifact store, in one REPEATABLE READ
- * snapshot so that multi-table exports are consistent. Memory stays flat.
+ * snapshot so that multi-table exports are consistent. Memory stays flat. An SQL export's
+ * DDL is pg_dump's, read in the same snapshot (./schema-dump.ts); its rows are our COPY.
  */
 export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResult> {
   // A project schema is read in its tenant's own session, as its owner: its views and
@@ -38,12 +46,33 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
   const client = owner ? await ctx.tenantPools.work(p.schema).connect() : await ctx.pool.connect();
   let rows = 0;
   let bytes = 0;
-  let lastReport = 0;
   let failed = false;
-  const report = async (table?: string, force = false) => {
-    if (!force && Date.now() - lastReport < 250) return;
-    lastReport = Date.now();
-    await ctx.progress({ rows, bytes, table });
+  // Progress: rows of the planner's estimates, each table's replaced by its count once read.
+  let table: string | undefined;
+  let tableRows = 0;
+  let tableTotal = 0;
+  let doneRows = 0; // rows of the tables finished
+  let pendingTotal = 0; // estimates of the tables not yet started
+  const totalRows = () => doneRows + Math.max(tableTotal, tableRows) + pendingTotal;
+  let estimated = false; // totals are left out until the estimates are in
+  const ticker = new ProgressTicker(ctx.progress, () => ({
+    rows,
+    bytes,
+    table,
+    ...(estimated ? { tableRows, tableTotalRows: tableTotal, totalRows: totalRows() } : {}),
+    percent: percentOf(rows, totalRows()),
+  }));
+  const estimates = new Map<string, number>();
+  const startTable = (t: string) => {
+    table = t;
+    tableRows = 0;
+    tableTotal = estimates.get(t) ?? 0;
+    pendingTotal -= tableTotal;
+  };
+  const endTable = () => {
+    doneRows += tableRows;
+    tableRows = 0;
+    tableTotal = 0;
   };
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -53,6 +82,13 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
     if (missing.length) throw new UnrecoverableError(`Table '${missing[0]}' does not exist in schema '${p.schema}'`);
 
     const limit = p.rowLimit ? ` LIMIT ${Number(p.rowLimit)}` : '';
+    const estimate = async (names: string[]) => {
+      if (!p.includeData) return;
+      for (const [t, n] of await estimateRows(client, p.schema, names, p.rowLimit)) estimates.set(t, n);
+      pendingTotal = names.reduce((s, t) => s + (estimates.get(t) ?? 0), 0);
+      estimated = true;
+    };
+
     async function* copyRows(sql: string): AsyncGenerator<string> {
       // Cancelled before this COPY began (the abort event has fired already): stop now.
       if (ctx.signal?.aborted) throw new Error('cancelled');
@@ -69,19 +105,22 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
     }
 
     async function* json(): AsyncGenerator<string> {
+      await estimate(p.tables);
       yield '{';
       for (const [i, t] of p.tables.entries()) {
         yield `${i ? ',' : ''}${JSON.stringify(t)}:[`;
         if (p.includeData) {
+          startTable(t);
           let first = true;
           // `t.*` is the whole row even when the table has a column named t (a bare `t` is that column).
           for await (const row of copyRows(`COPY (SELECT row_to_json(t.*) FROM ${qualified(p.schema, t)} t${limit}) TO STDOUT`)) {
             yield (first ? '' : ',') + row;
             first = false;
             rows++;
+            tableRows++;
             bytes += row.length;
-            await report(t);
           }
+          endTable();
         }
         yield ']';
       }
@@ -89,77 +128,88 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
     }
 
     async function* sql(): AsyncGenerator<string | Buffer> {
-      const ddl = await loadDdl(client, p);
-      const schema = quoteIdent(p.schema);
-      yield `-- Basalt export of schema ${p.schema}, ${new Date().toISOString()}\n`;
-      yield `SET client_encoding = 'UTF8';\nSET standard_conforming_strings = on;\nSET check_function_bodies = false;\n`;
-      if (p.schema !== 'public') yield `CREATE SCHEMA IF NOT EXISTS ${schema};\n`;
-      for (const q of ddl.sequences.filter((q) => !q.identity)) {
-        yield `CREATE SEQUENCE IF NOT EXISTS ${qualified(p.schema, q.name)} AS ${q.type} INCREMENT BY ${q.increment} MINVALUE ${q.min} MAXVALUE ${q.max} START WITH ${q.start} CACHE ${q.cache}${q.cycle ? ' CYCLE' : ' NO CYCLE'};\n`;
-      }
-      for (const f of ddl.functions) yield `\n${f.definition.trimEnd()};\n`;
-      for (const t of ddl.tables) {
-        const body = [
-          ...t.columns.map((c) => `  ${columnDef(c)}`),
-          ...t.constraints.map((k) => `  CONSTRAINT ${quoteIdent(k.name)} ${k.def}`),
-        ];
-        yield `\nCREATE TABLE IF NOT EXISTS ${qualified(p.schema, t.name)} (\n${body.join(',\n')}\n)${t.partition_key ? ` PARTITION BY ${t.partition_key}` : ''};\n`;
-        if (!p.includeData) continue;
-        if (ctx.signal?.aborted) throw new Error('cancelled');
-        const list = t.columns.filter((c) => !c.generated).map((c) => quoteIdent(c.name)).join(', ');
-        yield `COPY ${qualified(p.schema, t.name)} (${list}) FROM stdin;\n`;
-        const stream = client.query(copyOut(`COPY (SELECT ${list} FROM ${qualified(p.schema, t.name)}${limit}) TO STDOUT`));
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
+      // Rows hidden by a policy (FORCE ROW LEVEL SECURITY on a tenant's table) fail the export
+      // rather than leave a backup without them, as pg_dump does.
+      await client.query('SET LOCAL row_security = off');
+      const plan = await sqlPlan(client, p);
+      const major = Math.floor(Number((await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`)).rows[0].v) / 10000);
+      const tools = await pgTools(major, ctx.config.PG_BIN_DIR);
+      const { s: snapshot } = (await client.query<{ s: string }>('SELECT pg_catalog.pg_export_snapshot() AS s')).rows[0];
+      const ddl = await dumpSchemaDdl({
+        tools,
+        url: owner ? tenantLoginUrl(ctx.config, p.schema) : ctx.config.DATABASE_URL,
+        role: owner,
+        snapshot,
+        schema: p.schema,
+        roots: plan.roots,
+        exclude: plan.skip,
+        lockWaitMs: LOCK_WAIT_MS,
+        signal: ctx.signal,
+      });
+      const rels = await relationsByOid(client, ddl.relations);
+      // Rows of the tables asked for, and of the partitions of a partitioned table asked for.
+      const data = rels.filter((r) => r.relkind === 'r' && plan.dataTables.has(r.oid));
+      await estimate(data.map((r) => r.name));
+      yield `-- Basalt export of schema ${p.schema.replace(/\s+/g, ' ')} (${p.tables.length} table${p.tables.length === 1 ? '' : 's'}), ${new Date().toISOString()}\n`;
+      yield '-- Schema by pg_dump; load it with psql -v ON_ERROR_STOP=1, or POST /api/database/advance/import.\n';
+      yield ddl.preData;
+      if (p.includeData) {
+        for (const t of data) {
           if (ctx.signal?.aborted) throw new Error('cancelled');
-          bytes += chunk.length;
-          rows += countNewlines(chunk);
-          yield chunk;
-          await report(t.name);
+          startTable(t.name);
+          const rel = qualified(t.schema, t.name);
+          const list = t.columns.map(quoteIdent).join(', ');
+          yield `\n-- Data for ${rel.replace(/\s+/g, ' ')}\nCOPY ${rel} (${list}) FROM stdin;\n`;
+          const stream = client.query(copyOut(`COPY (SELECT ${list} FROM ONLY ${rel}${limit}) TO STDOUT`));
+          for await (const chunk of stream as AsyncIterable<Buffer>) {
+            if (ctx.signal?.aborted) throw new Error('cancelled');
+            bytes += chunk.length;
+            // COPY's text format escapes newlines inside values: one line per row.
+            const n = countNewlines(chunk);
+            rows += n;
+            tableRows += n;
+            yield chunk;
+          }
+          yield '\\.\n';
+          endTable();
         }
-        yield '\\.\n';
-      }
-      const tail: string[] = [];
-      for (const q of ddl.sequences) {
-        const seq = q.identity
-          ? `pg_catalog.pg_get_serial_sequence(${quoteLiteral(qualified(p.schema, q.owned_by_table!))}, ${quoteLiteral(q.owned_by_column!)})`
-          : quoteLiteral(qualified(p.schema, q.name));
-        tail.push(`SELECT pg_catalog.setval(${seq}, ${q.last_value ?? q.start}, ${q.last_value !== null});`);
-        if (!q.identity && q.owned_by_table && ddl.tableNames.has(q.owned_by_table)) {
-          tail.push(`ALTER SEQUENCE ${qualified(p.schema, q.name)} OWNED BY ${qualified(p.schema, q.owned_by_table)}.${quoteIdent(q.owned_by_column!)};`);
+        const seqs = rels.filter((r) => r.relkind === 'S');
+        if (seqs.length) {
+          // As pg_dump's data section: each sequence carries on where the source's stands.
+          const values = await client.query<{ i: number; last_value: string; is_called: boolean }>(
+            seqs.map((q, i) => `SELECT ${i} AS i, last_value::text, is_called FROM ${qualified(q.schema, q.name)}`).join(' UNION ALL '),
+          );
+          yield '\n';
+          for (const v of values.rows.sort((a, b) => a.i - b.i)) {
+            const q = seqs[v.i];
+            yield `SELECT pg_catalog.setval(${quoteLiteral(qualified(q.schema, q.name))}, ${v.last_value}, ${v.is_called});\n`;
+          }
         }
       }
-      for (const t of ddl.tables) for (const ix of t.indexes) tail.push(ix.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS ') + ';');
-      for (const t of ddl.tables) {
-        for (const fk of t.foreign_keys) {
-          // Idempotent, so that a file loads again over what it created (import with truncate).
-          const check = `SELECT 1 FROM pg_catalog.pg_constraint WHERE conname = ${quoteLiteral(fk.name)} AND conrelid = ${quoteLiteral(qualified(p.schema, t.name))}::regclass`;
-          tail.push(`DO $basalt$ BEGIN IF NOT EXISTS (${check}) THEN ALTER TABLE ${qualified(p.schema, t.name)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.def}; END IF; END $basalt$;`);
-        }
+      yield ddl.postData;
+      if (p.includeData) {
+        const views = rels.filter((r) => r.relkind === 'm' && r.populated);
+        for (const v of views) yield `REFRESH MATERIALIZED VIEW ${qualified(v.schema, v.name)};\n`;
       }
-      for (const v of ddl.views) {
-        const def = v.definition.trim().replace(/;$/, '');
-        tail.push(
-          v.relkind === 'm'
-            ? `CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualified(p.schema, v.name)} AS\n${def}\nWITH DATA;`
-            : `CREATE OR REPLACE VIEW ${qualified(p.schema, v.name)} AS\n${def};`,
-        );
-      }
-      if (tail.length) yield `\n${tail.join('\n')}\n`;
     }
 
     async function* csv(): AsyncGenerator<Buffer> {
       const t = p.tables[0];
+      await estimate([t]);
+      startTable(t);
       const stream = client.query(copyOut(`COPY (SELECT * FROM ${qualified(p.schema, t)}${limit}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
       let header = true;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         if (ctx.signal?.aborted) throw new Error('cancelled');
         bytes += chunk.length;
         // Line count: exact unless values hold newlines; the header line is not a row.
-        rows += countNewlines(chunk) - (header ? 1 : 0);
+        const n = countNewlines(chunk) - (header ? 1 : 0);
+        rows += n;
+        tableRows += n;
         header = false;
         yield chunk;
-        await report(t);
       }
+      endTable();
     }
 
     const contentType = { json: 'application/json', sql: 'application/sql', csv: 'text/csv' }[p.format];
@@ -169,13 +219,17 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
       p.format === 'json' ? json() : p.format === 'csv' ? csv() : sql(),
     );
     await client.query('COMMIT');
-    await report(undefined, true);
+    table = undefined;
+    await ticker.finish();
     return { format: p.format, tables: p.tables, rows, bytes: artifact.contentSize, artifactId: artifact.id, contentType };
   } catch (e) {
     // The connection may be stuck mid-COPY: discard it rather than return it to the pool.
     failed = true;
+    // A table the export's role may not read (a tenant's), or rows a forced policy would hide.
+    if (e instanceof pg.DatabaseError && e.code === '42501') throw jobClientError(403, 'FORBIDDEN', `The export cannot read everything it was asked for: ${e.message}`);
     throw e;
   } finally {
+    ticker.stop();
     if (failed) client.release(true);
     else {
       await client.query('ROLLBACK').catch(() => {});
@@ -184,74 +238,118 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
   }
 }
 
+/** How long pg_dump waits for a table's lock before the export fails (it locks every table of the schema it reads). */
+const LOCK_WAIT_MS = 30_000;
+
+/**
+ * What an SQL export asks pg_dump for (pg_class and pg_proc oids): the tables asked for and
+ * the partitions of those that are partitioned; with the flags, every view, materialized
+ * view, sequence and function of the schema. Rows come from the tables asked for and those partitions.
+ */
+async function sqlPlan(client: PoolClient, p: ExportPayload) {
+  const rels = await client.query<{ oid: number; relkind: string; requested: boolean }>(
+    `SELECT c.oid::int8 AS oid, c.relkind::text AS relkind, c.relname OPERATOR(pg_catalog.=) ANY ($2::text[]) AS requested
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+      WHERE n.nspname OPERATOR(pg_catalog.=) $1
+        AND ((c.relname OPERATOR(pg_catalog.=) ANY ($2::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))
+             OR ($3 AND c.relkind IN ('v', 'm')) OR ($4 AND c.relkind OPERATOR(pg_catalog.=) 'S'))`,
+    [p.schema, p.tables, p.includeViews, p.includeSequences],
+  );
+  const relations = new Set(rels.rows.map((r) => Number(r.oid)));
+  const dataTables = new Set(rels.rows.filter((r) => r.requested && r.relkind === 'r').map((r) => Number(r.oid)));
+  const parted = rels.rows.filter((r) => r.requested && r.relkind === 'p').map((r) => r.oid);
+  if (parted.length) {
+    const parts = await client.query<{ oid: number; relkind: string }>(
+      `SELECT t.relid::int8 AS oid, c.relkind::text AS relkind
+         FROM pg_catalog.unnest($1::oid[]) r(oid), pg_catalog.pg_partition_tree(r.oid) t
+         JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
+        WHERE t.level > 0`,
+      [parted],
+    );
+    for (const r of parts.rows) {
+      relations.add(Number(r.oid));
+      if (r.relkind === 'r') dataTables.add(Number(r.oid));
+    }
+  }
+  const functions = new Set<number>();
+  if (p.includeFunctions) {
+    const fns = await client.query<{ oid: number }>(
+      `SELECT p.oid::int8 AS oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+        WHERE n.nspname OPERATOR(pg_catalog.=) $1`,
+      [p.schema],
+    );
+    for (const r of fns.rows) functions.add(Number(r.oid));
+  }
+  // pg_dump locks every table of the schema it reads, and waits for locks others hold: it is
+  // told to leave out the tables the export does not need (those the export's role may not
+  // read among them). Needed: the roots, their partitions and ancestors, the relations a
+  // view reads and a column's row type names, and so on.
+  const skip = await client.query<{ name: string }>(
+    `WITH RECURSIVE needed(oid) AS (
+       SELECT pg_catalog.unnest($2::oid[])
+       UNION
+       SELECT x.oid FROM needed n, LATERAL (
+         SELECT i.inhparent AS oid FROM pg_catalog.pg_inherits i WHERE i.inhrelid OPERATOR(pg_catalog.=) n.oid
+         UNION ALL
+         SELECT d.refobjid FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d
+             ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) r.oid
+          WHERE r.ev_class OPERATOR(pg_catalog.=) n.oid AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+         UNION ALL
+         SELECT t.typrelid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) d.refobjid
+          WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) n.oid
+            AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass AND t.typrelid OPERATOR(pg_catalog.<>) 0
+       ) x
+     )
+     SELECT c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+      WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relkind IN ('r', 'p')
+        AND (c.oid OPERATOR(pg_catalog.<>) ALL (SELECT oid FROM needed) OR NOT pg_catalog.has_table_privilege(c.oid, 'SELECT'))`,
+    [p.schema, [...relations]],
+  );
+  // A table asked for that the export's role may not read is refused, not left out.
+  const denied = await client.query<{ name: string }>(
+    `SELECT c.relname AS name FROM pg_catalog.pg_class c
+      WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT pg_catalog.has_table_privilege(c.oid, 'SELECT')`,
+    [[...relations]],
+  );
+  if (denied.rows[0]) throw jobClientError(403, 'FORBIDDEN', `The export cannot read everything it was asked for: permission denied for table ${denied.rows[0].name}`);
+  const fks = await client.query<{ oid: number; target: number }>(
+    `SELECT k.oid::int8 AS oid, k.confrelid::int8 AS target FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) k.connamespace
+      WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND k.contype OPERATOR(pg_catalog.=) 'f'`,
+    [p.schema],
+  );
+  const foreignKeys = new Map(fks.rows.map((r) => [Number(r.oid), Number(r.target)]));
+  return { roots: { relations, functions, foreignKeys }, dataTables, skip: skip.rows.map((r) => r.name) };
+}
+
+interface Relation {
+  oid: number;
+  schema: string;
+  name: string;
+  relkind: string;
+  populated: boolean;
+  /** The columns COPY writes (not the generated ones), in order. */
+  columns: string[];
+}
+
+/** The relations pg_dump wrote, in its order. */
+async function relationsByOid(client: PoolClient, oids: number[]): Promise<Relation[]> {
+  const { rows } = await client.query<Relation>(
+    `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, c.relispopulated AS populated,
+            ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                   WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated OPERATOR(pg_catalog.=) ''
+                   ORDER BY a.attnum) AS columns
+       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+      WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::oid[])`,
+    [oids],
+  );
+  const byOid = new Map(rows.map((r) => [Number(r.oid), { ...r, oid: Number(r.oid) }]));
+  return oids.map((o) => byOid.get(o)).filter((r): r is Relation => !!r);
+}
+
 function countNewlines(b: Buffer): number {
   let n = 0;
   for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
   return n;
-}
-
-interface TableDdl {
-  name: string;
-  relkind: string;
-  partition_key: string | null;
-  columns: ColumnDdl[];
-  constraints: { name: string; def: string }[];
-  foreign_keys: { name: string; def: string }[];
-  indexes: string[];
-}
-interface ColumnDdl {
-  name: string;
-  type: string;
-  notnull: boolean;
-  default: string | null;
-  generated: string | null;
-  identity: 'a' | 'd' | null;
-  collation: string | null;
-}
-interface SequenceDdl {
-  name: string;
-  type: string;
-  start: string;
-  increment: string;
-  min: string;
-  max: string;
-  cache: string;
-  cycle: boolean;
-  last_value: string | null;
-  owned_by_table: string | null;
-  owned_by_column: string | null;
-  identity: boolean;
-}
-
-function columnDef(c: ColumnDdl): string {
-  let s = `${quoteIdent(c.name)} ${c.type}`;
-  if (c.collation) s += ` COLLATE ${c.collation}`;
-  if (c.generated) s += ` GENERATED ALWAYS AS (${c.generated}) STORED`;
-  if (c.identity) s += ` GENERATED ${c.identity === 'a' ? 'ALWAYS' : 'BY DEFAULT'} AS IDENTITY`;
-  if (c.notnull) s += ' NOT NULL';
-  if (c.default !== null) s += ` DEFAULT ${c.default}`;
-  return s;
-}
-
-/**
- * The DDL of an SQL export: the requested tables; the sequences they use (owned, identity,
- * or named in a default) or all of the schema's; its views and functions if asked for.
- */
-async function loadDdl(client: PoolClient, p: ExportPayload) {
-  const tables = (await client.query<TableDdl>(catalog.tableDdl, [p.schema, p.tables])).rows;
-  const tableNames = new Set(tables.map((t) => t.name));
-  const defaults = tables.flatMap((t) => t.columns.map((c) => c.default ?? '')).filter((d) => d.includes('nextval('));
-  const sequences = (await client.query<SequenceDdl>(catalog.sequences, [p.schema])).rows.filter((q) =>
-    q.identity
-      ? tableNames.has(q.owned_by_table!)
-      : p.includeSequences || (q.owned_by_table !== null && tableNames.has(q.owned_by_table)) || defaults.some((d) => d.includes(q.name)),
-  );
-  const requested = new Set(p.tables);
-  const views = (await client.query<{ name: string; relkind: string; definition: string }>(catalog.views, [p.schema])).rows.filter(
-    (v) => p.includeViews || requested.has(v.name),
-  );
-  const functions = p.includeFunctions ? (await client.query<{ name: string; definition: string }>(catalog.functionsDdl, [p.schema])).rows : [];
-  return { tables, tableNames, sequences, views, functions };
 }
 
 async function relkinds(client: PoolClient, schema: string, tables: string[]): Promise<Map<string, string>> {

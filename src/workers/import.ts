@@ -20,6 +20,7 @@ import { readDump } from '../shared/sql/dump-reader.ts';
 import { qualified, quoteIdent } from '../shared/sql/ident.ts';
 import type { Logger } from '../shared/log.ts';
 import type { Config } from '../shared/config.ts';
+import { percentOf, ProgressTicker } from './job-progress.ts';
 
 interface Ctx {
   jobId: string;
@@ -46,6 +47,7 @@ export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResul
 
   const client = await ctx.pool.connect();
   let broken = true;
+  let stopTicker = () => {};
   try {
     await client.query('BEGIN');
     // Two deliveries of the same job (a lock that lapsed) wait for each other here.
@@ -90,18 +92,28 @@ export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResul
     }
 
     let rowsImported = 0;
-    let bytes = 0;
     let statements = 0;
-    let lastReport = 0;
     let copyLines = 0; // lines sent in the COPY under way: its progress until COPY reports its count
-    const report = async (table?: string, force = false) => {
-      if (!force && Date.now() - lastReport < 250) return;
-      lastReport = Date.now();
-      await ctx.progress({ rows: rowsImported + copyLines, bytes, table });
-    };
+    let fileBytes = 0; // of the upload, read by the main pass
+    let table: string | undefined;
+    const ticker = new ProgressTicker(ctx.progress, () => ({
+      rows: rowsImported + copyLines,
+      bytes: fileBytes,
+      totalBytes: p.fileSize,
+      statements,
+      table,
+      percent: percentOf(fileBytes, p.fileSize),
+    }));
+    stopTicker = () => ticker.stop();
+    async function* counted(src: AsyncIterable<Buffer | string>) {
+      for await (const piece of src) {
+        fileBytes += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+        yield piece;
+      }
+    }
     let copy: { stream: ReturnType<typeof copyFrom>; done: Promise<void>; line: number; table: string } | undefined;
 
-    for await (const ev of readDump(ctx.artifacts.stream(p.artifactId))) {
+    for await (const ev of readDump(counted(ctx.artifacts.stream(p.artifactId)))) {
       if (ctx.signal?.aborted) throw new Error('cancelled');
       switch (ev.type) {
         case 'meta':
@@ -115,14 +127,12 @@ export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResul
           if (ev.firstWord === 'COPY') {
             throw fileError(`line ${ev.line}: only COPY … FROM stdin is accepted in an import file`);
           }
-          bytes += ev.sql.length;
           const r = await run(client, ev.sql, ev.line);
           statements++;
           if (ev.firstWord === 'INSERT') {
             rowsImported += r.rowCount ?? 0;
             addTarget(await targetOf(ev.sql));
           }
-          await report();
           break;
         }
         case 'copy': {
@@ -135,18 +145,17 @@ export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResul
           });
           done.catch(() => {}); // observed when the block ends
           copy = { stream, done, line: ev.line, table: target?.name ?? '' };
+          table = copy.table;
           break;
         }
         case 'data': {
           if (!copy) break;
-          bytes += ev.text.length;
           for (let k = ev.text.indexOf('\n'); k !== -1; k = ev.text.indexOf('\n', k + 1)) copyLines++;
           try {
             if (!copy.stream.write(ev.text)) await Promise.race([once(copy.stream, 'drain'), copy.done]);
           } catch (e) {
             throw fileError(`COPY at line ${copy.line}: ${(e as Error).message}`);
           }
-          await report(copy.table);
           break;
         }
         case 'copy-end': {
@@ -182,7 +191,8 @@ export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResul
     );
     await client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, 0, $2)', [id, json]);
     await client.query('COMMIT');
-    await report(undefined, true);
+    table = undefined;
+    await ticker.finish();
     ctx.log.info({ statements, rowsImported, tables: result.tables.length }, 'import committed');
     // The file may have changed session settings (search_path, role…): never reuse this connection.
     return result;
@@ -190,6 +200,7 @@ export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResul
     await client.query('ROLLBACK').catch(() => {});
     throw e;
   } finally {
+    stopTicker();
     client.release(broken);
   }
 }

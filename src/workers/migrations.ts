@@ -4,6 +4,8 @@ import type { Logger } from '../shared/log.ts';
 import { splitStatements } from '../shared/sql/statements.ts';
 import { isApiError } from '../shared/errors.ts';
 import { jobClientError } from '../shared/jobs/client-error.ts';
+import type { JobProgress } from '../shared/jobs/payloads.ts';
+import { percentOf, ProgressTicker } from './job-progress.ts';
 import {
   migrationPayload,
   type MigrationResult,
@@ -17,6 +19,7 @@ interface Ctx {
   pool: Pool;
   log: Logger;
   signal?: AbortSignal;
+  progress?: (p: JobProgress) => Promise<void>;
 }
 
 interface HistoryRow {
@@ -71,6 +74,16 @@ export async function runMigration(payload: unknown, ctx: Ctx): Promise<Migratio
   // The connection is discarded afterwards: a migration may SET ROLE, search_path, … for the
   // session, and none of that may reach the next job that borrows it.
   const client = await ctx.pool.connect();
+  let done = 0;
+  let rowsAffected = 0;
+  let bytes = 0;
+  const ticker = new ProgressTicker(ctx.progress ?? (async () => {}), () => ({
+    rows: rowsAffected,
+    bytes,
+    statements: done,
+    totalStatements: statements.length,
+    percent: percentOf(done, statements.length),
+  }));
   let pid: number | undefined;
   // Cancelling the job cancels the statement in flight; the transaction then rolls back.
   const onAbort = () => void (pid && ctx.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {}));
@@ -104,7 +117,10 @@ export async function runMigration(payload: unknown, ctx: Ctx): Promise<Migratio
     for (const [i, s] of statements.entries()) {
       if (ctx.signal?.aborted) throw new Error('cancelled');
       try {
-        await client.query(s.text);
+        const r = await client.query(s.text);
+        rowsAffected += (Array.isArray(r) ? 0 : r.rowCount) ?? 0;
+        bytes += Buffer.byteLength(s.text);
+        done++;
       } catch (e) {
         if (ctx.signal?.aborted) throw e;
         const pg = e as Error & { code?: string; detail?: string; hint?: string };
@@ -134,11 +150,13 @@ export async function runMigration(payload: unknown, ctx: Ctx): Promise<Migratio
       throw refused(MIGRATION_ERROR.failed, `The migration failed at COMMIT: ${pg.message} (SQLSTATE ${pg.code}). Nothing was applied.`);
     }
     ctx.log.info({ version: p.version, name: p.name, statements: texts.length }, 'migration applied');
+    await ticker.finish();
     return result(rows[0]!);
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
     throw e;
   } finally {
+    ticker.stop();
     ctx.signal?.removeEventListener('abort', onAbort);
     client.release(true);
   }

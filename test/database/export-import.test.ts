@@ -144,19 +144,21 @@ describe('export: SQL loads back with psql', () => {
   it('honours includeData, rowLimit and the include* flags', async () => {
     await db().query(sourceSql('xio_opts'));
     const bare = await exportSql({ schema: 'xio_opts', includeData: false });
-    expect(bare.content).toContain('CREATE TABLE IF NOT EXISTS "xio_opts"."awkward"');
+    expect(bare.content).toContain('CREATE TABLE xio_opts.awkward (');
     expect(bare.content).not.toContain('FROM stdin');
     expect(bare.content).not.toContain('double_it');
     expect(bare.content).not.toContain('VIEW');
-    expect(bare.content).not.toContain('"counter"');
-    expect(bare.content).toContain('CREATE SEQUENCE IF NOT EXISTS "xio_opts"."awkward_id_seq"'); // the serial column needs it
+    expect(bare.content).not.toContain('xio_opts.counter');
+    expect(bare.content).toContain('CREATE SEQUENCE xio_opts.awkward_id_seq'); // the serial column needs it
 
     const some = await exportSql({ schema: 'xio_opts', tables: ['child'], rowLimit: 5, includeSequences: true });
     expect(some.tables).toEqual(['child']);
     expect(some.rows).toBe(5);
-    expect(some.content).not.toContain('CREATE TABLE IF NOT EXISTS "xio_opts"."awkward"');
-    expect(some.content).toContain('"counter"');
-    expect(some.content).toContain('FOREIGN KEY (parent) REFERENCES xio_opts.awkward(id)');
+    expect(some.content).not.toContain('CREATE TABLE xio_opts.awkward (');
+    expect(some.content).toContain('CREATE SEQUENCE xio_opts.counter');
+    // awkward is not in the export: a foreign key to it could not be restored, so it is left out.
+    expect(some.content).not.toContain('FOREIGN KEY');
+    expect(some.content).toContain('CONSTRAINT child_pkey PRIMARY KEY (id)');
 
     const json = await fetch(`${apiUrl}/api/database/advance/export`, {
       method: 'POST',
