@@ -14,6 +14,7 @@ import { tenantLoginUrl } from '../shared/tenants/schema-tenants.ts';
 import { dumpSchemaDdl, pgTools } from './schema-dump.ts';
 import { estimateRows } from './row-estimates.ts';
 import { percentOf, ProgressTicker } from './job-progress.ts';
+import { pgErrorKind } from '../shared/db/sqlstate.ts';
 
 export interface ExportResult {
   format: ExportPayload['format'];
@@ -226,7 +227,7 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
     // The connection may be stuck mid-COPY: discard it rather than return it to the pool.
     failed = true;
     // A table the export's role may not read (a tenant's), or rows a forced policy would hide.
-    if (e instanceof pg.DatabaseError && e.code === '42501') throw jobClientError(403, 'FORBIDDEN', `The export cannot read everything it was asked for: ${e.message}`);
+    if (pgErrorKind(e) === 'insufficient_privilege') throw jobClientError('FORBIDDEN', `The export cannot read everything it was asked for: ${(e as Error).message}`);
     throw e;
   } finally {
     ticker.stop();
@@ -311,7 +312,7 @@ async function sqlPlan(client: PoolClient, p: ExportPayload) {
       WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT pg_catalog.has_table_privilege(c.oid, 'SELECT')`,
     [[...relations]],
   );
-  if (denied.rows[0]) throw jobClientError(403, 'FORBIDDEN', `The export cannot read everything it was asked for: permission denied for table ${denied.rows[0].name}`);
+  if (denied.rows[0]) throw jobClientError('FORBIDDEN', `The export cannot read everything it was asked for: permission denied for table ${denied.rows[0].name}`);
   const fks = await client.query<{ oid: number; target: number }>(
     `SELECT k.oid::int8 AS oid, k.confrelid::int8 AS target FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) k.connamespace
       WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND k.contype OPERATOR(pg_catalog.=) 'f'`,
