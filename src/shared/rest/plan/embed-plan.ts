@@ -14,6 +14,8 @@ export function findRelationship(cache: SchemaCacheData, origin: Table, target: 
     return !!t && t.kind !== 'table' && t.kind !== 'partitioned_table';
   };
   const matches = all.filter((r) => {
+    // A computed relationship answers to its function's name only, whatever the hint.
+    if (r.func) return target === r.func.name;
     const isSelf = qnKey(r.table) === qnKey(r.foreignTable) && r.cardinality !== 'm2m';
     if (isSelf) {
       if (!hint) {
