@@ -197,6 +197,7 @@ export function buildSchemaCache(
       returnTable: r.returns_table_row ? { schema: r.return_type_schema, name: r.return_type_name } : null,
       returnTypType: r.return_typtype,
       volatility: r.volatility,
+      rows: Number(r.rows ?? 0),
       firstArgTable: r.first_arg_table ? { schema: r.first_arg_schema, name: r.first_arg_table } : null,
       isProcedure: r.kind === 'p',
     };
@@ -207,6 +208,22 @@ export function buildSchemaCache(
       const m = computed.get(tk) ?? new Map<string, Func>();
       m.set(f.name, f);
       computed.set(tk, m);
+    }
+  }
+
+  // Computed relationships (PostgREST's rule): exactly one argument, a relation's row type, and a
+  // relation's row type returned. Each replaces the detected relationships from its table to the
+  // relation named like the function.
+  for (const list of functions.values()) {
+    for (const f of list) {
+      if (!f.firstArgTable || !f.returnTable || f.args.length !== 1 || f.isProcedure) continue;
+      const origin = f.firstArgTable;
+      if (!tables.has(qnKey(origin)) || !tables.has(qnKey(f.returnTable))) continue;
+      const fnKey = `${f.schema}.${f.name}`;
+      const kept = (relationships.get(qnKey(origin)) ?? []).filter((r) => (r.func ? qnKey(r.func) : qnKey(r.foreignTable)) !== fnKey);
+      const single = !f.returnsSet || f.rows === 1;
+      kept.push({ cardinality: single ? 'm2o' : 'o2m', table: origin, foreignTable: f.returnTable, constraint: f.name, columns: [], holdsKey: false, func: { schema: f.schema, name: f.name } });
+      relationships.set(qnKey(origin), kept);
     }
   }
 

@@ -65,6 +65,12 @@ export interface Relationship {
   junction?: Junction;
   /** True when this side holds the FK columns (m2o, or the FK side of o2o). */
   holdsKey: boolean;
+  /**
+   * A computed relationship: a function taking a row of `table` and returning rows of
+   * `foreignTable`; embedded by the function's name, it overrides the foreign keys between
+   * `table` and a relation of that same name. m2o when it returns one row (not SETOF, or ROWS 1).
+   */
+  func?: QualifiedName;
 }
 
 export interface FuncArg {
@@ -89,6 +95,8 @@ export interface Func extends QualifiedName {
   /** 'b' base, 'c' composite, 'p' pseudo (void, record), 'e' enum, 'd' domain, 'r' range */
   returnTypType: string;
   volatility: 'i' | 's' | 'v';
+  /** The planner's row estimate (pg_proc.prorows): `ROWS 1` marks a to-one computed relationship. */
+  rows: number;
   /** The relation whose row type its first argument takes (computed columns and relationships). */
   firstArgTable: QualifiedName | null;
   isProcedure: boolean;
