@@ -79,6 +79,7 @@ export function buildSchemaCache(
       type: r.type,
       udt: r.udt,
       elementUdt: r.element_udt,
+      baseUdt: r.base_udt ?? null,
       category: r.category,
       nullable: r.nullable,
       default: r.default,
@@ -102,8 +103,11 @@ export function buildSchemaCache(
   }
 
   /** The relation itself (when exposed) and every exposed view that exposes all `cols`, with the mapped names. */
-  const endpoints = (schema: string, table: string, cols: string[]): { rel: QualifiedName; cols: string[] }[] => {
+  const endpoints = (schema: string, table: string, cols: string[], seen = new Set<string>()): { rel: QualifiedName; cols: string[] }[] => {
     const out: { rel: QualifiedName; cols: string[] }[] = [];
+    // Views of views pass the columns on too; `seen` stops a view that (re)defines itself.
+    if (seen.has(`${schema}.${table}`)) return out;
+    seen.add(`${schema}.${table}`);
     if (tables.has(`${schema}.${table}`)) out.push({ rel: { schema, name: table }, cols });
     const byView = new Map<string, { rel: QualifiedName; cols: (string | undefined)[] }>();
     cols.forEach((c, i) => {
@@ -114,7 +118,10 @@ export function buildSchemaCache(
         byView.set(key, e);
       }
     });
-    for (const e of byView.values()) if (e.cols.every(Boolean) && e.cols.length === cols.length) out.push(e as { rel: QualifiedName; cols: string[] });
+    for (const e of byView.values()) {
+      if (e.cols.filter(Boolean).length !== cols.length) continue;
+      for (const x of endpoints(e.rel.schema, e.rel.name, e.cols as string[], seen)) if (!out.some((o) => qnKey(o.rel) === qnKey(x.rel))) out.push(x);
+    }
     return out;
   };
 

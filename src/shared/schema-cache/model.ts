@@ -15,6 +15,8 @@ export interface Column {
   /** pg_type.typname, e.g. `int4`, `_text`. */
   udt: string;
   elementUdt: string | null;
+  /** For a domain, its base type's typname (a tsvector domain is searched as a tsvector). */
+  baseUdt?: string | null;
   /** pg_type.typcategory: 'A' array, 'N' numeric, 'S' string, 'B' boolean, 'R' range, 'E' enum, 'U' user … */
   category: string;
   nullable: boolean;
