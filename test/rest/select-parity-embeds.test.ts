@@ -66,6 +66,18 @@ describe('computed relationships', () => {
     expect(await rows('rpc/all_games', [['select', 'name,maker:make_of(name)'], ['order', 'id']])).toEqual(gamesWithMakers);
   });
 
+  it('embeds it in the representation of a write', async () => {
+    const r = await fetch(`${restUrl}/games?select=name,maker:make_of(name)`, {
+      method: 'POST',
+      headers: { 'Content-Profile': 'rest_parity', 'Content-Type': 'application/json', Prefer: 'return=representation, tx=rollback' },
+      body: JSON.stringify({ id: 9, name: 'SimAnt', maker_id: 1 }),
+    });
+    const text = await r.text();
+    expect(r.status, text).toBe(201);
+    expect(JSON.parse(text)).toEqual([{ name: 'SimAnt', maker: { name: 'Maxis' } }]);
+    expect(await rows('games', [['select', 'id'], ['id', 'eq.9']])).toEqual([]);
+  });
+
   it('overrides the foreign key relationship to a table of the same name', async () => {
     expect(await rows('games', [['select', '*,makers!inner(*)']])).toEqual([]);
     expect(await rows('makers', [['select', '*,games!inner(*)']])).toEqual([]);
@@ -118,17 +130,27 @@ describe('relationships through views and partitions', () => {
     expect(await rows('boards_vv', [['select', 'name,owner(name)'], ['board_no', 'eq.2']])).toEqual([{ name: 'Beta', owner: { name: 'Red' } }]);
   });
 
-  it('embeds a partitioned table and its partitions', async () => {
+  it('embeds a partitioned table, in both directions', async () => {
     expect(await rows('boards', [['select', 'name,readings(value)'], ['id', 'eq.1'], ['readings.order', 'id']])).toEqual([{ name: 'Alpha', readings: [{ value: 7 }, { value: 9 }] }]);
     expect(await rows('readings', [['select', 'id,boards(name)'], ['order', 'id']])).toEqual([
       { id: 1, boards: { name: 'Alpha' } },
       { id: 2, boards: { name: 'Alpha' } },
       { id: 3, boards: { name: 'Gamma' } },
     ]);
-    expect(await rows('readings_2025', [['select', 'value,boards(name)'], ['order', 'id']])).toEqual([
-      { value: 9, boards: { name: 'Alpha' } },
-      { value: 4, boards: { name: 'Gamma' } },
-    ]);
+  });
+
+  it('does not expose partitions, as a resource or as an embed (PostgREST reaches them through their table)', async () => {
+    const r1 = await get('readings_2025', [['select', 'value,boards(name)']]);
+    expect(r1.status).toBe(404);
+    expect(r1.json()).toEqual({ code: 'PGRST205', message: "Could not find the table 'rest_parity.readings_2025' in the schema cache", details: null, hint: null });
+    const r2 = await get('boards', [['select', 'name,readings_2025(value)']]);
+    expect(r2.status).toBe(400);
+    expect(r2.json()).toEqual({
+      code: 'PGRST200',
+      message: "Could not find a relationship between 'boards' and 'readings_2025' in the schema cache",
+      details: "Searched for a foreign key relationship between 'boards' and 'readings_2025' in the schema 'rest_parity', but no matches were found.",
+      hint: "Perhaps you meant 'readings' instead of 'readings_2025'.",
+    });
   });
 });
 

@@ -151,6 +151,7 @@ function buildNode(cache: SchemaCacheData, table: Table, items: SelectItem[], ne
         empty: item.select.length === 0,
         plan: child,
         lateral: `${child.alias}_embed`,
+        ...(rel.func ? { parentRow: { type: table, columns: table.columns.map((c) => c.name) } } : {}),
       });
     }
   }

@@ -61,6 +61,11 @@ export interface EmbedPlan {
   spread: boolean;
   /** `...rel(cols)` on a to-many relationship: each column becomes an array of values. */
   toManySpread: boolean;
+  /**
+   * A computed relationship's argument: the parent's columns, rebuilt as a row of its type (the
+   * parent may be a CTE with extra columns, as a write's RETURNING is).
+   */
+  parentRow?: { type: Table; columns: string[] };
   /** `rel()`: used for filtering only, not in the output. */
   empty: boolean;
   plan: ReadPlan;

@@ -23,7 +23,8 @@ function joinConds(e: EmbedPlan, parentAlias: string): { from: string; where: st
   const target = qualified(e.plan.table.schema, e.plan.table.name);
   if (e.rel.func) {
     // A computed relationship: the function, called with the parent's whole row.
-    return { from: `${qualified(e.rel.func.schema, e.rel.func.name)}(${parent}) AS ${child}`, where: [] };
+    const row = e.parentRow ? `ROW(${e.parentRow.columns.map((c) => `${parent}.${quoteIdent(c)}`).join(', ')})::${qualified(e.parentRow.type.schema, e.parentRow.type.name)}` : parent;
+    return { from: `${qualified(e.rel.func.schema, e.rel.func.name)}(${row}) AS ${child}`, where: [] };
   }
   if (e.rel.junction) {
     const j = e.rel.junction;
