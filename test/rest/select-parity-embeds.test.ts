@@ -112,6 +112,7 @@ describe('two embeds with the same name', () => {
 
   it('accepts the relation name in filters of an aliased embed (PostgREST 12–14 legacy target names)', async () => {
     expect(await rows('boards', [['select', 'id,inv:invoices(amount)'], ['invoices.amount', 'gt.100'], ['id', 'eq.1']])).toEqual([{ id: 1, inv: [{ amount: 150 }] }]);
+    expect(await rows('games', [['select', 'name,maker:make_of(name)'], ['order', 'make_of(name).desc,id'], ['limit', '1']])).toEqual([gamesWithMakers[2]]);
   });
 });
 

@@ -51,7 +51,7 @@ export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, o
     const node = nodeAt(root, po.path);
     node.order = po.terms.map((t): PlanOrder => {
       if (!t.relation) return { field: resolveField(cache, node.table, t.field), direction: t.direction, nulls: t.nulls };
-      const embed = node.embeds.find((e) => e.outName === t.relation);
+      const embed = node.embeds.find((e) => e.outName === t.relation) ?? node.embeds.find((e) => e.name === t.relation);
       if (!embed) throw notEmbedded(t.relation);
       if (!embed.toOne) throw relatedOrderNotToOne(node.table.name, t.relation);
       // A spread's columns (aliases included) are read from its lateral join.
