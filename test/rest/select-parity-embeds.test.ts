@@ -140,6 +140,14 @@ describe('relationships through views and partitions', () => {
     ]);
   });
 
+  it('embeds many-to-many through a partitioned junction, ignoring its partitions', async () => {
+    expect(await rows('boards', [['select', 'name,staff(name)'], ['id', 'in.(1,2,3)'], ['order', 'id'], ['staff.order', 'name']])).toEqual([
+      { name: 'Alpha', staff: [{ name: 'Ann' }, { name: 'Bob' }] },
+      { name: 'Beta', staff: [] },
+      { name: 'Gamma', staff: [{ name: 'Cy' }] },
+    ]);
+  });
+
   it('does not expose partitions, as a resource or as an embed (PostgREST reaches them through their table)', async () => {
     const r1 = await get('readings_2025', [['select', 'value,boards(name)']]);
     expect(r1.status).toBe(404);
