@@ -126,12 +126,12 @@ function buildNode(cache: SchemaCacheData, table: Table, items: SelectItem[], ne
       node.fields.push(fieldItem(cache, table, item, bc));
     } else {
       const outName = item.alias ?? item.name;
+      const rel = findRelationship(cache, table, item.name, item.hint);
       // PostgREST names each embed's join `<table>_<alias>_<depth>`; a second one with the same
-      // name is PostgreSQL's duplicate alias error.
+      // name is PostgreSQL's duplicate alias error (after the relationship is found).
       if (node.embeds.some((e) => e.outName === outName)) {
         throw new ApiError(400, '42712', `table name "${table.name}_${outName}_${bc.depth + 1}" specified more than once`, { hint: null, details: null });
       }
-      const rel = findRelationship(cache, table, item.name, item.hint);
       const target = cache.tables.get(qnKey(rel.foreignTable));
       if (!target) throw tableNotFound(rel.foreignTable.schema, rel.foreignTable.name);
       const toOne = rel.cardinality === 'm2o' || rel.cardinality === 'o2o';
