@@ -123,6 +123,13 @@ describe('relationships through views and partitions', () => {
     expect(await rows('boards_sub', [['select', 'name,invoice_count,teams(name)'], ['id', 'eq.4']])).toEqual([{ name: 'Delta', invoice_count: 2, teams: { name: 'Blue' } }]);
   });
 
+  it('follows view columns whose names need escaping', async () => {
+    expect(await rows('teams', [['select', 'name,boards_odd(count)'], ['order', 'id']])).toEqual([
+      { name: 'Red', boards_odd: [{ count: 2 }] },
+      { name: 'Blue', boards_odd: [{ count: 2 }] },
+    ]);
+  });
+
   it('embeds a view of a view from the other side, and takes a view column as the hint', async () => {
     expect(await rows('teams', [['select', 'name,boards_vv(name)'], ['id', 'eq.1'], ['boards_vv.order', 'board_no']])).toEqual([
       { name: 'Red', boards_vv: [{ name: 'Alpha' }, { name: 'Beta' }] },

@@ -6,13 +6,15 @@
 -- Schema-qualified throughout.
 WITH entries AS (
   SELECT r.ev_class AS view_oid, m.ord,
-         (m.match)[1]::pg_catalog.int4 AS resno, (m.match)[2] AS resname,
+         (m.match)[1]::pg_catalog.int4 AS resno,
+         -- the node printer escapes blanks, brackets and a leading digit with a backslash
+         pg_catalog.regexp_replace((m.match)[2], '\\(.)', '\1', 'g') AS resname,
          (m.match)[3]::pg_catalog.oid AS base_oid, (m.match)[4]::pg_catalog.int4 AS base_attnum
     FROM pg_catalog.pg_rewrite r
     JOIN pg_catalog.pg_class v ON v.oid OPERATOR(pg_catalog.=) r.ev_class AND v.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[])
     JOIN pg_catalog.pg_namespace vn ON vn.oid OPERATOR(pg_catalog.=) v.relnamespace AND vn.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])
     CROSS JOIN LATERAL pg_catalog.regexp_matches(r.ev_action::pg_catalog.text,
-      ':resno (\d+) :resname (\S+) :ressortgroupref \d+ :resorigtbl (\d+) :resorigcol (\d+)', 'g')
+      ':resno (\d+) :resname ((?:\\.|[^[:space:]\\])+) :ressortgroupref \d+ :resorigtbl (\d+) :resorigcol (\d+)', 'g')
       WITH ORDINALITY AS m(match, ord)
    WHERE r.rulename OPERATOR(pg_catalog.=) '_RETURN'
 ), last_entry AS (
