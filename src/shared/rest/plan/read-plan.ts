@@ -175,7 +175,7 @@ function resolveCond(cache: SchemaCacheData, node: ReadPlan, tree: LogicTree): P
   }
   const f = tree.filter;
   if (f.field.jsonPath.length === 0 && !node.table.columnsByName.has(f.field.name)) {
-    const embed = node.embeds.find((e) => e.outName === f.field.name);
+    const embed = node.embeds.find((e) => e.outName === f.field.name) ?? node.embeds.find((e) => e.name === f.field.name);
     if (embed) {
       if (f.expr.kind !== 'is' || (f.expr.value !== 'null' && f.expr.value !== 'not_null')) {
         throw restError(400, 'PGRST100', `"failed to parse filter (${f.field.name})"`, 'Only is.null or not.is.null filters are allowed on embedded resources');
