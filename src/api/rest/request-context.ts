@@ -39,6 +39,7 @@ export interface EngineContext {
   cache: SchemaCacheData;
   pool: Services['restPool'];
   maxRows?: number;
+  aggregates?: boolean;
   txEnd: Services['config']['DB_TX_END'];
 }
 
@@ -119,7 +120,7 @@ export function requestContext(s: Services): RequestContextBuilder {
       };
     },
     async engine() {
-      return { cache: await s.schemaCache.get(), pool: s.restPool, maxRows: s.config.DB_MAX_ROWS, txEnd: s.config.DB_TX_END };
+      return { cache: await s.schemaCache.get(), pool: s.restPool, maxRows: s.config.DB_MAX_ROWS, aggregates: s.config.DB_AGGREGATES_ENABLED, txEnd: s.config.DB_TX_END };
     },
     engineFor(c, r) {
       return s.schemaCache.isTenantSchema(r.schema) ? { ...c, pool: s.tenantPools.rest(r.schema) } : c;

@@ -114,7 +114,12 @@ export function restRouter(s: Services): Router {
     res.setHeader('Allow', allowedMethods(table));
     res.status(200).end();
   });
-  r.use((req, _res, next) => next(restError(405, 'PGRST117', `Unsupported HTTP method: ${req.method}`)));
+  r.use((req, _res, next) =>
+    // A path deeper than /<resource> or /rpc/<fn> names nothing (PostgREST's 404 PGRST125).
+    next(/^\/[^/]+\/[^/]+/.test(req.path) && !/^\/rpc\/[^/]+\/?$/.test(req.path)
+      ? restError(404, 'PGRST125', 'Invalid path specified in request URL')
+      : restError(405, 'PGRST117', `Unsupported HTTP method: ${req.method}`)),
+  );
   r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => sendRestError(res, err, req.log));
   return r;
 }

@@ -10,6 +10,7 @@ SELECT n.nspname AS schema,
        t.typname AS udt,
        CASE WHEN t.typcategory OPERATOR(pg_catalog.=) 'A' THEN et.typname END AS element_udt,
        t.typcategory AS category,
+       bt.typname AS base_udt,
        NOT a.attnotnull AS nullable,
        -- identity columns keep their default in a sequence, not in pg_attrdef
        CASE WHEN a.attidentity OPERATOR(pg_catalog.<>) ''
@@ -28,6 +29,7 @@ SELECT n.nspname AS schema,
   JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
   JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
   LEFT JOIN pg_catalog.pg_type et ON et.oid OPERATOR(pg_catalog.=) t.typelem
+  LEFT JOIN pg_catalog.pg_type bt ON bt.oid OPERATOR(pg_catalog.=) t.typbasetype AND t.typtype OPERATOR(pg_catalog.=) 'd'
   LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid AND d.adnum OPERATOR(pg_catalog.=) a.attnum
  WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])
    AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])

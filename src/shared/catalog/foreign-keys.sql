@@ -24,5 +24,7 @@ SELECT con.conname AS name,
   JOIN pg_catalog.pg_class tc ON tc.oid OPERATOR(pg_catalog.=) con.confrelid
   JOIN pg_catalog.pg_namespace tn ON tn.oid OPERATOR(pg_catalog.=) tc.relnamespace
  WHERE con.contype OPERATOR(pg_catalog.=) 'f'
+   -- A partitioned table's key, not the copies PostgreSQL makes for each partition.
+   AND con.conparentid OPERATOR(pg_catalog.=) 0
    AND sn.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
  ORDER BY con.conname

@@ -21,6 +21,7 @@ SELECT p.oid::pg_catalog.int8 AS oid,
        coalesce(rc.relname, rt.typname) AS return_type_name,
        rc.relkind IS NOT NULL AND rc.relkind OPERATOR(pg_catalog.<>) 'c' AS returns_table_row,
        p.provolatile AS volatility,
+       p.prorows::pg_catalog.float8 AS rows,
        fan.nspname AS first_arg_schema,
        fac.relname AS first_arg_table,
        p.prokind AS kind

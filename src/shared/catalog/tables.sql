@@ -20,4 +20,6 @@ SELECT n.nspname AS schema,
   JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
  WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])
    AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])
+   -- Partitions are reached through their partitioned table only, as in PostgREST.
+   AND NOT c.relispartition
  ORDER BY n.nspname, c.relname

@@ -1,20 +1,28 @@
 -- For each view column in the exposed schemas, the base table column it passes
 -- through, read from the view's query tree (resorigtbl/resorigcol), as PostgREST does.
--- The top-level target list is printed last, so the last match per column wins.
+-- Subqueries print target entries of their own: an entry counts only when its name is the
+-- view column's, and the last such entry wins (the top-level target list follows the range
+-- table, so a subquery in FROM loses to it).
 -- Schema-qualified throughout.
 WITH entries AS (
   SELECT r.ev_class AS view_oid, m.ord,
-         (m.match)[1]::pg_catalog.int4 AS resno, (m.match)[2]::pg_catalog.oid AS base_oid, (m.match)[3]::pg_catalog.int4 AS base_attnum
+         (m.match)[1]::pg_catalog.int4 AS resno,
+         -- the node printer escapes blanks, brackets and a leading digit with a backslash
+         pg_catalog.regexp_replace((m.match)[2], '\\(.)', '\1', 'g') AS resname,
+         (m.match)[3]::pg_catalog.oid AS base_oid, (m.match)[4]::pg_catalog.int4 AS base_attnum
     FROM pg_catalog.pg_rewrite r
     JOIN pg_catalog.pg_class v ON v.oid OPERATOR(pg_catalog.=) r.ev_class AND v.relkind OPERATOR(pg_catalog.=) ANY ('{v,m}'::pg_catalog."char"[])
     JOIN pg_catalog.pg_namespace vn ON vn.oid OPERATOR(pg_catalog.=) v.relnamespace AND vn.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])
     CROSS JOIN LATERAL pg_catalog.regexp_matches(r.ev_action::pg_catalog.text,
-      ':resno (\d+) :resname \S+ :ressortgroupref \d+ :resorigtbl (\d+) :resorigcol (\d+)', 'g')
+      ':resno (\d+) :resname ((?:\\.|[^[:space:]\\])+) :ressortgroupref \d+ :resorigtbl (\d+) :resorigcol (\d+)', 'g')
       WITH ORDINALITY AS m(match, ord)
    WHERE r.rulename OPERATOR(pg_catalog.=) '_RETURN'
 ), last_entry AS (
-  SELECT DISTINCT ON (view_oid, resno) view_oid, resno, base_oid, base_attnum
-    FROM entries ORDER BY view_oid, resno, ord DESC
+  SELECT DISTINCT ON (e.view_oid, e.resno) e.view_oid, e.resno, e.base_oid, e.base_attnum
+    FROM entries e
+    JOIN pg_catalog.pg_attribute a ON a.attrelid OPERATOR(pg_catalog.=) e.view_oid AND a.attnum OPERATOR(pg_catalog.=) e.resno
+                                  AND a.attname::pg_catalog.text OPERATOR(pg_catalog.=) e.resname
+   ORDER BY e.view_oid, e.resno, e.ord DESC
 )
 SELECT vn.nspname AS view_schema, v.relname AS view, va.attname AS view_column,
        bn.nspname AS base_schema, b.relname AS base_table, ba.attname AS base_column

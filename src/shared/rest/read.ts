@@ -39,6 +39,8 @@ export interface RestContext {
   cache: SchemaCacheData;
   pool: Pool;
   maxRows?: number;
+  /** DB_AGGREGATES_ENABLED */
+  aggregates?: boolean;
 }
 
 export async function handleRead(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -47,7 +49,7 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   const prefs = parsePrefer(req.headers.prefer);
   const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
   const table = findTable(ctx.cache, req.schema, req.resource);
-  const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows });
+  const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows, aggregates: ctx.aggregates });
 
   const format: BodyFormat = media.kind === 'csv' ? 'csv' : media.kind === 'binary' ? 'binary' : media.kind === 'object' ? 'object' : 'json';
   const stripNulls = (media.kind === 'json' || media.kind === 'object') && media.stripNulls;

@@ -78,7 +78,7 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   const media = negotiate(req.headers.accept);
   if (media.kind === 'binary' || media.kind === 'openapi') throw restError(406, 'PGRST107', `None of these media types are available: ${req.headers.accept}`);
   const table = findTable(ctx.cache, req.schema, req.resource);
-  const plan = planRead(ctx.cache, table, q, { range: { offset: 0 } });
+  const plan = planRead(ctx.cache, table, q, { range: { offset: 0 }, aggregates: ctx.aggregates });
   const where = plan.where;
   // The representation shows the affected rows as they are now: no filters, order or range again.
   const returning: ReadPlan = { ...plan, where: [], order: [], offset: 0, limit: undefined };

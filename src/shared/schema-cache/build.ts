@@ -79,6 +79,7 @@ export function buildSchemaCache(
       type: r.type,
       udt: r.udt,
       elementUdt: r.element_udt,
+      baseUdt: r.base_udt ?? null,
       category: r.category,
       nullable: r.nullable,
       default: r.default,
@@ -102,8 +103,11 @@ export function buildSchemaCache(
   }
 
   /** The relation itself (when exposed) and every exposed view that exposes all `cols`, with the mapped names. */
-  const endpoints = (schema: string, table: string, cols: string[]): { rel: QualifiedName; cols: string[] }[] => {
+  const endpoints = (schema: string, table: string, cols: string[], seen = new Set<string>()): { rel: QualifiedName; cols: string[] }[] => {
     const out: { rel: QualifiedName; cols: string[] }[] = [];
+    // Views of views pass the columns on too; `seen` stops a view that (re)defines itself.
+    if (seen.has(`${schema}.${table}`)) return out;
+    seen.add(`${schema}.${table}`);
     if (tables.has(`${schema}.${table}`)) out.push({ rel: { schema, name: table }, cols });
     const byView = new Map<string, { rel: QualifiedName; cols: (string | undefined)[] }>();
     cols.forEach((c, i) => {
@@ -114,7 +118,10 @@ export function buildSchemaCache(
         byView.set(key, e);
       }
     });
-    for (const e of byView.values()) if (e.cols.every(Boolean) && e.cols.length === cols.length) out.push(e as { rel: QualifiedName; cols: string[] });
+    for (const e of byView.values()) {
+      if (e.cols.filter(Boolean).length !== cols.length) continue;
+      for (const x of endpoints(e.rel.schema, e.rel.name, e.cols as string[], seen)) if (!out.some((o) => qnKey(o.rel) === qnKey(x.rel))) out.push(x);
+    }
     return out;
   };
 
@@ -197,6 +204,7 @@ export function buildSchemaCache(
       returnTable: r.returns_table_row ? { schema: r.return_type_schema, name: r.return_type_name } : null,
       returnTypType: r.return_typtype,
       volatility: r.volatility,
+      rows: Number(r.rows ?? 0),
       firstArgTable: r.first_arg_table ? { schema: r.first_arg_schema, name: r.first_arg_table } : null,
       isProcedure: r.kind === 'p',
     };
@@ -207,6 +215,22 @@ export function buildSchemaCache(
       const m = computed.get(tk) ?? new Map<string, Func>();
       m.set(f.name, f);
       computed.set(tk, m);
+    }
+  }
+
+  // Computed relationships (PostgREST's rule): exactly one argument, a relation's row type, and a
+  // relation's row type returned. Each replaces the detected relationships from its table to the
+  // relation named like the function.
+  for (const list of functions.values()) {
+    for (const f of list) {
+      if (!f.firstArgTable || !f.returnTable || f.args.length !== 1 || f.isProcedure) continue;
+      const origin = f.firstArgTable;
+      if (!tables.has(qnKey(origin)) || !tables.has(qnKey(f.returnTable))) continue;
+      const fnKey = `${f.schema}.${f.name}`;
+      const kept = (relationships.get(qnKey(origin)) ?? []).filter((r) => (r.func ? qnKey(r.func) : qnKey(r.foreignTable)) !== fnKey);
+      const single = !f.returnsSet || f.rows === 1;
+      kept.push({ cardinality: single ? 'm2o' : 'o2m', table: origin, foreignTable: f.returnTable, constraint: f.name, columns: [], holdsKey: false, func: { schema: f.schema, name: f.name } });
+      relationships.set(qnKey(origin), kept);
     }
   }
 

@@ -15,6 +15,8 @@ export interface Column {
   /** pg_type.typname, e.g. `int4`, `_text`. */
   udt: string;
   elementUdt: string | null;
+  /** For a domain, its base type's typname (a tsvector domain is searched as a tsvector). */
+  baseUdt?: string | null;
   /** pg_type.typcategory: 'A' array, 'N' numeric, 'S' string, 'B' boolean, 'R' range, 'E' enum, 'U' user … */
   category: string;
   nullable: boolean;
@@ -65,6 +67,12 @@ export interface Relationship {
   junction?: Junction;
   /** True when this side holds the FK columns (m2o, or the FK side of o2o). */
   holdsKey: boolean;
+  /**
+   * A computed relationship: a function taking a row of `table` and returning rows of
+   * `foreignTable`; embedded by the function's name, it overrides the foreign keys between
+   * `table` and a relation of that same name. m2o when it returns one row (not SETOF, or ROWS 1).
+   */
+  func?: QualifiedName;
 }
 
 export interface FuncArg {
@@ -89,6 +97,8 @@ export interface Func extends QualifiedName {
   /** 'b' base, 'c' composite, 'p' pseudo (void, record), 'e' enum, 'd' domain, 'r' range */
   returnTypType: string;
   volatility: 'i' | 's' | 'v';
+  /** The planner's row estimate (pg_proc.prorows): `ROWS 1` marks a to-one computed relationship. */
+  rows: number;
   /** The relation whose row type its first argument takes (computed columns and relationships). */
   firstArgTable: QualifiedName | null;
   isProcedure: boolean;

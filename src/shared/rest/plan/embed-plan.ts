@@ -14,6 +14,8 @@ export function findRelationship(cache: SchemaCacheData, origin: Table, target: 
     return !!t && t.kind !== 'table' && t.kind !== 'partitioned_table';
   };
   const matches = all.filter((r) => {
+    // A computed relationship answers to its function's name only, whatever the hint.
+    if (r.func) return target === r.func.name;
     const isSelf = qnKey(r.table) === qnKey(r.foreignTable) && r.cardinality !== 'm2m';
     if (isSelf) {
       if (!hint) {
@@ -39,13 +41,13 @@ export function findRelationship(cache: SchemaCacheData, origin: Table, target: 
   if (matches.length === 1) return matches[0];
   if (matches.length === 0) {
     const names = [...new Set(all.map((r) => r.foreignTable.name))].filter((n) => n !== target);
-    throw noRelationship(origin.name, target, origin.schema, hint, hint ? undefined : closest(target, names));
+    throw noRelationship(origin.name, target, origin.schema, hint, hint ? undefined : closest(target, names, true));
   }
   throw ambiguousRelationship(origin.name, target, matches);
 }
 
 /** The closest name by edit distance, when it is close enough to be a plausible typo. */
-export function closest(word: string, candidates: string[]): string | undefined {
+export function closest(word: string, candidates: string[], prefixes = false): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
@@ -55,7 +57,11 @@ export function closest(word: string, candidates: string[]): string | undefined 
       best = c;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+  if (best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3))) return best;
+  if (!prefixes) return undefined;
+  // A relation whose name the word extends or shortens (`readings_2025` → `readings`) is a likely meaning too.
+  const w = word.toLowerCase();
+  return candidates.filter((c) => c.length >= 3 && (w.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(w))).sort((a, b) => Math.abs(a.length - w.length) - Math.abs(b.length - w.length))[0];
 }
 
 function levenshtein(a: string, b: string): number {

@@ -11,6 +11,8 @@ export interface ReadOptions {
   /** The top-level rows, after `limit`/`offset` and the Range header are combined. */
   range: { offset: number; limit?: number };
   maxRows?: number;
+  /** DB_AGGREGATES_ENABLED: `sum()`, `count()`… in `select`; otherwise PGRST123. */
+  aggregates?: boolean;
 }
 
 export function findTable(cache: SchemaCacheData, schema: string, name: string): Table {
@@ -39,7 +41,7 @@ export function outputName(f: Field, alias?: string): string {
 export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, opts: ReadOptions): ReadPlan {
   let n = 0;
   const nextAlias = () => `t${n++}`;
-  const root = buildNode(cache, table, q.select, nextAlias);
+  const root = buildNode(cache, table, q.select, nextAlias, { aggregates: !!opts.aggregates, depth: 0 });
 
   for (const pf of q.filters) {
     const node = nodeAt(root, pf.path);
@@ -49,9 +51,13 @@ export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, o
     const node = nodeAt(root, po.path);
     node.order = po.terms.map((t): PlanOrder => {
       if (!t.relation) return { field: resolveField(cache, node.table, t.field), direction: t.direction, nulls: t.nulls };
-      const embed = node.embeds.find((e) => e.outName === t.relation);
+      const embed = node.embeds.find((e) => e.outName === t.relation) ?? node.embeds.find((e) => e.name === t.relation);
       if (!embed) throw notEmbedded(t.relation);
       if (!embed.toOne) throw relatedOrderNotToOne(node.table.name, t.relation);
+      // A spread's columns (aliases included) are read from its lateral join.
+      if (embed.spread && t.field.jsonPath.length === 0 && spreadNames(embed.plan).includes(t.field.name)) {
+        return { embed, spreadColumn: t.field.name, direction: t.direction, nulls: t.nulls };
+      }
       return { field: resolveField(cache, embed.plan.table, t.field), embed, direction: t.direction, nulls: t.nulls };
     });
   }
@@ -67,34 +73,85 @@ export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, o
   return root;
 }
 
-function buildNode(cache: SchemaCacheData, table: Table, items: SelectItem[], nextAlias: () => string): ReadPlan {
+interface BuildContext {
+  aggregates: boolean;
+  /** Nesting depth of the level being built (0 = top). */
+  depth: number;
+}
+
+const aggregatesNotAllowed = () => restError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
+
+function fieldItem(cache: SchemaCacheData, table: Table, item: Extract<SelectItem, { kind: 'field' }>, bc: BuildContext): SelectField {
+  if (item.aggregate) {
+    if (!bc.aggregates) throw aggregatesNotAllowed();
+    const out: SelectField = { outName: item.alias ?? item.aggregate, aggregate: item.aggregate };
+    if (item.field.name !== '*') out.field = resolveField(cache, table, item.field);
+    if (item.cast) out.cast = checkCast(item.cast);
+    if (item.aggregateCast) out.aggregateCast = checkCast(item.aggregateCast);
+    return out;
+  }
+  // `select=count` with no such column: PostgreSQL reads `t.count` as `count(t)` (PostgREST's
+  // backwards-compatible count), so it counts rows whatever DB_AGGREGATES_ENABLED says.
+  if (item.field.name === 'count' && item.field.jsonPath.length === 0 && !table.columnsByName.has('count') && !cache.computed.get(qnKey(table))?.has('count')) {
+    const out: SelectField = { outName: item.alias ?? 'count', aggregate: 'count' };
+    if (item.cast) out.aggregateCast = checkCast(item.cast);
+    return out;
+  }
+  return { field: resolveField(cache, table, item.field), outName: outputName(item.field, item.alias), cast: item.cast ? checkCast(item.cast) : undefined };
+}
+
+/** A level's output names in order: its fields, embeds, and the columns its spreads lift into it. */
+export function spreadNames(node: ReadPlan): string[] {
+  const names = node.fields.map((f) => f.outName);
+  for (const e of node.embeds) {
+    if (e.empty) continue;
+    if (e.spread) names.push(...spreadNames(e.plan));
+    else names.push(e.outName);
+  }
+  return names;
+}
+
+/** Whether a level, or a to-one spread under it, applies an aggregate. */
+export function hasAggregates(node: ReadPlan): boolean {
+  return node.fields.some((f) => f.aggregate) || node.embeds.some((e) => e.spread && !e.toManySpread && hasAggregates(e.plan));
+}
+
+function buildNode(cache: SchemaCacheData, table: Table, items: SelectItem[], nextAlias: () => string, bc: BuildContext): ReadPlan {
   const node: ReadPlan = { table, alias: nextAlias(), fields: [], embeds: [], where: [], order: [], offset: 0 };
   const list = items.length ? items : [{ kind: 'star' } as SelectItem];
   for (const item of list) {
     if (item.kind === 'star') {
       for (const c of table.columns) node.fields.push({ field: { column: c, name: c.name, jsonPath: [] }, outName: c.name });
     } else if (item.kind === 'field') {
-      if (item.aggregate) throw restError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
-      node.fields.push({ field: resolveField(cache, table, item.field), outName: outputName(item.field, item.alias), cast: item.cast ? checkCast(item.cast) : undefined });
+      node.fields.push(fieldItem(cache, table, item, bc));
     } else {
+      const outName = item.alias ?? item.name;
       const rel = findRelationship(cache, table, item.name, item.hint);
+      // PostgREST names each embed's join `<table>_<alias>_<depth>`; a second one with the same
+      // name is PostgreSQL's duplicate alias error (after the relationship is found).
+      if (node.embeds.some((e) => e.outName === outName)) {
+        throw new ApiError(400, '42712', `table name "${table.name}_${outName}_${bc.depth + 1}" specified more than once`, { hint: null, details: null });
+      }
       const target = cache.tables.get(qnKey(rel.foreignTable));
       if (!target) throw tableNotFound(rel.foreignTable.schema, rel.foreignTable.name);
       const toOne = rel.cardinality === 'm2o' || rel.cardinality === 'o2o';
-      if (item.spread && !toOne) {
-        throw restError(400, 'PGRST119', `A spread operation on '${item.name}' is not possible`, `'${table.name}' and '${item.name}' do not form a many-to-one or one-to-one relationship`);
+      const child = buildNode(cache, target, item.select, nextAlias, { ...bc, depth: bc.depth + 1 });
+      const toManySpread = item.spread && !toOne;
+      if (toManySpread && hasAggregates(child)) {
+        throw restError(400, 'PGRST127', 'Feature not implemented', 'Aggregates are not implemented for one-to-many or many-to-many spreads.');
       }
-      const child = buildNode(cache, target, item.select, nextAlias);
       node.embeds.push({
         name: item.name,
-        outName: item.alias ?? item.name,
+        outName,
         rel,
         toOne,
         inner: item.joinType === 'inner',
         spread: item.spread,
+        toManySpread,
         empty: item.select.length === 0,
         plan: child,
         lateral: `${child.alias}_embed`,
+        ...(rel.func ? { parentRow: { type: table, columns: table.columns.map((c) => c.name) } } : {}),
       });
     }
   }
@@ -104,7 +161,8 @@ function buildNode(cache: SchemaCacheData, table: Table, items: SelectItem[], ne
 function nodeAt(root: ReadPlan, path: string[]): ReadPlan {
   let node = root;
   for (const step of path) {
-    const e = node.embeds.find((x) => x.outName === step);
+    // The alias first; the relation's own name too, as PostgREST 12–14 accept (legacy target names).
+    const e = node.embeds.find((x) => x.outName === step) ?? node.embeds.find((x) => x.name === step);
     if (!e) throw notEmbedded(step);
     node = e.plan;
   }
@@ -117,7 +175,7 @@ function resolveCond(cache: SchemaCacheData, node: ReadPlan, tree: LogicTree): P
   }
   const f = tree.filter;
   if (f.field.jsonPath.length === 0 && !node.table.columnsByName.has(f.field.name)) {
-    const embed = node.embeds.find((e) => e.outName === f.field.name);
+    const embed = node.embeds.find((e) => e.outName === f.field.name) ?? node.embeds.find((e) => e.name === f.field.name);
     if (embed) {
       if (f.expr.kind !== 'is' || (f.expr.value !== 'null' && f.expr.value !== 'not_null')) {
         throw restError(400, 'PGRST100', `"failed to parse filter (${f.field.name})"`, 'Only is.null or not.is.null filters are allowed on embedded resources');

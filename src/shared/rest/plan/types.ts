@@ -1,6 +1,6 @@
 /** The resolved request: every name checked against the schema cache, ready to render. */
 import type { Column, Func, Relationship, Table } from '../../schema-cache/model.ts';
-import type { JsonPathStep, OpExpr } from '../parse/types.ts';
+import type { JsonPathStep, OpExpr, SelectAggregate } from '../parse/types.ts';
 
 export interface PlanField {
   /** A real column, or a computed column (a function taking the row). */
@@ -11,10 +11,15 @@ export interface PlanField {
 }
 
 export interface SelectField {
-  field: PlanField;
+  /** Absent for `count()`, which counts rows. */
+  field?: PlanField;
   /** The key in the output object. */
   outName: string;
   cast?: string;
+  /** `amount.sum()`: the level groups by its other fields. */
+  aggregate?: SelectAggregate;
+  /** Cast of the aggregate's result: `amount.sum()::text`. */
+  aggregateCast?: string;
 }
 
 export type PlanCond =
@@ -24,9 +29,12 @@ export type PlanCond =
   | { kind: 'and' | 'or'; negated: boolean; children: PlanCond[] };
 
 export interface PlanOrder {
-  field: PlanField;
+  /** Absent when ordering by a spread's output column (`spreadColumn`). */
+  field?: PlanField;
   /** Set when ordering by a to-one embed's column: `order=director(name)`. */
   embed?: EmbedPlan;
+  /** `order=rel(col)` where `...rel(col)` is spread: its lateral join's column. */
+  spreadColumn?: string;
   direction?: 'asc' | 'desc';
   nulls?: 'first' | 'last';
 }
@@ -51,6 +59,13 @@ export interface EmbedPlan {
   toOne: boolean;
   inner: boolean;
   spread: boolean;
+  /** `...rel(cols)` on a to-many relationship: each column becomes an array of values. */
+  toManySpread: boolean;
+  /**
+   * A computed relationship's argument: the parent's columns, rebuilt as a row of its type (the
+   * parent may be a CTE with extra columns, as a write's RETURNING is).
+   */
+  parentRow?: { type: Table; columns: string[] };
   /** `rel()`: used for filtering only, not in the output. */
   empty: boolean;
   plan: ReadPlan;

@@ -13,8 +13,12 @@ export function jsonPathSql(base: string, path: JsonPathStep[], p: Params): stri
   return path.length ? `(${sql})` : sql;
 }
 
+const JSON_TYPES = new Set(['json', 'jsonb']);
+
 /** A column (or computed column) of the relation aliased `alias`, with its JSON path. */
 export function fieldSql(f: PlanField, alias: string, p: Params): string {
-  const base = f.func ? `${qualified(f.func.schema, f.func.name)}(${quoteIdent(alias)})` : `${quoteIdent(alias)}.${quoteIdent(f.name)}`;
+  let base = f.func ? `${qualified(f.func.schema, f.func.name)}(${quoteIdent(alias)})` : `${quoteIdent(alias)}.${quoteIdent(f.name)}`;
+  // `->`/`->>` on a composite or array column read it as jsonb, as PostgREST does.
+  if (f.jsonPath.length && f.column && !JSON_TYPES.has(f.column.udt) && (f.column.category === 'A' || f.column.category === 'C')) base = `to_jsonb(${base})`;
   return jsonPathSql(base, f.jsonPath, p);
 }
