@@ -15,6 +15,7 @@ import { dumpSchemaDdl, pgTools } from './schema-dump.ts';
 import { estimateRows } from './row-estimates.ts';
 import { percentOf, ProgressTicker } from './job-progress.ts';
 import { pgErrorKind } from '../shared/db/sqlstate.ts';
+import { withTransaction } from '../shared/db/pool.ts';
 
 export interface ExportResult {
   format: ExportPayload['format'];
@@ -44,10 +45,9 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
   // A project schema is read in its tenant's own session, as its owner: its views and
   // functions run with the tenant's rights, never the worker's.
   const owner = await projectOwner(ctx.pool, p.schema);
-  const client = owner ? await ctx.tenantPools.work(p.schema).connect() : await ctx.pool.connect();
   let rows = 0;
   let bytes = 0;
-  let failed = false;
+  let finished = false;
   // Progress: rows of the planner's estimates, each table's replaced by its count once read.
   let table: string | undefined;
   let tableRows = 0;
@@ -76,166 +76,169 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
     tableTotal = 0;
   };
   try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    if (owner) await becomeOwner(client, schemaTenant(p.schema, owner));
-    const kinds = await relkinds(client, p.schema, p.tables);
-    const missing = p.tables.filter((t) => !kinds.has(t));
-    if (missing.length) throw new UnrecoverableError(`Table '${missing[0]}' does not exist in schema '${p.schema}'`);
+    const result = await withTransaction(
+      owner ? ctx.tenantPools.work(p.schema) : ctx.pool,
+      async (client) => {
+      const kinds = await relkinds(client, p.schema, p.tables);
+      const missing = p.tables.filter((t) => !kinds.has(t));
+      if (missing.length) throw new UnrecoverableError(`Table '${missing[0]}' does not exist in schema '${p.schema}'`);
 
-    const limit = p.rowLimit ? ` LIMIT ${Number(p.rowLimit)}` : '';
-    const estimate = async (names: string[]) => {
-      if (!p.includeData) return;
-      for (const [t, n] of await estimateRows(client, p.schema, names, p.rowLimit)) estimates.set(t, n);
-      pendingTotal = names.reduce((s, t) => s + (estimates.get(t) ?? 0), 0);
-      estimated = true;
-    };
+      const limit = p.rowLimit ? ` LIMIT ${Number(p.rowLimit)}` : '';
+      const estimate = async (names: string[]) => {
+        if (!p.includeData) return;
+        for (const [t, n] of await estimateRows(client, p.schema, names, p.rowLimit)) estimates.set(t, n);
+        pendingTotal = names.reduce((s, t) => s + (estimates.get(t) ?? 0), 0);
+        estimated = true;
+      };
 
-    async function* copyRows(sql: string): AsyncGenerator<string> {
-      // Cancelled before this COPY began (the abort event has fired already): stop now.
-      if (ctx.signal?.aborted) throw new Error('cancelled');
-      const stream = client.query(copyOut(sql));
-      const rowStream = stream.pipe(new CopyTextRows());
-      stream.on('error', (e) => rowStream.destroy(e));
-      const onAbort = () => rowStream.destroy(new Error('cancelled'));
-      ctx.signal?.addEventListener('abort', onAbort);
-      try {
-        for await (const row of rowStream) yield row as string;
-      } finally {
-        ctx.signal?.removeEventListener('abort', onAbort);
-      }
-    }
-
-    async function* json(): AsyncGenerator<string> {
-      await estimate(p.tables);
-      yield '{';
-      for (const [i, t] of p.tables.entries()) {
-        yield `${i ? ',' : ''}${JSON.stringify(t)}:[`;
-        if (p.includeData) {
-          startTable(t);
-          let first = true;
-          // `t.*` is the whole row even when the table has a column named t (a bare `t` is that column).
-          for await (const row of copyRows(`COPY (SELECT row_to_json(t.*) FROM ${qualified(p.schema, t)} t${limit}) TO STDOUT`)) {
-            yield (first ? '' : ',') + row;
-            first = false;
-            rows++;
-            tableRows++;
-            bytes += row.length;
-          }
-          endTable();
-        }
-        yield ']';
-      }
-      yield '}';
-    }
-
-    async function* sql(): AsyncGenerator<string | Buffer> {
-      // Rows hidden by a policy (FORCE ROW LEVEL SECURITY on a tenant's table) fail the export
-      // rather than leave a backup without them, as pg_dump does.
-      await client.query('SET LOCAL row_security = off');
-      const plan = await sqlPlan(client, p);
-      const major = Math.floor(Number((await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`)).rows[0].v) / 10000);
-      const tools = await pgTools(major, ctx.config.PG_BIN_DIR);
-      const { s: snapshot } = (await client.query<{ s: string }>('SELECT pg_catalog.pg_export_snapshot() AS s')).rows[0];
-      const ddl = await dumpSchemaDdl({
-        tools,
-        url: owner ? tenantLoginUrl(ctx.config, p.schema) : ctx.config.DATABASE_URL,
-        role: owner,
-        snapshot,
-        schema: p.schema,
-        roots: plan.roots,
-        exclude: plan.skip,
-        lockWaitMs: LOCK_WAIT_MS,
-        signal: ctx.signal,
-      });
-      const rels = await relationsByOid(client, ddl.relations);
-      // Rows of the tables asked for, and of the partitions of a partitioned table asked for.
-      const data = rels.filter((r) => r.relkind === 'r' && plan.dataTables.has(r.oid));
-      await estimate(data.map((r) => r.name));
-      yield `-- Basalt export of schema ${p.schema.replace(/\s+/g, ' ')} (${p.tables.length} table${p.tables.length === 1 ? '' : 's'}), ${new Date().toISOString()}\n`;
-      yield '-- Schema by pg_dump; load it with psql -v ON_ERROR_STOP=1, or POST /api/database/advance/import.\n';
-      yield ddl.preData;
-      if (p.includeData) {
-        for (const t of data) {
-          if (ctx.signal?.aborted) throw new Error('cancelled');
-          startTable(t.name);
-          const rel = qualified(t.schema, t.name);
-          const list = t.columns.map(quoteIdent).join(', ');
-          yield `\n-- Data for ${rel.replace(/\s+/g, ' ')}\nCOPY ${rel} (${list}) FROM stdin;\n`;
-          const stream = client.query(copyOut(`COPY (SELECT ${list} FROM ONLY ${rel}${limit}) TO STDOUT`));
-          for await (const chunk of stream as AsyncIterable<Buffer>) {
-            if (ctx.signal?.aborted) throw new Error('cancelled');
-            bytes += chunk.length;
-            // COPY's text format escapes newlines inside values: one line per row.
-            const n = countNewlines(chunk);
-            rows += n;
-            tableRows += n;
-            yield chunk;
-          }
-          yield '\\.\n';
-          endTable();
-        }
-        const seqs = rels.filter((r) => r.relkind === 'S');
-        if (seqs.length) {
-          // As pg_dump's data section: each sequence carries on where the source's stands.
-          const values = await client.query<{ i: number; last_value: string; is_called: boolean }>(
-            seqs.map((q, i) => `SELECT ${i} AS i, last_value::text, is_called FROM ${qualified(q.schema, q.name)}`).join(' UNION ALL '),
-          );
-          yield '\n';
-          for (const v of values.rows.sort((a, b) => a.i - b.i)) {
-            const q = seqs[v.i];
-            yield `SELECT pg_catalog.setval(${quoteLiteral(qualified(q.schema, q.name))}, ${v.last_value}, ${v.is_called});\n`;
-          }
-        }
-      }
-      yield ddl.postData;
-      if (p.includeData) {
-        const views = rels.filter((r) => r.relkind === 'm' && r.populated);
-        for (const v of views) yield `REFRESH MATERIALIZED VIEW ${qualified(v.schema, v.name)};\n`;
-      }
-    }
-
-    async function* csv(): AsyncGenerator<Buffer> {
-      const t = p.tables[0];
-      await estimate([t]);
-      startTable(t);
-      const stream = client.query(copyOut(`COPY (SELECT * FROM ${qualified(p.schema, t)}${limit}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
-      let header = true;
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      async function* copyRows(sql: string): AsyncGenerator<string> {
+        // Cancelled before this COPY began (the abort event has fired already): stop now.
         if (ctx.signal?.aborted) throw new Error('cancelled');
-        bytes += chunk.length;
-        // Line count: exact unless values hold newlines; the header line is not a row.
-        const n = countNewlines(chunk) - (header ? 1 : 0);
-        rows += n;
-        tableRows += n;
-        header = false;
-        yield chunk;
+        const stream = client.query(copyOut(sql));
+        const rowStream = stream.pipe(new CopyTextRows());
+        stream.on('error', (e) => rowStream.destroy(e));
+        const onAbort = () => rowStream.destroy(new Error('cancelled'));
+        ctx.signal?.addEventListener('abort', onAbort);
+        try {
+          for await (const row of rowStream) yield row as string;
+        } finally {
+          ctx.signal?.removeEventListener('abort', onAbort);
+        }
       }
-      endTable();
-    }
 
-    const contentType = { json: 'application/json', sql: 'application/sql', csv: 'text/csv' }[p.format];
-    const artifact = await ctx.artifacts.writeJobOutput(
-      ctx.jobId,
-      { filename: `export.${p.format}`, contentType, compress: true },
-      p.format === 'json' ? json() : p.format === 'csv' ? csv() : sql(),
+      async function* json(): AsyncGenerator<string> {
+        await estimate(p.tables);
+        yield '{';
+        for (const [i, t] of p.tables.entries()) {
+          yield `${i ? ',' : ''}${JSON.stringify(t)}:[`;
+          if (p.includeData) {
+            startTable(t);
+            let first = true;
+            // `t.*` is the whole row even when the table has a column named t (a bare `t` is that column).
+            for await (const row of copyRows(`COPY (SELECT row_to_json(t.*) FROM ${qualified(p.schema, t)} t${limit}) TO STDOUT`)) {
+              yield (first ? '' : ',') + row;
+              first = false;
+              rows++;
+              tableRows++;
+              bytes += row.length;
+            }
+            endTable();
+          }
+          yield ']';
+        }
+        yield '}';
+      }
+
+      async function* sql(): AsyncGenerator<string | Buffer> {
+        // Rows hidden by a policy (FORCE ROW LEVEL SECURITY on a tenant's table) fail the export
+        // rather than leave a backup without them, as pg_dump does.
+        await client.query('SET LOCAL row_security = off');
+        const plan = await sqlPlan(client, p);
+        const major = Math.floor(Number((await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`)).rows[0].v) / 10000);
+        const tools = await pgTools(major, ctx.config.PG_BIN_DIR);
+        const { s: snapshot } = (await client.query<{ s: string }>('SELECT pg_catalog.pg_export_snapshot() AS s')).rows[0];
+        const ddl = await dumpSchemaDdl({
+          tools,
+          url: owner ? tenantLoginUrl(ctx.config, p.schema) : ctx.config.DATABASE_URL,
+          role: owner,
+          snapshot,
+          schema: p.schema,
+          roots: plan.roots,
+          exclude: plan.skip,
+          lockWaitMs: LOCK_WAIT_MS,
+          signal: ctx.signal,
+        });
+        const rels = await relationsByOid(client, ddl.relations);
+        // Rows of the tables asked for, and of the partitions of a partitioned table asked for.
+        const data = rels.filter((r) => r.relkind === 'r' && plan.dataTables.has(r.oid));
+        await estimate(data.map((r) => r.name));
+        yield `-- Basalt export of schema ${p.schema.replace(/\s+/g, ' ')} (${p.tables.length} table${p.tables.length === 1 ? '' : 's'}), ${new Date().toISOString()}\n`;
+        yield '-- Schema by pg_dump; load it with psql -v ON_ERROR_STOP=1, or POST /api/database/advance/import.\n';
+        yield ddl.preData;
+        if (p.includeData) {
+          for (const t of data) {
+            if (ctx.signal?.aborted) throw new Error('cancelled');
+            startTable(t.name);
+            const rel = qualified(t.schema, t.name);
+            const list = t.columns.map(quoteIdent).join(', ');
+            yield `\n-- Data for ${rel.replace(/\s+/g, ' ')}\nCOPY ${rel} (${list}) FROM stdin;\n`;
+            const stream = client.query(copyOut(`COPY (SELECT ${list} FROM ONLY ${rel}${limit}) TO STDOUT`));
+            for await (const chunk of stream as AsyncIterable<Buffer>) {
+              if (ctx.signal?.aborted) throw new Error('cancelled');
+              bytes += chunk.length;
+              // COPY's text format escapes newlines inside values: one line per row.
+              const n = countNewlines(chunk);
+              rows += n;
+              tableRows += n;
+              yield chunk;
+            }
+            yield '\\.\n';
+            endTable();
+          }
+          const seqs = rels.filter((r) => r.relkind === 'S');
+          if (seqs.length) {
+            // As pg_dump's data section: each sequence carries on where the source's stands.
+            const values = await client.query<{ i: number; last_value: string; is_called: boolean }>(
+              seqs.map((q, i) => `SELECT ${i} AS i, last_value::text, is_called FROM ${qualified(q.schema, q.name)}`).join(' UNION ALL '),
+            );
+            yield '\n';
+            for (const v of values.rows.sort((a, b) => a.i - b.i)) {
+              const q = seqs[v.i];
+              yield `SELECT pg_catalog.setval(${quoteLiteral(qualified(q.schema, q.name))}, ${v.last_value}, ${v.is_called});\n`;
+            }
+          }
+        }
+        yield ddl.postData;
+        if (p.includeData) {
+          const views = rels.filter((r) => r.relkind === 'm' && r.populated);
+          for (const v of views) yield `REFRESH MATERIALIZED VIEW ${qualified(v.schema, v.name)};\n`;
+        }
+      }
+
+      async function* csv(): AsyncGenerator<Buffer> {
+        const t = p.tables[0];
+        await estimate([t]);
+        startTable(t);
+        const stream = client.query(copyOut(`COPY (SELECT * FROM ${qualified(p.schema, t)}${limit}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+        let header = true;
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          if (ctx.signal?.aborted) throw new Error('cancelled');
+          bytes += chunk.length;
+          // Line count: exact unless values hold newlines; the header line is not a row.
+          const n = countNewlines(chunk) - (header ? 1 : 0);
+          rows += n;
+          tableRows += n;
+          header = false;
+          yield chunk;
+        }
+        endTable();
+      }
+
+      const contentType = { json: 'application/json', sql: 'application/sql', csv: 'text/csv' }[p.format];
+      const artifact = await ctx.artifacts.writeJobOutput(
+        ctx.jobId,
+        { filename: `export.${p.format}`, contentType, compress: true },
+        p.format === 'json' ? json() : p.format === 'csv' ? csv() : sql(),
+      );
+      finished = true;
+        return { format: p.format, tables: p.tables, rows, bytes: artifact.contentSize, artifactId: artifact.id, contentType };
+      },
+      {
+        mode: 'snapshot',
+        setup: owner ? (c) => becomeOwner(c, schemaTenant(p.schema, owner)) : undefined,
+        // A failed export's connection may be stuck mid-COPY: discarded, never returned to the pool.
+        discard: () => !finished,
+      },
     );
-    await client.query('COMMIT');
     table = undefined;
     await ticker.finish();
-    return { format: p.format, tables: p.tables, rows, bytes: artifact.contentSize, artifactId: artifact.id, contentType };
+    return result;
   } catch (e) {
-    // The connection may be stuck mid-COPY: discard it rather than return it to the pool.
-    failed = true;
     // A table the export's role may not read (a tenant's), or rows a forced policy would hide.
     if (pgErrorKind(e) === 'insufficient_privilege') throw jobClientError('FORBIDDEN', `The export cannot read everything it was asked for: ${(e as Error).message}`);
     throw e;
   } finally {
     ticker.stop();
-    if (failed) client.release(true);
-    else {
-      await client.query('ROLLBACK').catch(() => {});
-      client.release();
-    }
   }
 }
 
