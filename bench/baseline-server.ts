@@ -174,8 +174,6 @@ function renderInsert(cache: SchemaCacheData, schema: string, resource: string, 
     format: media.kind === 'csv' ? 'csv' : media.kind === 'object' ? 'object' : 'json',
     stripNulls: (media.kind === 'json' || media.kind === 'object') && media.stripNulls,
     locationKeys: undefined,
-    maxAffected: undefined,
-    requireOne: media.kind === 'object',
   });
 }
 

@@ -27,7 +27,11 @@ export function sendRestError(res: Response, e: unknown, log?: Request['log']): 
     err = restError(500, 'PGRSTX00', 'Internal server error');
   }
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  // As PostgREST: every error names its code for proxies (RFC 9209).
+  res.setHeader('Proxy-Status', `PostgREST; error=${err.code}`);
   const details = (err as ApiError & { detailsJson?: unknown }).detailsJson ?? err.details;
+  const statusText = (err as ApiError & { statusText?: string }).statusText;
+  if (statusText) res.statusMessage = statusText;
   res.status(err.status).type('application/json; charset=utf-8').send(JSON.stringify({ code: err.code, details, hint: err.hint, message: err.message }));
 }
 

@@ -14,7 +14,7 @@ import { contentType, negotiate } from './respond/media.ts';
 import { contentRange } from './respond/range-status.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
 import type { RestContext, RestRequest, RestResponse } from './read.ts';
-import { restError } from './errors.ts';
+import { maxAffectedError, restError, singularityError } from './errors.ts';
 
 export type TxEnd = 'commit' | 'commit-allow-override' | 'rollback' | 'rollback-allow-override';
 
@@ -80,8 +80,8 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range: { offset: 0 } });
   const where = plan.where;
-  // The representation shows the affected rows as they are now: no filters, order or range again.
-  const returning: ReadPlan = { ...plan, where: [], order: [], offset: 0, limit: undefined };
+  // The representation shows the affected rows as they are now, in the requested order: no filters or range again.
+  const returning: ReadPlan = { ...plan, where: [], offset: 0, limit: undefined };
   const method = req.method;
 
   let mutation: Mutation;
@@ -137,14 +137,23 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     format,
     stripNulls: (media.kind === 'json' || media.kind === 'object') && media.stripNulls,
     locationKeys: wantLocation ? table.pk : undefined,
-    maxAffected: strictMax ? prefs.maxAffected : undefined,
-    requireOne: media.kind === 'object',
+    wantInserted: isUpsert,
   });
   const tx = txOutcome(prefs, ctx.txEnd);
+  // Checked before the transaction ends, so a violation rolls back even under tx=commit.
+  const verify =
+    strictMax || media.kind === 'object'
+      ? ([r]: { rows: unknown[] }[]) => {
+          const n = Number((r.rows[0] as { page_total: string }).page_total);
+          if (media.kind === 'object' && n !== 1) throw singularityError(n);
+          if (strictMax && n > prefs.maxAffected!) throw maxAffectedError(n);
+        }
+      : undefined;
   const [result] = await runStatementsInRequestTx(
     ctx.pool,
     { ...req.tx, readOnly: false, searchPath: [req.schema, 'public'], rollback: tx.rollback, timezone: prefs.timezone },
     [rendered],
+    verify,
   );
   const row = result.rows[0] as { page_total: string; inserted: boolean; body: string; location: string | null; response_headers: string | null; response_status: string | null };
   const affected = Number(row.page_total);
@@ -156,8 +165,10 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   const applied = preferenceApplied({ ...prefs, resolution: isUpsert && method === 'POST' ? prefs.resolution : undefined }, { tx: tx.applied });
   if (applied) headers['Preference-Applied'] = applied;
   if (row.location) {
-    const values = JSON.parse(row.location) as string[];
-    headers.Location = `/${encodeURIComponent(table.name)}?${table.pk.map((k, i) => `${encodeURIComponent(k)}=eq.${encodeURIComponent(values[i])}`).join('&')}`;
+    const values = JSON.parse(row.location) as (string | null)[];
+    headers.Location = `/${encodeURIComponent(table.name)}?${table.pk
+      .map((k, i) => `${encodeURIComponent(k)}=${values[i] === null ? 'is.null' : `eq.${encodeURIComponent(values[i]!)}`}`)
+      .join('&')}`;
   }
 
   let status: number;
