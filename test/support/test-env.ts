@@ -22,6 +22,8 @@ export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: numbe
     DB_SCHEMAS: 'public,rest_read,rest_write,rest_parity',
     DB_TX_END: 'commit-allow-override',
     DB_PRE_REQUEST: 'rest_write.pre_request',
+    SERVER_TIMING_ENABLED: 'true',
+    DB_PLAN_ENABLED: 'true',
     JWT_ROLE_CLAIM_KEY: '.role',
     DB_ANON_ROLE: 'anon',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',

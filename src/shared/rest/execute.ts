@@ -9,6 +9,7 @@ import { quoteIdent } from '../sql/ident.ts';
 import type { Pool } from '../db/pool.ts';
 import { httpStatusForSqlState } from './errors.ts';
 import { databaseUnavailable, retryAfter } from '../db/unavailable.ts';
+import type { ServerTiming } from './respond/server-timing.ts';
 
 export interface TxContext {
   role: string;
@@ -27,6 +28,8 @@ export interface TxContext {
   preRequest?: string;
   /** Whether the request runs as a role other than anon (42501 is then 403, else 401). */
   authenticated?: boolean;
+  /** Set when Server-Timing is on: the transaction marks its start and end. */
+  timing?: ServerTiming;
 }
 
 const CLAIM_KEY = /^[A-Za-z0-9_]+$/;
@@ -74,6 +77,7 @@ export async function runStatementsInRequestTx(
   statements: { sql: string; params: unknown[] }[],
   verify?: (results: pg.QueryResult[]) => void,
 ): Promise<pg.QueryResult[]> {
+  ctx.timing?.mark('txStart');
   const client = await pool.connect().catch((e: unknown) => {
     throw pgToApiError(e, !!ctx.authenticated);
   });
@@ -121,6 +125,7 @@ export async function runStatementsInRequestTx(
   } finally {
     socket?.uncork();
     client.release(broken);
+    ctx.timing?.mark('txEnd');
   }
 }
 

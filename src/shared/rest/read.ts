@@ -15,6 +15,8 @@ import { runStatementsInRequestTx, type TxContext } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
 import { singularityError } from './errors.ts';
+import { contentLocation } from './respond/content-location.ts';
+import { explainResponse } from './respond/plan.ts';
 
 export interface RestRequest {
   method: string;
@@ -33,18 +35,24 @@ export interface RestResponse {
   status: number;
   headers: Record<string, string>;
   body: string | Buffer | null;
+  /** Set-Cookie lines from response.headers, each sent as its own header line. */
+  cookies?: string[];
 }
 
 export interface RestContext {
   cache: SchemaCacheData;
   pool: Pool;
   maxRows?: number;
+  /** Accept: application/vnd.pgrst.plan answers EXPLAIN (DB_PLAN_ENABLED). */
+  planEnabled?: boolean;
 }
 
 export async function handleRead(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
-  const media = negotiate(req.headers.accept);
+  const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
+  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   const q = parseQueryParams(req.query);
   const prefs = parsePrefer(req.headers.prefer);
+  req.tx.timing?.mark('parsed');
   const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows });
@@ -56,7 +64,9 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   const statements = [renderRead(plan, { format, stripNulls, count })];
   if (prefs.count === 'planned' || (prefs.count === 'estimated' && ctx.maxRows)) statements.push(renderCountExplain(plan));
 
-  const [result, explain] = await runStatementsInRequestTx(ctx.pool, { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'] }, statements);
+  const txCtx = { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'], timezone: prefs.timezone };
+  if (accepted.kind === 'plan') return explainResponse(ctx.pool, txCtx, statements[0], accepted);
+  const [result, explain] = await runStatementsInRequestTx(ctx.pool, txCtx, statements);
   const row = result.rows[0] as { total: string | null; page_total: string; body: string | Buffer };
   const pageTotal = Number(row.page_total);
   let total = row.total === null ? null : Number(row.total);
@@ -73,7 +83,9 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   };
   const status = rangeStatus(plan.offset, pageTotal, total);
   if (req.echoProfile) headers['Content-Profile'] = req.schema;
-  if (prefs.count) headers['Preference-Applied'] = `count=${prefs.count}`;
+  const applied = [prefs.count && `count=${prefs.count}`, prefs.handling && `handling=${prefs.handling}`, prefs.timezone && `timezone=${prefs.timezone}`].filter(Boolean);
+  if (applied.length) headers['Preference-Applied'] = applied.join(', ');
+  headers['Content-Location'] = contentLocation(req.resource, req.query);
 
   const body = media.kind === 'csv' ? csvDocument(plan, row.body as string) : row.body;
   return { status, headers, body: req.method === 'HEAD' ? null : body };

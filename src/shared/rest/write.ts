@@ -15,6 +15,7 @@ import { contentRange } from './respond/range-status.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
 import type { RestContext, RestRequest, RestResponse } from './read.ts';
 import { maxAffectedError, restError, singularityError } from './errors.ts';
+import { explainResponse } from './respond/plan.ts';
 
 export type TxEnd = 'commit' | 'commit-allow-override' | 'rollback' | 'rollback-allow-override';
 
@@ -75,7 +76,9 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   const q = parseQueryParams(req.query);
   const prefs = parsePrefer(req.headers.prefer);
   checkStrict(prefs);
-  const media = negotiate(req.headers.accept);
+  req.tx.timing?.mark('parsed');
+  const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
+  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   if (media.kind === 'binary' || media.kind === 'openapi') throw restError(406, 'PGRST107', `None of these media types are available: ${req.headers.accept}`);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range: { offset: 0 } });
@@ -140,6 +143,9 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     wantInserted: isUpsert,
   });
   const tx = txOutcome(prefs, ctx.txEnd);
+  if (accepted.kind === 'plan') {
+    return explainResponse(ctx.pool, { ...req.tx, readOnly: false, searchPath: [req.schema, 'public'], timezone: prefs.timezone }, rendered, accepted);
+  }
   // Checked before the transaction ends, so a violation rolls back even under tx=commit.
   const verify =
     strictMax || media.kind === 'object'
@@ -167,7 +173,7 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   if (row.location) {
     const values = JSON.parse(row.location) as (string | null)[];
     headers.Location = `/${encodeURIComponent(table.name)}?${table.pk
-      .map((k, i) => `${encodeURIComponent(k)}=${values[i] === null ? 'is.null' : `eq.${encodeURIComponent(values[i]!)}`}`)
+      .map((k, i) => `${queryEncode(k)}=${values[i] === null ? 'is.null' : `eq.${queryEncode(values[i]!)}`}`)
       .join('&')}`;
   }
 
@@ -182,11 +188,14 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     headers['Content-Type'] = contentType(media);
     body = media.kind === 'csv' ? csvDocument(returning, row.body) : row.body;
   }
-  const override = applyResponseGucs(headers, row.response_headers, row.response_status);
-  if (override) status = override;
+  const gucs = applyResponseGucs(headers, row.response_headers, row.response_status);
+  if (gucs.status) status = gucs.status;
   if (status === 204) body = null;
-  return { status, headers, body };
+  return { status, headers, body, cookies: gucs.cookies };
 }
+
+/** As PostgREST renders Location's query: RFC 3986 unreserved characters kept, spaces as `+`. */
+const queryEncode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
 
 export function assertWritable(method: string) {
   if (!['POST', 'PATCH', 'PUT', 'DELETE'].includes(method)) throw new ApiError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);

@@ -1,7 +1,16 @@
 /** `response.headers` / `response.status` set by SQL (e.g. inside a function) shape the HTTP response. */
 import { ApiError } from '../../errors.ts';
 
-export function applyResponseGucs(headers: Record<string, string>, rawHeaders: string | null, rawStatus: string | null): number | undefined {
+/**
+ * Applies the GUCs to `headers`; answers the status they set, if any, and the Set-Cookie lines
+ * (one header line per cookie, as PostgREST sends them: cookies cannot be comma-joined).
+ */
+export function applyResponseGucs(
+  headers: Record<string, string>,
+  rawHeaders: string | null,
+  rawStatus: string | null,
+): { status?: number; cookies?: string[] } {
+  const cookies: string[] = [];
   if (rawHeaders) {
     let list: unknown;
     try {
@@ -16,7 +25,11 @@ export function applyResponseGucs(headers: Record<string, string>, rawHeaders: s
         throw new ApiError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
       }
       const [k, v] = entries[0] as [string, string];
-      // A repeated header (Set-Cookie, Cache-Control) is joined, as HTTP allows.
+      if (k.toLowerCase() === 'set-cookie') {
+        cookies.push(v);
+        continue;
+      }
+      // A repeated header (Cache-Control, Vary) is joined, as HTTP allows.
       const existing = Object.keys(headers).find((x) => x.toLowerCase() === k.toLowerCase());
       if (existing && k.toLowerCase() !== 'content-type' && k.toLowerCase() !== 'location') headers[existing] = `${headers[existing]}, ${v}`;
       else {
@@ -28,7 +41,7 @@ export function applyResponseGucs(headers: Record<string, string>, rawHeaders: s
   if (rawStatus) {
     const n = Number(rawStatus);
     if (!Number.isInteger(n) || n < 100 || n > 599) throw new ApiError(500, 'PGRST112', 'response.status guc must be a valid status code');
-    return n;
+    return { status: n, cookies: cookies.length ? cookies : undefined };
   }
-  return undefined;
+  return { cookies: cookies.length ? cookies : undefined };
 }
