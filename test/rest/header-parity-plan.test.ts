@@ -1,13 +1,13 @@
 /**
  * Accept: application/vnd.pgrst.plan (PostgREST's db-plan-enabled; the test API runs with
- * DB_PLAN_ENABLED=true) on the `rest_parity` fixture: the statement's EXPLAIN as JSON or
+ * DB_PLAN_ENABLED=true) on the `rest_rpc_parity` fixture: the statement's EXPLAIN as JSON or
  * text, for the media type named in `for`, with `options=`; writes are never kept.
  */
 import { describe, expect, it } from 'vitest';
 import { db, restUrl } from '../support/env.ts';
 import { sender, toReply, type Param } from '../support/http.ts';
 
-const send = sender(restUrl, 'rest_parity');
+const send = sender(restUrl, 'rest_rpc_parity');
 const call = async (method: string, path: string, o: { params?: Param[]; body?: unknown; headers?: Record<string, string> } = {}) =>
   toReply(await send(method, path, o));
 const PLAN_JSON = 'application/vnd.pgrst.plan+json; for="application/json"; charset=utf-8';
@@ -44,7 +44,7 @@ describe('EXPLAIN plans', () => {
     const r = await call('POST', '/items', { body: { id: 3001, name: 'planned' }, headers: { Accept: 'application/vnd.pgrst.plan+json; options=analyze' } });
     expect(r.status, r.text).toBe(200);
     expect(r.json()[0].Plan['Actual Rows']).toBeDefined();
-    expect((await db().query('SELECT 1 FROM rest_parity.items WHERE id = 3001')).rowCount).toBe(0);
+    expect((await db().query('SELECT 1 FROM rest_rpc_parity.items WHERE id = 3001')).rowCount).toBe(0);
   });
 
   it('an unknown option is 406', async () => {

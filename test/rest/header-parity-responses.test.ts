@@ -1,5 +1,5 @@
 /**
- * Response headers and error texts as PostgREST 12–14 sends them, on the `rest_parity`
+ * Response headers and error texts as PostgREST 12–14 sends them, on the `rest_rpc_parity`
  * fixture (test/fixtures/12_rest_rpc_parity.sql): Prefer: timezone with Preference-Applied,
  * Content-Location on reads, Proxy-Status on errors, Server-Timing (the test API runs with
  * SERVER_TIMING_ENABLED=true), one Set-Cookie line per cookie from response.headers, and
@@ -11,7 +11,7 @@ import { restUrl } from '../support/env.ts';
 import { signHs256, signToken, unsignedToken } from '../support/keys.ts';
 import { JSON_CT, sender, toReply, type Param } from '../support/http.ts';
 
-const send = sender(restUrl, 'rest_parity');
+const send = sender(restUrl, 'rest_rpc_parity');
 const call = async (method: string, path: string, o: { params?: Param[]; body?: unknown; headers?: Record<string, string> } = {}) =>
   toReply(await send(method, path, o));
 const now = () => Math.floor(Date.now() / 1000);
@@ -68,7 +68,7 @@ describe('Set-Cookie from response.headers', () => {
   it('sends one header line per cookie', async () => {
     const url = new URL(`${restUrl}/rpc/two_cookies`);
     const raw = await new Promise<{ status: number; rawHeaders: string[] }>((resolve, reject) => {
-      const req = request(url, { headers: { 'Accept-Profile': 'rest_parity' } }, (res) => {
+      const req = request(url, { headers: { 'Accept-Profile': 'rest_rpc_parity' } }, (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0, rawHeaders: res.rawHeaders }));
       });

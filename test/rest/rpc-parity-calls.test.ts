@@ -1,5 +1,5 @@
 /**
- * /rest/v1/rpc as PostgREST 12–14 answers it, on the `rest_parity` fixture
+ * /rest/v1/rpc as PostgREST 12–14 answers it, on the `rest_rpc_parity` fixture
  * (test/fixtures/12_rest_rpc_parity.sql): single unnamed parameters fed the whole body
  * (json/jsonb, text/plain, text/xml, application/octet-stream), overload resolution with
  * PostgREST's PGRST202/PGRST203 texts, max-affected with handling=strict, singular responses
@@ -11,13 +11,13 @@ import { apiUrl, db, restUrl } from '../support/env.ts';
 import { anonKey, supabaseTestOptions } from '../support/keys.ts';
 import { JSON_CT, sender, type Param } from '../support/http.ts';
 
-const send = sender(restUrl, 'rest_parity');
-const supabase = createClient(apiUrl, anonKey, { ...supabaseTestOptions, db: { schema: 'rest_parity' } });
+const send = sender(restUrl, 'rest_rpc_parity');
+const supabase = createClient(apiUrl, anonKey, { ...supabaseTestOptions, db: { schema: 'rest_rpc_parity' } });
 
 async function call(method: string, fn: string, o: { params?: Param[]; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string> } = {}) {
   const res =
     o.raw instanceof Uint8Array
-      ? await fetch(`${restUrl}/rpc/${fn}`, { method, headers: { 'Content-Profile': 'rest_parity', ...o.headers }, body: Buffer.from(o.raw) })
+      ? await fetch(`${restUrl}/rpc/${fn}`, { method, headers: { 'Content-Profile': 'rest_rpc_parity', ...o.headers }, body: Buffer.from(o.raw) })
       : await send(method, `/rpc/${fn}`, { params: o.params, body: o.body, raw: o.raw as string | undefined, headers: o.headers });
   const bytes = new Uint8Array(await res.arrayBuffer());
   const text = new TextDecoder().decode(bytes);
@@ -72,8 +72,8 @@ describe('a single unnamed parameter takes the whole body', () => {
       expect(r.headers.get('proxy-status')).toBe('PostgREST; error=PGRST202');
       expect(r.json()).toEqual({
         code: 'PGRST202',
-        message: 'Could not find the function rest_parity.overloaded in the schema cache',
-        details: `Searched for the function rest_parity.overloaded with a single unnamed ${type} parameter, but no matches were found in the schema cache.`,
+        message: 'Could not find the function rest_rpc_parity.overloaded in the schema cache',
+        details: `Searched for the function rest_rpc_parity.overloaded with a single unnamed ${type} parameter, but no matches were found in the schema cache.`,
         hint: null,
       });
     }
@@ -96,16 +96,16 @@ describe('overload resolution', () => {
     expect(r.status).toBe(404);
     expect(r.json()).toEqual({
       code: 'PGRST202',
-      message: 'Could not find the function rest_parity.overloaded(a, b, wrong_arg) in the schema cache',
-      details: 'Searched for the function rest_parity.overloaded with parameters a, b, wrong_arg, but no matches were found in the schema cache.',
-      hint: 'Perhaps you meant to call the function rest_parity.overloaded(a, b, c)',
+      message: 'Could not find the function rest_rpc_parity.overloaded(a, b, wrong_arg) in the schema cache',
+      details: 'Searched for the function rest_rpc_parity.overloaded with parameters a, b, wrong_arg, but no matches were found in the schema cache.',
+      hint: 'Perhaps you meant to call the function rest_rpc_parity.overloaded(a, b, c)',
     });
   });
 
   it('an unknown name hints the closest callable function', async () => {
     const r = await call('GET', 'echo_jsn');
     expect(r.status).toBe(404);
-    expect(r.json()).toMatchObject({ code: 'PGRST202', hint: 'Perhaps you meant to call the function rest_parity.echo_json' });
+    expect(r.json()).toMatchObject({ code: 'PGRST202', hint: 'Perhaps you meant to call the function rest_rpc_parity.echo_json' });
   });
 
   it('overloads that both accept the arguments are 300 PGRST203, fewer parameters listed first', async () => {
@@ -115,7 +115,7 @@ describe('overload resolution', () => {
     expect(r.json()).toEqual({
       code: 'PGRST203',
       message:
-        'Could not choose the best candidate function between: rest_parity.ambiguous_defaults(x => integer), rest_parity.ambiguous_defaults(x => integer, y => integer)',
+        'Could not choose the best candidate function between: rest_rpc_parity.ambiguous_defaults(x => integer), rest_rpc_parity.ambiguous_defaults(x => integer, y => integer)',
       details: null,
       hint: 'Try renaming the parameters or the function itself in the database so function overloading can be resolved',
     });
@@ -124,9 +124,9 @@ describe('overload resolution', () => {
 
 describe('max-affected and singular responses on RPC', () => {
   const seed = async (from: number, to: number) => {
-    await db().query(`INSERT INTO rest_parity.items SELECT g, 'seed', 0 FROM generate_series($1::int, $2::int) g ON CONFLICT (id) DO NOTHING`, [from, to]);
+    await db().query(`INSERT INTO rest_rpc_parity.items SELECT g, 'seed', 0 FROM generate_series($1::int, $2::int) g ON CONFLICT (id) DO NOTHING`, [from, to]);
   };
-  const count = async (from: number, to: number) => (await rows('SELECT count(*)::int AS n FROM rest_parity.items WHERE id BETWEEN $1 AND $2', [from, to]))[0].n;
+  const count = async (from: number, to: number) => (await rows('SELECT count(*)::int AS n FROM rest_rpc_parity.items WHERE id BETWEEN $1 AND $2', [from, to]))[0].n;
 
   it('a set-returning function past max-affected is 400 PGRST124 and rolled back', async () => {
     await seed(2001, 2003);

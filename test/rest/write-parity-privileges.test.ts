@@ -1,5 +1,5 @@
 /**
- * Writes and privileges as PostgREST 12–14 answers them, on the `rest_parity` fixture
+ * Writes and privileges as PostgREST 12–14 answers them, on the `rest_rpc_parity` fixture
  * (test/fixtures/12_rest_rpc_parity.sql): a role with column-level grants or INSERT alone,
  * and no rights at all on Basalt's own schema, is served as PostgREST serves it; the singular
  * and max-affected checks roll back even under Prefer: tx=commit; `order` shapes
@@ -10,7 +10,7 @@ import { db, restUrl } from '../support/env.ts';
 import { signHs256 } from '../support/keys.ts';
 import { JSON_CT, sender, toReply, type Param } from '../support/http.ts';
 
-const send = sender(restUrl, 'rest_parity');
+const send = sender(restUrl, 'rest_rpc_parity');
 const limited = { Authorization: `Bearer ${signHs256({ role: 'parity_limited' })}` };
 const call = async (method: string, path: string, o: { params?: Param[]; body?: unknown; headers?: Record<string, string> } = {}) =>
   toReply(await send(method, path, o));
@@ -68,7 +68,7 @@ describe('a role with INSERT only', () => {
     expect(r.status, r.text).toBe(201);
     expect(r.text).toBe('');
     expect(r.headers.get('content-type')).toBeNull();
-    expect(await rows('SELECT body FROM rest_parity.inbox WHERE body = $1', [marker])).toEqual([{ body: marker }]);
+    expect(await rows('SELECT body FROM rest_rpc_parity.inbox WHERE body = $1', [marker])).toEqual([{ body: marker }]);
   });
 
   it('inserts in bulk with max-affected and handling=strict', async () => {
@@ -76,7 +76,7 @@ describe('a role with INSERT only', () => {
     const r = await call('POST', '/inbox', { body: [{ body: marker }, { body: marker }], headers: { ...limited, Prefer: 'return=minimal, count=exact' } });
     expect(r.status, r.text).toBe(201);
     expect(r.headers.get('content-range')).toBe('*/2');
-    expect((await rows('SELECT count(*)::int AS n FROM rest_parity.inbox WHERE body = $1', [marker]))[0].n).toBe(2);
+    expect((await rows('SELECT count(*)::int AS n FROM rest_rpc_parity.inbox WHERE body = $1', [marker]))[0].n).toBe(2);
   });
 
   it('is refused a representation with 403 42501, and nothing is inserted', async () => {
@@ -84,13 +84,13 @@ describe('a role with INSERT only', () => {
     const r = await call('POST', '/inbox', { body: { body: marker }, headers: { ...limited, Prefer: 'return=representation' } });
     expect(r.status).toBe(403);
     expect(r.json()).toMatchObject({ code: '42501', message: 'permission denied for table inbox' });
-    expect(await rows('SELECT body FROM rest_parity.inbox WHERE body = $1', [marker])).toEqual([]);
+    expect(await rows('SELECT body FROM rest_rpc_parity.inbox WHERE body = $1', [marker])).toEqual([]);
   });
 });
 
 describe('singular and max-affected checks roll back', () => {
   it('a PATCH answering 406 PGRST116 under Prefer: tx=commit changes nothing', async () => {
-    await db().query("INSERT INTO rest_parity.items VALUES (1001, 'x', 1), (1002, 'x', 1) ON CONFLICT (id) DO UPDATE SET qty = 1");
+    await db().query("INSERT INTO rest_rpc_parity.items VALUES (1001, 'x', 1), (1002, 'x', 1) ON CONFLICT (id) DO UPDATE SET qty = 1");
     const r = await call('PATCH', '/items', {
       params: [['id', 'in.(1001,1002)']],
       body: { qty: 99 },
@@ -99,15 +99,15 @@ describe('singular and max-affected checks roll back', () => {
     expect(r.status).toBe(406);
     expect(r.headers.get('proxy-status')).toBe('PostgREST; error=PGRST116');
     expect(r.json()).toEqual({ code: 'PGRST116', message: 'Cannot coerce the result to a single JSON object', details: 'The result contains 2 rows', hint: null });
-    expect(await rows('SELECT qty FROM rest_parity.items WHERE id IN (1001, 1002)')).toEqual([{ qty: 1 }, { qty: 1 }]);
+    expect(await rows('SELECT qty FROM rest_rpc_parity.items WHERE id IN (1001, 1002)')).toEqual([{ qty: 1 }, { qty: 1 }]);
   });
 
   it('a DELETE past max-affected is 400 PGRST124 and deletes nothing, for a role without Basalt grants', async () => {
-    await db().query("INSERT INTO rest_parity.items VALUES (1011, 'm', 1), (1012, 'm', 1) ON CONFLICT (id) DO NOTHING");
+    await db().query("INSERT INTO rest_rpc_parity.items VALUES (1011, 'm', 1), (1012, 'm', 1) ON CONFLICT (id) DO NOTHING");
     const r = await call('DELETE', '/items', { params: [['id', 'in.(1011,1012)']], headers: { ...limited, Prefer: 'handling=strict, max-affected=1' } });
     expect(r.status).toBe(400);
     expect(r.json()).toEqual({ code: 'PGRST124', message: 'Query result exceeds max-affected preference constraint', details: 'The query affects 2 rows', hint: null });
-    expect((await rows('SELECT count(*)::int AS n FROM rest_parity.items WHERE id IN (1011, 1012)'))[0].n).toBe(2);
+    expect((await rows('SELECT count(*)::int AS n FROM rest_rpc_parity.items WHERE id IN (1011, 1012)'))[0].n).toBe(2);
   });
 });
 
@@ -123,7 +123,7 @@ describe('order applies to return=representation', () => {
   });
 
   it('on PATCH and DELETE', async () => {
-    await db().query("INSERT INTO rest_parity.items VALUES (1031, 'p', 3), (1032, 'p', 1), (1033, 'p', 2) ON CONFLICT (id) DO NOTHING");
+    await db().query("INSERT INTO rest_rpc_parity.items VALUES (1031, 'p', 3), (1032, 'p', 1), (1033, 'p', 2) ON CONFLICT (id) DO NOTHING");
     const patch = await call('PATCH', '/items', {
       params: [['id', 'in.(1031,1032,1033)'], ['order', 'qty.asc'], ['select', 'id,qty']],
       body: { name: 'q' },
@@ -155,7 +155,7 @@ describe('Location and missing=default', () => {
     const r = await call('POST', '/counters', { body: { label: 'gen' }, headers: { Prefer: 'return=headers-only' } });
     expect(r.status).toBe(201);
     const id = Number(/^\/counters\?id=eq\.(\d+)$/.exec(r.headers.get('location') ?? '')?.[1]);
-    expect(await rows('SELECT label FROM rest_parity.counters WHERE id = $1', [id])).toEqual([{ label: 'gen' }]);
+    expect(await rows('SELECT label FROM rest_rpc_parity.counters WHERE id = $1', [id])).toEqual([{ label: 'gen' }]);
   });
 
   it('missing=default draws the sequence for each row lacking the key, and keeps the ones given', async () => {
