@@ -37,6 +37,23 @@ describe('Prefer: timezone', () => {
   });
 });
 
+describe('Preference-Applied lists what PostgREST applies for the method', () => {
+  it('tx on a read', async () => {
+    const r = await call('GET', '/items', { params: [['id', 'eq.1']], headers: { Prefer: 'tx=rollback, count=exact' } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('preference-applied')).toBe('count=exact, tx=rollback');
+  });
+
+  it('missing=default not on DELETE, max-affected not on POST', async () => {
+    const del = await call('DELETE', '/items', { params: [['id', 'eq.999998']], headers: { Prefer: 'missing=default, handling=strict, max-affected=5' } });
+    expect(del.status, del.text).toBe(204);
+    expect(del.headers.get('preference-applied')).toBe('handling=strict, max-affected=5');
+    const post = await call('POST', '/items', { body: { id: 4001, name: 'pa' }, headers: { Prefer: 'missing=default, handling=strict, max-affected=5, tx=rollback' } });
+    expect(post.status, post.text).toBe(201);
+    expect(post.headers.get('preference-applied')).toBe('missing=default, tx=rollback, handling=strict');
+  });
+});
+
 describe('Content-Location, Proxy-Status and Server-Timing', () => {
   it('a read names its resource and its query, sorted, in Content-Location', async () => {
     const r = await call('GET', '/items', { params: [['select', 'id,name'], ['id', 'lt.3'], ['order', 'id']] });

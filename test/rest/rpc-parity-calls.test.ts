@@ -108,6 +108,17 @@ describe('overload resolution', () => {
     expect(r.json()).toMatchObject({ code: 'PGRST202', hint: 'Perhaps you meant to call the function rest_rpc_parity.echo_json' });
   });
 
+  it('a procedure is not found, as PostgREST does not list procedures', async () => {
+    const r = await call('GET', 'a_procedure');
+    expect(r.status).toBe(404);
+    expect(r.json()).toEqual({
+      code: 'PGRST202',
+      message: 'Could not find the function rest_rpc_parity.a_procedure without parameters in the schema cache',
+      details: 'Searched for the function rest_rpc_parity.a_procedure without parameters, but no matches were found in the schema cache.',
+      hint: null,
+    });
+  });
+
   it('overloads that both accept the arguments are 300 PGRST203, fewer parameters listed first', async () => {
     const r = await call('POST', 'ambiguous_defaults', { body: { x: 1 } });
     expect(r.status, r.text).toBe(300);

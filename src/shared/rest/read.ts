@@ -45,6 +45,8 @@ export interface RestContext {
   maxRows?: number;
   /** Accept: application/vnd.pgrst.plan answers EXPLAIN (DB_PLAN_ENABLED). */
   planEnabled?: boolean;
+  /** DB_TX_END: whether `Prefer: tx=` is honoured (and so echoed) on reads too. */
+  txEnd?: string;
 }
 
 export async function handleRead(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
@@ -83,7 +85,8 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   };
   const status = rangeStatus(plan.offset, pageTotal, total);
   if (req.echoProfile) headers['Content-Profile'] = req.schema;
-  const applied = [prefs.count && `count=${prefs.count}`, prefs.handling && `handling=${prefs.handling}`, prefs.timezone && `timezone=${prefs.timezone}`].filter(Boolean);
+  const tx = prefs.tx && ctx.txEnd?.endsWith('allow-override') ? prefs.tx : undefined;
+  const applied = [prefs.count && `count=${prefs.count}`, tx && `tx=${tx}`, prefs.handling && `handling=${prefs.handling}`, prefs.timezone && `timezone=${prefs.timezone}`].filter(Boolean);
   if (applied.length) headers['Preference-Applied'] = applied.join(', ');
   headers['Content-Location'] = contentLocation(req.resource, req.query);
 

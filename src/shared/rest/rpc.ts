@@ -49,6 +49,8 @@ const UNNAMED_TYPES = ['bytea', 'json', 'jsonb', 'text', 'xml'];
 /** As PostgREST's schema cache: a function with an unnamed parameter is callable only when it is the single one, of a type a whole body can fill. */
 const callable = (fs: Func[]) =>
   fs.filter((f) => {
+    // Procedures are not functions to PostgREST: /rpc does not know them (404 PGRST202).
+    if (f.isProcedure) return false;
     const unnamed = f.args.filter((a) => a.name === '');
     return unnamed.length === 0 || (unnamed.length === 1 && f.args.length === 1 && UNNAMED_TYPES.includes(unnamed[0].type));
   });
@@ -223,7 +225,6 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
           return { fn: one[0], single: true };
         })()
       : chooseFunction(ctx.cache, req.schema, req.resource, given, !isRead, kind);
-  if (fn.isProcedure) throw restError(404, 'PGRST202', `Could not find the function ${req.schema}.${req.resource} in the schema cache`, 'Procedures cannot be called through /rpc');
   const strictMax = prefs.handling === 'strict' && prefs.maxAffected !== undefined;
   if (strictMax && !fn.returnsSet) {
     throw restError(400, 'PGRST128', 'Function must return SETOF or TABLE when max-affected preference is used with handling=strict');

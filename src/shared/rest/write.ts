@@ -168,7 +168,16 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   if (method === 'POST' || method === 'DELETE') headers['Content-Range'] = `*/${prefs.count === 'exact' ? affected : '*'}`;
   else headers['Content-Range'] = contentRange(0, affected, prefs.count === 'exact' ? affected : null);
   if (req.echoProfile) headers['Content-Profile'] = req.schema;
-  const applied = preferenceApplied({ ...prefs, resolution: isUpsert && method === 'POST' ? prefs.resolution : undefined }, { tx: tx.applied });
+  // As PostgREST echoes them: missing only on POST and PATCH, max-affected only on PATCH and DELETE.
+  const applied = preferenceApplied(
+    {
+      ...prefs,
+      resolution: isUpsert && method === 'POST' ? prefs.resolution : undefined,
+      missing: method === 'POST' || method === 'PATCH' ? prefs.missing : undefined,
+      maxAffected: method === 'PATCH' || method === 'DELETE' ? prefs.maxAffected : undefined,
+    },
+    { tx: tx.applied },
+  );
   if (applied) headers['Preference-Applied'] = applied;
   if (row.location) {
     const values = JSON.parse(row.location) as (string | null)[];
