@@ -63,6 +63,16 @@ describe('Content-Location, Proxy-Status and Server-Timing', () => {
     expect(bare.headers.get('content-location')).toBe('/items?id=eq.1');
   });
 
+  it('responses vary on Accept, Prefer and Range unless response.headers says otherwise, on reads too', async () => {
+    const plain = await call('GET', '/items', { params: [['id', 'eq.1']] });
+    expect(plain.headers.get('vary')).toBe('Accept, Prefer, Range');
+    const tagged = await call('GET', '/items', { params: [['id', 'eq.1'], ['select', 'id,tagged']] });
+    expect(tagged.status, tagged.text).toBe(200);
+    expect(tagged.json()).toEqual([{ id: 1, tagged: 'one' }]);
+    expect(tagged.headers.get('vary')).toBe('X-Test-Accept');
+    expect(tagged.headers.get('x-tag')).toBe('read');
+  });
+
   it('errors carry Proxy-Status naming their code', async () => {
     const r = await call('GET', '/no_such_table');
     expect(r.status).toBe(404);

@@ -39,6 +39,8 @@ export function sendRestError(res: Response, e: unknown, log?: Request['log']): 
 function send(res: Response, out: RestResponse, timing?: ServerTiming) {
   for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
   if (timing) res.setHeader('Server-Timing', timing.header());
+  // PostgREST's default Vary, unless the response (response.headers) chose its own.
+  if (!Object.keys(out.headers).some((k) => k.toLowerCase() === 'vary')) res.append('Vary', 'Accept, Prefer, Range');
   if (out.cookies) res.setHeader('Set-Cookie', out.cookies);
   res.status(out.status);
   if (out.body === null) res.end();

@@ -17,6 +17,7 @@ import { contentRange, rangeStatus } from './respond/range-status.ts';
 import { singularityError } from './errors.ts';
 import { contentLocation } from './respond/content-location.ts';
 import { explainResponse } from './respond/plan.ts';
+import { applyResponseGucs } from './respond/response-gucs.ts';
 
 export interface RestRequest {
   method: string;
@@ -63,13 +64,14 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   const stripNulls = (media.kind === 'json' || media.kind === 'object') && media.stripNulls;
   // estimated: exact up to max-rows, the planner's estimate beyond (PostgREST's rule).
   const count = prefs.count === 'exact' || (prefs.count === 'estimated' && !ctx.maxRows) ? 'exact' : prefs.count === 'estimated' ? ctx.maxRows! + 1 : undefined;
-  const statements = [renderRead(plan, { format, stripNulls, count })];
+  // response.headers/status: a pre-request function may set them on reads too.
+  const statements = [renderRead(plan, { format, stripNulls, count, responseGucs: true })];
   if (prefs.count === 'planned' || (prefs.count === 'estimated' && ctx.maxRows)) statements.push(renderCountExplain(plan));
 
   const txCtx = { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'], timezone: prefs.timezone };
   if (accepted.kind === 'plan') return explainResponse(ctx.pool, txCtx, statements[0], accepted);
   const [result, explain] = await runStatementsInRequestTx(ctx.pool, txCtx, statements);
-  const row = result.rows[0] as { total: string | null; page_total: string; body: string | Buffer };
+  const row = result.rows[0] as { total: string | null; page_total: string; body: string | Buffer; response_headers: string | null; response_status: string | null };
   const pageTotal = Number(row.page_total);
   let total = row.total === null ? null : Number(row.total);
   if (explain) {
@@ -83,7 +85,7 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
     'Content-Type': contentType(media),
     'Content-Range': contentRange(plan.offset, pageTotal, total),
   };
-  const status = rangeStatus(plan.offset, pageTotal, total);
+  let status = rangeStatus(plan.offset, pageTotal, total);
   if (req.echoProfile) headers['Content-Profile'] = req.schema;
   const tx = prefs.tx && ctx.txEnd?.endsWith('allow-override') ? prefs.tx : undefined;
   const applied = [prefs.count && `count=${prefs.count}`, tx && `tx=${tx}`, prefs.handling && `handling=${prefs.handling}`, prefs.timezone && `timezone=${prefs.timezone}`].filter(Boolean);
@@ -91,7 +93,9 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   headers['Content-Location'] = contentLocation(req.resource, req.query);
 
   const body = media.kind === 'csv' ? csvDocument(plan, row.body as string) : row.body;
-  return { status, headers, body: req.method === 'HEAD' ? null : body };
+  const gucs = applyResponseGucs(headers, row.response_headers, row.response_status);
+  if (gucs.status) status = gucs.status;
+  return { status, headers, body: req.method === 'HEAD' ? null : body, cookies: gucs.cookies };
 }
 
 /** Accept-Profile/Content-Profile → the schema, or 406 PGRST106. */
