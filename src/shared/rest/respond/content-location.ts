@@ -3,12 +3,17 @@ import { splitQueryString } from '../parse/query-params.ts';
 
 /** Percent-encodes every UTF-8 byte but ASCII letters, digits and `-_.~` (uppercase hex). */
 function encode(s: string): string {
-  let out = '';
-  for (const b of Buffer.from(s, 'utf8')) {
-    const c = String.fromCharCode(b);
-    out += /[A-Za-z0-9\-_.~]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  try {
+    return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  } catch {
+    // A lone surrogate: encode the bytes Node would send.
+    let out = '';
+    for (const b of Buffer.from(s, 'utf8')) {
+      const c = String.fromCharCode(b);
+      out += /[A-Za-z0-9\-_.~]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
+    return out;
   }
-  return out;
 }
 
 /**
