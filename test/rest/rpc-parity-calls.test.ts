@@ -188,6 +188,17 @@ describe('max-affected and singular responses on RPC', () => {
 });
 
 describe("RAISE SQLSTATE 'PGRST'", () => {
+  it('a response.headers value HTTP cannot carry is 500 PGRST111, not a broken response', async () => {
+    const r = await call('GET', 'bad_header_guc');
+    expect(r.status).toBe(500);
+    expect(r.json()).toEqual({
+      code: 'PGRST111',
+      message: 'response.headers guc must be a JSON array composed of objects with a single key and a string value',
+      details: null,
+      hint: null,
+    });
+  });
+
   it('sets the status, its reason phrase, headers and the whole error body', async () => {
     const r = await call('GET', 'raise_pgrst', { params: [['variant', 'full']] });
     expect(r.status).toBe(332);
@@ -210,6 +221,8 @@ describe("RAISE SQLSTATE 'PGRST'", () => {
       ['bad_message', { code: 'PGRST121', message, details: "Invalid JSON value for MESSAGE: 'INVALID'", hint: "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'." }],
       ['bad_detail', { code: 'PGRST121', message, details: "Invalid JSON value for DETAIL: 'INVALID'", hint: detailHint }],
       ['no_detail', { code: 'PGRST121', message, details: 'DETAIL is missing in the RAISE statement', hint: detailHint }],
+      // Not PostgREST's case (Warp would drop the line): a header HTTP cannot carry is an unusable DETAIL.
+      ['bad_header', { code: 'PGRST121', message, details: 'Invalid JSON value for DETAIL: \'{"status":400,"headers":{"X-Bad":"a\\nb"}}\'', hint: detailHint }],
     ];
     for (const [variant, body] of cases) {
       const r = await call('GET', 'raise_pgrst', { params: [['variant', variant]] });

@@ -10,6 +10,7 @@ import type { Pool } from '../db/pool.ts';
 import { httpStatusForSqlState } from './errors.ts';
 import { databaseUnavailable, retryAfter } from '../db/unavailable.ts';
 import type { ServerTiming } from './respond/server-timing.ts';
+import { FIELD_TEXT, HEADER_NAME } from './respond/response-gucs.ts';
 
 export interface TxContext {
   role: string;
@@ -177,8 +178,11 @@ function raisedPgrst(err: pg.DatabaseError): ApiError {
   if (err.detail === undefined) return bad('DETAIL is missing in the RAISE statement', DETAIL_SHAPE);
   const d = parseObject(err.detail);
   const headers = d?.headers;
-  const validHeaders = headers && typeof headers === 'object' && !Array.isArray(headers) && Object.values(headers).every((v) => typeof v === 'string');
-  if (!d || !Number.isInteger(d.status) || !validHeaders || !optionalString(d.status_text)) {
+  // Only what HTTP can carry: a header line or reason phrase with CR/LF would make Node refuse the response.
+  const validHeaders =
+    headers && typeof headers === 'object' && !Array.isArray(headers) && Object.entries(headers).every(([k, v]) => HEADER_NAME.test(k) && typeof v === 'string' && FIELD_TEXT.test(v));
+  const validText = d?.status_text === undefined || d.status_text === null || (typeof d.status_text === 'string' && FIELD_TEXT.test(d.status_text));
+  if (!d || !Number.isInteger(d.status) || !validHeaders || !validText) {
     return bad(`Invalid JSON value for DETAIL: '${err.detail}'`, DETAIL_SHAPE);
   }
   const status = d.status as number;
