@@ -96,7 +96,7 @@ function renderReadRequest(cache: SchemaCacheData, schema: string, resource: str
   const q = parseQueryParams(query);
   const range = combineRanges(q.ranges.find((r) => r.path.length === 0), undefined, 'GET');
   const plan = planRead(cache, findTable(cache, schema, resource), q, { range, maxRows: config.DB_MAX_ROWS });
-  return { plan, rendered: renderRead(plan, { format: 'json', stripNulls: false, count: undefined }) };
+  return { plan, rendered: renderRead(plan, { format: 'json', stripNulls: false, count: undefined, responseGucs: true }) };
 }
 
 /**
@@ -174,8 +174,6 @@ function renderInsert(cache: SchemaCacheData, schema: string, resource: string, 
     format: media.kind === 'csv' ? 'csv' : media.kind === 'object' ? 'object' : 'json',
     stripNulls: (media.kind === 'json' || media.kind === 'object') && media.stripNulls,
     locationKeys: undefined,
-    maxAffected: undefined,
-    requireOne: media.kind === 'object',
   });
 }
 

@@ -50,6 +50,10 @@ export const configSchema = z.object({
   DB_MAX_ROWS: z.coerce.number().int().min(1).optional(),
   /** Aggregate functions in the data API's `select` (PostgREST's db-aggregates-enabled); off by default. */
   DB_AGGREGATES_ENABLED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Data API responses carry Server-Timing (PostgREST's server-timing-enabled). */
+  SERVER_TIMING_ENABLED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** The data API answers Accept: application/vnd.pgrst.plan with EXPLAIN (PostgREST's db-plan-enabled). */
+  DB_PLAN_ENABLED: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   SCHEMA_RELOAD_DEBOUNCE_MS: int(100),
   JOB_WAIT_MS: int(30_000),
   JOB_RESULT_TTL_SECONDS: int(86_400, 60),

@@ -272,13 +272,13 @@ describe('tokens the API refuses', () => {
     const r = await whoami(`Bearer ${forged}`);
     invalidToken(r);
     // PostgREST 12 words it after its JOSE library, 13+ in plain words
-    expect(['JWSError JWSInvalidSignature', 'JWT cryptographic operation failed']).toContain(r.json().message);
+    expect(r.json()).toMatchObject({ message: 'No suitable key or wrong key type', details: 'None of the keys was able to decode the JWT' });
   });
 
   it('a token signed with another secret', async () => {
     const r = await whoami(`Bearer ${signHs256({ role: 'service_role' }, 'some-other-secret-that-is-also-32-chars-long')}`);
     invalidToken(r);
-    expect(['JWSError JWSInvalidSignature', 'JWT cryptographic operation failed']).toContain(r.json().message);
+    expect(r.json()).toMatchObject({ message: 'No suitable key or wrong key type', details: 'None of the keys was able to decode the JWT' });
   });
 
   it('an expired token: 401 PGRST303 with WWW-Authenticate naming the error', async () => {

@@ -59,6 +59,7 @@ export function splitRecordsQuery(raw: string, read: boolean): { query: string; 
 /** The engine's response as it is: status, headers and body. */
 export function send(res: Response, out: RestResponse) {
   for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+  if (out.cookies) res.setHeader('Set-Cookie', out.cookies);
   res.status(out.status);
   if (out.body === null) res.end();
   else res.end(out.body);

@@ -41,13 +41,16 @@ export interface EngineContext {
   maxRows?: number;
   aggregates?: boolean;
   txEnd: Services['config']['DB_TX_END'];
+  planEnabled?: boolean;
 }
 
 export function requestContext(s: Services): RequestContextBuilder {
   const verifier = jwtVerifierFor(s.config);
 
   async function authOf(req: Request): Promise<{ role: string; claims: Claims; authenticated: boolean; keySchema?: string; token: boolean }> {
-    const bearer = req.header('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+    // `Bearer` with nothing after it is an empty token (401 PGRST301), as PostgREST has it.
+    const bearerMatch = req.header('authorization')?.match(/^Bearer(?:\s+(.*))?$/i);
+    const bearer = bearerMatch ? (bearerMatch[1] ?? '').trim() : undefined;
     const apikey = req.header('apikey')?.trim();
     // A Basalt API key (64 hex) in either header: its schema is the profile, its type the role.
     const key = [bearer, apikey].find((t) => t && KEY_FORMAT.test(t));
@@ -59,16 +62,16 @@ export function requestContext(s: Services): RequestContextBuilder {
     const token = bearer ?? (apikey && apikey.split('.').length === 3 ? apikey : undefined);
     let role: string | undefined;
     let claims: Claims = {};
-    if (token) {
+    if (token !== undefined) {
       claims = await verifier.verify(token);
       role = verifier.roleOf(claims);
     }
     role ??= s.config.DB_ANON_ROLE || undefined;
     if (!role) throw jwtError('PGRST302', 'Anonymous access is disabled');
     // PostgREST always puts the role it runs as into the claims.
-    claims = token ? { ...claims, role: claims.role ?? role } : { role };
+    claims = token !== undefined ? { ...claims, role: claims.role ?? role } : { role };
     // As PostgREST: anything but the anon role counts as authenticated (42501 → 403, not 401).
-    return { role, claims, authenticated: role !== s.config.DB_ANON_ROLE, token: !!token };
+    return { role, claims, authenticated: role !== s.config.DB_ANON_ROLE, token: token !== undefined };
   }
 
   /**
@@ -120,7 +123,7 @@ export function requestContext(s: Services): RequestContextBuilder {
       };
     },
     async engine() {
-      return { cache: await s.schemaCache.get(), pool: s.restPool, maxRows: s.config.DB_MAX_ROWS, aggregates: s.config.DB_AGGREGATES_ENABLED, txEnd: s.config.DB_TX_END };
+      return { cache: await s.schemaCache.get(), pool: s.restPool, maxRows: s.config.DB_MAX_ROWS, aggregates: s.config.DB_AGGREGATES_ENABLED, txEnd: s.config.DB_TX_END, planEnabled: s.config.DB_PLAN_ENABLED };
     },
     engineFor(c, r) {
       return s.schemaCache.isTenantSchema(r.schema) ? { ...c, pool: s.tenantPools.rest(r.schema) } : c;

@@ -13,6 +13,7 @@ import type { Services } from '../services.ts';
 import { pgToApiError, runInRequestTx } from '../../shared/rest/execute.ts';
 import { databaseUnavailable } from '../../shared/db/unavailable.ts';
 import { catalog } from '../../shared/catalog/index.ts';
+import { ServerTiming } from '../../shared/rest/respond/server-timing.ts';
 
 const BASALT_VERSION = '0.1.0';
 
@@ -27,12 +28,20 @@ export function sendRestError(res: Response, e: unknown, log?: Request['log']): 
     err = restError(500, 'PGRSTX00', 'Internal server error');
   }
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
+  // As PostgREST: every error names its code for proxies (RFC 9209).
+  res.setHeader('Proxy-Status', `PostgREST; error=${err.code}`);
   const details = (err as ApiError & { detailsJson?: unknown }).detailsJson ?? err.details;
+  const statusText = (err as ApiError & { statusText?: string }).statusText;
+  if (statusText) res.statusMessage = statusText;
   res.status(err.status).type('application/json; charset=utf-8').send(JSON.stringify({ code: err.code, details, hint: err.hint, message: err.message }));
 }
 
-function send(res: Response, out: RestResponse) {
+function send(res: Response, out: RestResponse, timing?: ServerTiming) {
   for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+  if (timing) res.setHeader('Server-Timing', timing.header());
+  // PostgREST's default Vary, unless the response (response.headers) chose its own.
+  if (!Object.keys(out.headers).some((k) => k.toLowerCase() === 'vary')) res.append('Vary', 'Accept, Prefer, Range');
+  if (out.cookies) res.setHeader('Set-Cookie', out.cookies);
   res.status(out.status);
   if (out.body === null) res.end();
   else res.end(out.body);
@@ -43,25 +52,30 @@ export function restRouter(s: Services): Router {
   const r = Router();
   const exposed = () => s.schemaCache.exposedSchemas;
   const rc = requestContext(s);
-  const restRequest = (req: Request, cache: SchemaCacheData, profileHeader: string) =>
-    rc.build(req, cache, { profileHeader, resource: String(req.params.resource ?? req.params.fn ?? '') });
+  const restRequest = async (req: Request, cache: SchemaCacheData, profileHeader: string) => {
+    const timing = s.config.SERVER_TIMING_ENABLED ? new ServerTiming() : undefined;
+    const rr = await rc.build(req, cache, { profileHeader, resource: String(req.params.resource ?? req.params.fn ?? '') });
+    timing?.mark('auth');
+    rr.tx.timing = timing;
+    return rr;
+  };
   const ctx = () => rc.engine();
 
   const read = async (req: Request, res: Response) => {
     const c = await ctx();
     const rr = await restRequest(req, c.cache, 'accept-profile');
-    send(res, await handleRead(rc.engineFor(c, rr), rr));
+    send(res, await handleRead(rc.engineFor(c, rr), rr), rr.tx.timing);
   };
   const write = async (req: Request, res: Response) => {
     const c = await ctx();
     const rr = await restRequest(req, c.cache, 'content-profile');
-    send(res, await handleWrite(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
+    send(res, await handleWrite(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }), rr.tx.timing);
   };
   const rpc = async (req: Request, res: Response) => {
     const c = await ctx();
     const profile = req.method === 'GET' || req.method === 'HEAD' ? 'accept-profile' : 'content-profile';
     const rr = await restRequest(req, c.cache, profile);
-    send(res, await handleRpc(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
+    send(res, await handleRpc(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }), rr.tx.timing);
   };
 
   const root = async (req: Request, res: Response) => {

@@ -1,4 +1,4 @@
-import { createLocalJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { compactVerify, createLocalJWKSet, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ApiError } from '../errors.ts';
 import type { Config } from '../config.ts';
 
@@ -50,22 +50,22 @@ export class JwtVerifier {
   async verify(token: string): Promise<Claims> {
     const hit = this.cache.get(token);
     if (hit && hit.until > Date.now()) return hit.claims;
+    if (token === '') throw jwtError('PGRST301', 'Empty JWT is sent in Authorization header');
     if (token.split('.').length !== 3) throw jwtError('PGRST301', 'Expected 3 parts in JWT; got ' + token.split('.').length);
-    let claims: Claims;
+    let payload: Uint8Array;
     try {
-      const { payload } = await jwtVerify(token, this.key as Uint8Array, { algorithms: this.algorithms, audience: this.opts.audience });
-      claims = payload as Claims;
+      ({ payload } = await compactVerify(token, this.key as Uint8Array, { algorithms: this.algorithms }));
     } catch (e) {
-      if (e instanceof joseErrors.JWTExpired) throw jwtError('PGRST303', 'JWT expired');
-      if (e instanceof joseErrors.JWTClaimValidationFailed) {
-        if (e.claim === 'aud') throw jwtError('PGRST303', 'JWT not in audience');
-        if (e.claim === 'nbf') throw jwtError('PGRST303', 'JWT not yet valid');
-        throw jwtError('PGRST303', `JWT claim ${e.claim} is invalid`);
+      // PostgREST 13+'s words for each way a token fails to decode.
+      if (e instanceof joseErrors.JOSEAlgNotAllowed && /"alg"\s*:\s*"none"/i.test(headerText(token))) {
+        throw jwtError('PGRST301', 'Wrong or unsupported encoding algorithm', "JWT is unsecured but expected 'alg' was not 'none'");
       }
-      if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw jwtError('PGRST301', 'JWSError JWSInvalidSignature');
-      if (e instanceof joseErrors.JOSEAlgNotAllowed || e instanceof joseErrors.JWKSNoMatchingKey) throw jwtError('PGRST301', 'No suitable key or wrong key type');
-      throw jwtError('PGRST301', 'JWT could not be decoded', (e as Error).message);
+      if (e instanceof joseErrors.JWSSignatureVerificationFailed || e instanceof joseErrors.JOSEAlgNotAllowed || e instanceof joseErrors.JWKSNoMatchingKey) {
+        throw jwtError('PGRST301', 'No suitable key or wrong key type', 'None of the keys was able to decode the JWT');
+      }
+      throw jwtError('PGRST301', 'JWT cryptographic operation failed');
     }
+    const claims = checkClaims(payload, this.opts.audience);
     if (this.cache.size >= this.opts.cacheMax) this.cache.delete(this.cache.keys().next().value!);
     const until = typeof claims.exp === 'number' ? claims.exp * 1000 : Date.now() + 5 * 60_000;
     this.cache.set(token, { claims, until });
@@ -77,6 +77,52 @@ export class JwtVerifier {
     for (const k of this.rolePath) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
     return typeof v === 'string' ? v : undefined;
   }
+}
+
+function headerText(token: string): string {
+  try {
+    return Buffer.from(token.split('.')[0], 'base64url').toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** PostgREST allows this much clock skew on exp, nbf and iat. */
+const SKEW_SECONDS = 30;
+
+/**
+ * The claims PostgREST checks, in its order (exp, nbf, iat, aud), with its 401 PGRST303 texts:
+ * each must have the right type when present, times allow 30 s of skew, and `aud` (a string or
+ * an array of strings; an empty array passes) must name JWT_AUD when that is set.
+ */
+function checkClaims(payload: Uint8Array, audience: string | undefined): Claims {
+  let claims: unknown;
+  try {
+    claims = JSON.parse(new TextDecoder().decode(payload));
+  } catch {
+    claims = undefined;
+  }
+  if (!claims || typeof claims !== 'object' || Array.isArray(claims)) throw jwtError('PGRST303', 'Parsing claims failed');
+  const c = claims as Claims;
+  const now = Math.floor(Date.now() / 1000);
+  const time = (key: 'exp' | 'nbf' | 'iat', invalid: (t: number) => boolean, message: string) => {
+    const v = c[key];
+    if (v === undefined || v === null) return;
+    if (typeof v !== 'number') throw jwtError('PGRST303', `The JWT '${key}' claim must be a number`);
+    if (invalid(Math.trunc(v))) throw jwtError('PGRST303', message);
+  };
+  time('exp', (t) => now - SKEW_SECONDS > t, 'JWT expired');
+  time('nbf', (t) => now + SKEW_SECONDS < t, 'JWT not yet valid');
+  time('iat', (t) => now + SKEW_SECONDS < t, 'JWT issued at future');
+  const aud = c.aud;
+  if (aud !== undefined && aud !== null) {
+    const list = typeof aud === 'string' ? [aud] : Array.isArray(aud) && aud.every((a) => typeof a === 'string') ? (aud as string[]) : undefined;
+    if (!list) throw jwtError('PGRST303', "The JWT 'aud' claim must be a string or an array of strings");
+    if (audience !== undefined && typeof aud === 'string' ? aud !== audience : audience !== undefined && list.length > 0 && !list.includes(audience)) {
+      throw jwtError('PGRST303', 'JWT not in audience');
+    }
+  }
+  return c;
 }
 
 /** `.a."b.c"[0]` → ['a', 'b.c', '0']. */

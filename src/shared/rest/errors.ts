@@ -22,6 +22,9 @@ export const rangeNotSatisfiable = (details: string | null = null, headers: Reco
 export const singularityError = (rows: number) =>
   restError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${rows} rows`);
 
+export const maxAffectedError = (rows: number) =>
+  restError(400, 'PGRST124', 'Query result exceeds max-affected preference constraint', `The query affects ${rows} rows`);
+
 export const notEmbedded = (name: string) =>
   restError(400, 'PGRST108', `'${name}' is not an embedded resource in this request`, null, `Verify that '${name}' is included in the 'select' query parameter.`);
 
@@ -78,65 +81,63 @@ export function ambiguousRelationship(origin: string, target: string, rels: Rela
   return e;
 }
 
-/** SQLSTATE → HTTP status, as PostgREST maps them. */
-export function httpStatusForSqlState(code: string | undefined, authenticated: boolean): number {
+/** SQLSTATE → HTTP status, as PostgREST maps them (mapSQLtoHTTP); `message` decides the few that depend on it. */
+export function httpStatusForSqlState(code: string | undefined, authenticated: boolean, message = ''): number {
   if (!code) return 500;
-  if (code.startsWith('PT') && /^PT\d{3}$/.test(code)) return Number(code.slice(2));
+  if (/^PT\d{3}$/.test(code)) return Number(code.slice(2));
   switch (code) {
     case '23503':
     case '23505':
       return 409;
-    case '23502':
-    case '23514':
-    case '22P02':
-    case '22001':
-    case '22003':
-    case '22007':
-    case '22008':
-    case '22023':
-    case '42703':
-    case '42P10':
-    case '42804':
-    case '42846':
-    case '42725':
-    case '42601':
-    case '2201B':
-    case '2201W':
-    case '2201X':
-      return 400;
     case '25006':
       return 405;
-    case '42883':
-    case '42P01':
-      return 404;
-    case '42501':
-      return authenticated ? 403 : 401;
-    case '57014':
-      return 504;
-    case '57P01': // terminating connection due to administrator command
+    case '21000':
+      // pg-safeupdate's "DELETE requires a WHERE clause" is the client's doing.
+      return message.endsWith('requires a WHERE clause') ? 400 : 500;
+    case '22023':
+      return message.startsWith('role') && message.endsWith('does not exist') ? 401 : 400;
+    case '53400':
+      return 500;
+    // Unlike PostgREST (500), every server-shutdown state is "try again later" here.
+    case '57P01':
     case '57P02':
     case '57P03':
       return 503;
     case 'P0001':
       return 400;
+    case '42883':
+      return message.startsWith('function xmlagg(') ? 406 : 404;
+    case '42P01':
+      return 404;
+    case '42P17':
+      return 500;
+    case '42501':
+      return authenticated ? 403 : 401;
   }
-  const cls = code.slice(0, 2);
-  switch (cls) {
+  switch (code.slice(0, 2)) {
     case '08':
+    case '53':
       return 503;
     case '0L':
     case '0P':
     case '28':
       return 403;
-    case '22':
-      return 400;
-    case '53':
-      return 503;
+    case '09':
+    case '25':
+    case '2D':
+    case '38':
+    case '39':
+    case '3B':
+    case '40':
     case '54':
-      return 413;
-    case '23':
-    case '42':
-      return 400;
+    case '55':
+    case '57':
+    case '58':
+    case 'F0':
+    case 'HV':
+    case 'P0':
+    case 'XX':
+      return 500;
   }
-  return 500;
+  return 400;
 }

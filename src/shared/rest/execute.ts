@@ -9,6 +9,8 @@ import { quoteIdent } from '../sql/ident.ts';
 import type { Pool } from '../db/pool.ts';
 import { httpStatusForSqlState } from './errors.ts';
 import { databaseUnavailable, retryAfter } from '../db/unavailable.ts';
+import type { ServerTiming } from './respond/server-timing.ts';
+import { FIELD_TEXT, HEADER_NAME } from './respond/response-gucs.ts';
 
 export interface TxContext {
   role: string;
@@ -27,6 +29,8 @@ export interface TxContext {
   preRequest?: string;
   /** Whether the request runs as a role other than anon (42501 is then 403, else 401). */
   authenticated?: boolean;
+  /** Set when Server-Timing is on: the transaction marks its start and end. */
+  timing?: ServerTiming;
 }
 
 const CLAIM_KEY = /^[A-Za-z0-9_]+$/;
@@ -63,12 +67,18 @@ export async function runInRequestTx<R extends pg.QueryResultRow>(
   return result as pg.QueryResult<R>;
 }
 
-/** Several statements in the same transaction, still in one round trip. */
+/**
+ * Several statements in the same transaction, still in one round trip. With `verify`, the
+ * transaction ends only after it has seen the results: it throws (an ApiError) to roll back,
+ * as PostgREST does for a singular-object or max-affected violation, whatever `tx` says.
+ */
 export async function runStatementsInRequestTx(
   pool: Pool,
   ctx: TxContext,
   statements: { sql: string; params: unknown[] }[],
+  verify?: (results: pg.QueryResult[]) => void,
 ): Promise<pg.QueryResult[]> {
+  ctx.timing?.mark('txStart');
   const client = await pool.connect().catch((e: unknown) => {
     throw pgToApiError(e, !!ctx.authenticated);
   });
@@ -85,12 +95,12 @@ export async function runStatementsInRequestTx(
     const pre = ctx.preRequest ? 1 : 0;
     if (ctx.preRequest) sent.push(client.query(`SELECT ${ctx.preRequest.split('.').map(quoteIdent).join('.')}()`));
     for (const st of statements) sent.push(client.query(st.sql, st.params));
-    sent.push(client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT'));
+    if (!verify) sent.push(client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT'));
     socket?.uncork();
     const results = await Promise.allSettled(sent);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      if (results[results.length - 1].status === 'rejected') {
+      if (verify || results[results.length - 1].status === 'rejected') {
         // The transaction may still be open: close it, or drop the connection.
         broken = true;
         await client.query('ROLLBACK').then(() => (broken = false), () => {});
@@ -98,10 +108,25 @@ export async function runStatementsInRequestTx(
       throw pgToApiError(failed.reason, !!ctx.authenticated);
     }
     const first = 2 + pre;
-    return results.slice(first, first + statements.length).map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
+    const values = results.slice(first, first + statements.length).map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
+    if (verify) {
+      broken = true;
+      try {
+        verify(values);
+      } catch (e) {
+        await client.query('ROLLBACK').then(() => (broken = false), () => {});
+        throw e;
+      }
+      await client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT').catch((e: unknown) => {
+        throw pgToApiError(e, !!ctx.authenticated);
+      });
+      broken = false;
+    }
+    return values;
   } finally {
     socket?.uncork();
     client.release(broken);
+    ctx.timing?.mark('txEnd');
   }
 }
 
@@ -117,13 +142,59 @@ export function pgToApiError(e: unknown, authenticated: boolean): ApiError {
   if (!(err instanceof pg.DatabaseError) || typeof err.code !== 'string') {
     return new ApiError(503, 'PGRST000', 'Database connection error.', { details: unavailable?.reason ?? (e as Error)?.message ?? null, headers: retryAfter });
   }
-  // Errors a statement raised on purpose to abort itself (see basalt.raise_error).
-  if (err.code === 'PR124') return new ApiError(400, 'PGRST124', err.message, { details: err.detail ?? null });
-  if (err.code === 'PR116') return new ApiError(406, 'PGRST116', err.message, { details: err.detail ?? null });
-  const status = httpStatusForSqlState(err.code, authenticated);
+  if (err.code === 'PGRST') return raisedPgrst(err);
+  const status = httpStatusForSqlState(err.code, authenticated, err.message);
   return new ApiError(status, err.code, err.message, {
     details: err.detail ?? null,
     hint: err.hint ?? null,
     headers: status === 401 ? { 'WWW-Authenticate': 'Bearer' } : status === 503 ? retryAfter : {},
   });
 }
+
+const PGRST121 = 'Could not parse JSON in the "RAISE SQLSTATE \'PGRST\'" error';
+const MESSAGE_SHAPE = "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.";
+const DETAIL_SHAPE = "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'.";
+
+const parseObject = (text: string | undefined): Record<string, unknown> | undefined => {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * `RAISE SQLSTATE 'PGRST' USING message = '{"code":…,"message":…}', detail = '{"status":…,"headers":{…}}'`:
+ * the function chooses the whole error response (PostgREST 12); 500 PGRST121 when either JSON is unusable.
+ */
+function raisedPgrst(err: pg.DatabaseError): ApiError {
+  const bad = (details: string, hint: string) => new ApiError(500, 'PGRST121', PGRST121, { details, hint });
+  const m = parseObject(err.message);
+  if (!m || typeof m.code !== 'string' || typeof m.message !== 'string' || !optionalString(m.details) || !optionalString(m.hint)) {
+    return bad(`Invalid JSON value for MESSAGE: '${err.message}'`, MESSAGE_SHAPE);
+  }
+  if (err.detail === undefined) return bad('DETAIL is missing in the RAISE statement', DETAIL_SHAPE);
+  const d = parseObject(err.detail);
+  const headers = d?.headers;
+  // Only what HTTP can carry: a header line or reason phrase with CR/LF would make Node refuse the response.
+  const validHeaders =
+    headers && typeof headers === 'object' && !Array.isArray(headers) && Object.entries(headers).every(([k, v]) => HEADER_NAME.test(k) && typeof v === 'string' && FIELD_TEXT.test(v));
+  const validText = d?.status_text === undefined || d.status_text === null || (typeof d.status_text === 'string' && FIELD_TEXT.test(d.status_text));
+  if (!d || !Number.isInteger(d.status) || !validHeaders || !validText) {
+    return bad(`Invalid JSON value for DETAIL: '${err.detail}'`, DETAIL_SHAPE);
+  }
+  const status = d.status as number;
+  if (status < 100 || status > 599) return bad(`Invalid JSON value for DETAIL: '${err.detail}'`, DETAIL_SHAPE);
+  const e = new ApiError(status, m.code, m.message, {
+    details: (m.details as string | undefined) ?? null,
+    hint: (m.hint as string | undefined) ?? null,
+    headers: headers as Record<string, string>,
+  });
+  // The reason phrase; not enumerable, so no envelope puts it in a body.
+  if (typeof d.status_text === 'string') Object.defineProperty(e, 'statusText', { value: d.status_text });
+  return e;
+}
+
+const optionalString = (v: unknown) => v === undefined || v === null || typeof v === 'string';

@@ -15,6 +15,9 @@ import { runStatementsInRequestTx, type TxContext } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
 import { singularityError } from './errors.ts';
+import { contentLocation } from './respond/content-location.ts';
+import { explainResponse } from './respond/plan.ts';
+import { applyResponseGucs } from './respond/response-gucs.ts';
 
 export interface RestRequest {
   method: string;
@@ -33,6 +36,8 @@ export interface RestResponse {
   status: number;
   headers: Record<string, string>;
   body: string | Buffer | null;
+  /** Set-Cookie lines from response.headers, each sent as its own header line. */
+  cookies?: string[];
 }
 
 export interface RestContext {
@@ -41,12 +46,18 @@ export interface RestContext {
   maxRows?: number;
   /** DB_AGGREGATES_ENABLED */
   aggregates?: boolean;
+  /** Accept: application/vnd.pgrst.plan answers EXPLAIN (DB_PLAN_ENABLED). */
+  planEnabled?: boolean;
+  /** DB_TX_END: whether `Prefer: tx=` is honoured (and so echoed) on reads too. */
+  txEnd?: string;
 }
 
 export async function handleRead(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
-  const media = negotiate(req.headers.accept);
+  const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
+  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   const q = parseQueryParams(req.query);
   const prefs = parsePrefer(req.headers.prefer);
+  req.tx.timing?.mark('parsed');
   const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows, aggregates: ctx.aggregates });
@@ -55,11 +66,14 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   const stripNulls = (media.kind === 'json' || media.kind === 'object') && media.stripNulls;
   // estimated: exact up to max-rows, the planner's estimate beyond (PostgREST's rule).
   const count = prefs.count === 'exact' || (prefs.count === 'estimated' && !ctx.maxRows) ? 'exact' : prefs.count === 'estimated' ? ctx.maxRows! + 1 : undefined;
-  const statements = [renderRead(plan, { format, stripNulls, count })];
+  // response.headers/status: a pre-request function may set them on reads too.
+  const statements = [renderRead(plan, { format, stripNulls, count, responseGucs: true })];
   if (prefs.count === 'planned' || (prefs.count === 'estimated' && ctx.maxRows)) statements.push(renderCountExplain(plan));
 
-  const [result, explain] = await runStatementsInRequestTx(ctx.pool, { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'] }, statements);
-  const row = result.rows[0] as { total: string | null; page_total: string; body: string | Buffer };
+  const txCtx = { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'], timezone: prefs.timezone };
+  if (accepted.kind === 'plan') return explainResponse(ctx.pool, txCtx, statements[0], accepted);
+  const [result, explain] = await runStatementsInRequestTx(ctx.pool, txCtx, statements);
+  const row = result.rows[0] as { total: string | null; page_total: string; body: string | Buffer; response_headers: string | null; response_status: string | null };
   const pageTotal = Number(row.page_total);
   let total = row.total === null ? null : Number(row.total);
   if (explain) {
@@ -73,12 +87,17 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
     'Content-Type': contentType(media),
     'Content-Range': contentRange(plan.offset, pageTotal, total),
   };
-  const status = rangeStatus(plan.offset, pageTotal, total);
+  let status = rangeStatus(plan.offset, pageTotal, total);
   if (req.echoProfile) headers['Content-Profile'] = req.schema;
-  if (prefs.count) headers['Preference-Applied'] = `count=${prefs.count}`;
+  const tx = prefs.tx && ctx.txEnd?.endsWith('allow-override') ? prefs.tx : undefined;
+  const applied = [prefs.count && `count=${prefs.count}`, tx && `tx=${tx}`, prefs.handling && `handling=${prefs.handling}`, prefs.timezone && `timezone=${prefs.timezone}`].filter(Boolean);
+  if (applied.length) headers['Preference-Applied'] = applied.join(', ');
+  headers['Content-Location'] = contentLocation(req.resource, req.query);
 
   const body = media.kind === 'csv' ? csvDocument(plan, row.body as string) : row.body;
-  return { status, headers, body: req.method === 'HEAD' ? null : body };
+  const gucs = applyResponseGucs(headers, row.response_headers, row.response_status);
+  if (gucs.status) status = gucs.status;
+  return { status, headers, body: req.method === 'HEAD' ? null : body, cookies: gucs.cookies };
 }
 
 /** Accept-Profile/Content-Profile → the schema, or 406 PGRST106. */

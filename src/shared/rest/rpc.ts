@@ -14,46 +14,152 @@ import { Params } from './render/params.ts';
 import { runStatementsInRequestTx } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
+import { explainResponse } from './respond/plan.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
 import { checkStrict, txOutcome, type TxEnd } from './write.ts';
 import type { RestContext, RestRequest, RestResponse } from './read.ts';
-import { restError, singularityError } from './errors.ts';
-import { closest } from './plan/embed-plan.ts';
+import { maxAffectedError, restError, singularityError } from './errors.ts';
 
-const isJsonType = (t: string) => t === 'json' || t === 'jsonb';
+/** The request body's media type as PostgREST tells RPC calls apart. */
+export type BodyKind = 'json' | 'text' | 'xml' | 'bytea' | 'form' | 'other';
+
+export function bodyKindOf(contentType: string | undefined): BodyKind {
+  switch (mediaTypeOf(contentType)) {
+    case 'application/json':
+      return 'json';
+    case 'text/plain':
+      return 'text';
+    case 'text/xml':
+      return 'xml';
+    case 'application/octet-stream':
+      return 'bytea';
+    case 'application/x-www-form-urlencoded':
+      return 'form';
+  }
+  return 'other';
+}
+
+/** The parameter type a single unnamed parameter needs for each body kind. */
+const SINGLE_TYPES: Record<BodyKind, string[]> = { json: ['json', 'jsonb'], text: ['text'], xml: ['xml'], bytea: ['bytea'], form: [], other: [] };
+const RAW_KINDS: BodyKind[] = ['text', 'xml', 'bytea'];
+
 const signature = (f: Func) => `${f.schema}.${f.name}(${f.args.map((a) => `${a.name} => ${a.type}`).join(', ')})`;
 
-/** PostgREST's overload resolution: by the names of the arguments given. */
-export function chooseFunction(cache: SchemaCacheData, schema: string, name: string, given: string[], post: boolean): { fn: Func; singleJson: boolean } {
-  const candidates = cache.functions.get(`${schema}.${name}`) ?? [];
-  const names = new Set(given);
-  const byName = candidates.filter(
-    (f) => f.args.every((a) => a.hasDefault || names.has(a.name)) && given.every((k) => f.args.some((a) => a.name === k)),
-  );
-  if (byName.length === 1) return { fn: byName[0], singleJson: false };
-  if (byName.length > 1) {
+const UNNAMED_TYPES = ['bytea', 'json', 'jsonb', 'text', 'xml'];
+/** As PostgREST's schema cache: a function with an unnamed parameter is callable only when it is the single one, of a type a whole body can fill. */
+const callable = (fs: Func[]) =>
+  fs.filter((f) => {
+    // Procedures are not functions to PostgREST: /rpc does not know them (404 PGRST202).
+    if (f.isProcedure) return false;
+    const unnamed = f.args.filter((a) => a.name === '');
+    return unnamed.length === 0 || (unnamed.length === 1 && f.args.length === 1 && UNNAMED_TYPES.includes(unnamed[0].type));
+  });
+
+/** PostgREST's order of overloads: fewer parameters first, then by description and parameters. */
+function overloadOrder(a: Func, b: Func): number {
+  if (a.args.length !== b.args.length) return a.args.length - b.args.length;
+  if ((a.comment ?? null) !== (b.comment ?? null)) return a.comment === null ? -1 : b.comment === null ? 1 : a.comment! < b.comment! ? -1 : 1;
+  for (let i = 0; i < a.args.length; i++) {
+    for (const k of ['name', 'type'] as const) {
+      if (a.args[i][k] !== b.args[i][k]) return a.args[i][k] < b.args[i][k] ? -1 : 1;
+    }
+  }
+  return 0;
+}
+
+/** Similarity in [0, 1] from the edit distance, as the fuzzy search behind PostgREST's hints scores. */
+function similarity(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  const len = Math.max(x.length, y.length);
+  return len === 0 ? 1 : 1 - editDistance(x, y) / len;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}
+
+function bestMatch(word: string, candidates: string[], minScore: number): string | undefined {
+  let best: string | undefined;
+  let score = -1;
+  for (const c of candidates) {
+    const sc = similarity(word, c);
+    if (sc > score) [best, score] = [c, sc];
+  }
+  return score >= minScore ? best : undefined;
+}
+
+/**
+ * PostgREST's overload resolution (findProc): a function matches when the argument names cover
+ * its required parameters and fall within all of them; failing that, a function with a single
+ * unnamed parameter whose type fits the body's media type (json/jsonb, text, xml, bytea) on POST.
+ */
+export function chooseFunction(
+  cache: SchemaCacheData,
+  schema: string,
+  name: string,
+  given: string[],
+  post: boolean,
+  kind: BodyKind = 'json',
+): { fn: Func; single: boolean } {
+  const candidates = callable(cache.functions.get(`${schema}.${name}`) ?? []).sort(overloadOrder);
+  const keys = new Set(given);
+  const matches = (f: Func) => {
+    if (f.args.length === 0) return keys.size === 0 && !(post && RAW_KINDS.includes(kind));
+    const required = f.args.filter((a) => !a.hasDefault).map((a) => a.name);
+    const all = new Set(f.args.map((a) => a.name));
+    return required.every((r) => keys.has(r)) && given.every((k) => all.has(k));
+  };
+  const unnamedFits = (f: Func) => post && f.args.length === 1 && f.args[0].name === '' && SINGLE_TYPES[kind].includes(f.args[0].type);
+  const named = candidates.filter(matches);
+  const fallback = candidates.filter((f) => !matches(f) && unnamedFits(f));
+  const chosen = named.length ? named : fallback;
+  if (chosen.length === 1) return { fn: chosen[0], single: !named.length };
+  if (chosen.length > 1) {
     throw restError(
       300,
       'PGRST203',
-      `Could not choose the best candidate function between: ${byName.map(signature).join(', ')}`,
+      `Could not choose the best candidate function between: ${chosen.map(signature).join(', ')}`,
       null,
       'Try renaming the parameters or the function itself in the database so function overloading can be resolved',
     );
   }
-  // A single unnamed json/jsonb parameter takes the whole body.
-  const single = candidates.filter((f) => f.args.length === 1 && f.args[0].name === '' && isJsonType(f.args[0].type));
-  if (post && single.length === 1) return { fn: single[0], singleJson: true };
-  // The hint names a real signature: an overload of the same name, else a function with a close name.
-  const others = [...cache.functions.keys()].filter((k) => k.startsWith(`${schema}.`)).map((k) => k.slice(schema.length + 1));
-  const near = candidates.length ? name : closest(name, others.filter((n) => n !== name));
-  const nearFn = near ? cache.functions.get(`${schema}.${near}`)?.[0] : undefined;
-  const params = [...given].sort();
+  const params = [...keys].sort();
+  const onlySingle = post && RAW_KINDS.includes(kind);
+  const listed = params.length ? `(${params.join(', ')})` : ' without parameters';
+  const withParams = params.length ? ` with parameter${params.length > 1 ? 's' : ''} ${params.join(', ')}` : ' without parameters';
+  const searched = !post ? withParams : kind === 'json' ? `${withParams} or with a single unnamed json/jsonb parameter` : onlySingle ? ` with a single unnamed ${SINGLE_TYPES[kind][0]} parameter` : withParams;
+  let hint: string | null = null;
+  if (!onlySingle) {
+    const paramList = (names: string[]) => `(${[...names].sort().join(', ')})`;
+    const near = candidates.length
+      ? (() => {
+          const m = bestMatch(paramList(params), candidates.map((f) => paramList(f.args.map((a) => a.name))), 0.33);
+          return m ? `${name}${m}` : undefined;
+        })()
+      : bestMatch(
+          name,
+          [...cache.functions.entries()].filter(([k, fs]) => k.startsWith(`${schema}.`) && callable(fs).length).map(([k]) => k.slice(schema.length + 1)),
+          0.75,
+        );
+    if (near) hint = `Perhaps you meant to call the function ${schema}.${near}`;
+  }
   throw restError(
     404,
     'PGRST202',
-    `Could not find the function ${schema}.${name}${params.length ? `(${params.join(', ')})` : ' without parameters'} in the schema cache`,
-    `Searched for the function ${schema}.${name}${params.length ? ` with parameter${params.length > 1 ? 's' : ''} ${params.join(', ')}` : ' without parameters'}${post ? ' or with a single unnamed json/jsonb parameter' : ''}, but no matches were found in the schema cache.`,
-    nearFn ? `Perhaps you meant to call the function ${schema}.${nearFn.name}(${nearFn.args.map((a) => a.name).join(', ')})` : null,
+    `Could not find the function ${schema}.${name}${onlySingle ? '' : listed} in the schema cache`,
+    `Searched for the function ${schema}.${name}${searched}, but no matches were found in the schema cache.`,
+    hint,
   );
 }
 
@@ -78,58 +184,83 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
   const candidates = ctx.cache.functions.get(`${req.schema}.${req.resource}`) ?? [];
 
   let args: Record<string, unknown> = {};
-  let bodyText: string | undefined;
+  let given: string[];
+  /** What a single unnamed parameter receives: the JSON text, or the raw body. */
+  let whole: string | Buffer | undefined;
   let q;
+  // An empty body is no arguments whatever its type (fetch labels an empty string text/plain); PostgREST would look for a text parameter.
+  const kind: BodyKind = isRead || !req.body?.length ? 'json' : bodyKindOf(req.headers['content-type']);
   if (isRead) {
     q = parseQueryParams(req.query, { rpcArgNames: rpcArgKeys(req.query) });
     for (const [k, v] of Object.entries(q.rpcArgs)) args[k] = v;
     for (const [k, vs] of Object.entries(q.rpcArgValues ?? {})) {
       if (candidates.some((f) => f.variadic && f.args[f.args.length - 1]?.name === k)) args[k] = vs;
     }
+    given = Object.keys(args);
   } else {
     q = parseQueryParams(req.query);
-    const type = mediaTypeOf(req.headers['content-type']);
     const text = req.body?.toString('utf8') ?? '';
-    if (type === 'application/x-www-form-urlencoded') args = Object.fromEntries(new URLSearchParams(text));
+    if (kind === 'text' || kind === 'xml') whole = text;
+    else if (kind === 'bytea') whole = req.body ?? Buffer.alloc(0);
+    else if (kind === 'form') args = Object.fromEntries(new URLSearchParams(text));
     else if (text.trim()) {
+      let parsed: unknown;
       try {
-        const parsed = JSON.parse(text);
-        bodyText = text;
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = parsed;
-        else args = {};
+        parsed = JSON.parse(text);
       } catch (e) {
         throw new ApiError(400, 'PGRST102', 'Empty or invalid json', { details: (e as Error).message });
       }
+      whole = text;
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
+      else if (Array.isArray(parsed) && parsed[0] && typeof parsed[0] === 'object') args = parsed[0] as Record<string, unknown>;
     }
+    given = q.columns ?? Object.keys(args);
   }
-  const given = Object.keys(args);
-  const { fn, singleJson } = prefs.params === 'single-object' && !isRead
-    ? (() => {
-        const one = candidates.filter((f) => f.args.length === 1 && isJsonType(f.args[0].type));
-        if (one.length !== 1) return chooseFunction(ctx.cache, req.schema, req.resource, given, true);
-        return { fn: one[0], singleJson: true };
-      })()
-    : chooseFunction(ctx.cache, req.schema, req.resource, given, !isRead);
-  if (fn.isProcedure) throw restError(404, 'PGRST202', `Could not find the function ${req.schema}.${req.resource} in the schema cache`, 'Procedures cannot be called through /rpc');
+  req.tx.timing?.mark('parsed');
+  const { fn, single } =
+    prefs.params === 'single-object' && !isRead
+      ? (() => {
+          const one = candidates.filter((f) => f.args.length === 1 && (f.args[0].type === 'json' || f.args[0].type === 'jsonb'));
+          if (one.length !== 1) return chooseFunction(ctx.cache, req.schema, req.resource, given, true, kind);
+          return { fn: one[0], single: true };
+        })()
+      : chooseFunction(ctx.cache, req.schema, req.resource, given, !isRead, kind);
+  const strictMax = prefs.handling === 'strict' && prefs.maxAffected !== undefined;
+  if (strictMax && !fn.returnsSet) {
+    throw restError(400, 'PGRST128', 'Function must return SETOF or TABLE when max-affected preference is used with handling=strict');
+  }
+  if (q.columns && !isRead) args = Object.fromEntries(Object.entries(args).filter(([k]) => q.columns!.includes(k)));
 
   // The call: named arguments read from one JSON parameter, typed by the function's own signature.
   const p = new Params();
-  const { fromItem, scalarSelect } = callParts(fn, args, p, singleJson, bodyText);
+  const { fromItem, scalarSelect } = callParts(fn, args, p, single ? (whole ?? '{}') : undefined);
 
   const readOnly = isRead || fn.volatility !== 'v';
   const tx = txOutcome(prefs, ctx.txEnd);
-  const media = negotiate(req.headers.accept);
+  const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
+  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   const table = resultTable(ctx.cache, fn);
   const headers: Record<string, string> = {};
   if (req.echoProfile) headers['Content-Profile'] = req.schema;
+  const applied = () =>
+    [
+      prefs.count ? `count=${prefs.count}` : '',
+      tx.applied ? `tx=${tx.applied}` : '',
+      prefs.handling ? `handling=${prefs.handling}` : '',
+      prefs.timezone ? `timezone=${prefs.timezone}` : '',
+      strictMax ? `max-affected=${prefs.maxAffected}` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+  const txCtx = { ...req.tx, readOnly, searchPath: [req.schema, 'public'], rollback: tx.rollback, timezone: prefs.timezone };
 
   if (table && (fn.returnsSet || fn.returnTypType === 'c' || fn.outArgs.length > 0)) {
     // Rows: the full read grammar applies (select, filters, order, range, count, embedding).
     const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
     const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows, aggregates: ctx.aggregates });
     const source = `SELECT "_f".* FROM ${fromItem}`;
-    const single = !fn.returnsSet && media.kind !== 'csv';
-    const format = media.kind === 'csv' ? 'csv' : media.kind === 'binary' ? 'binary' : single || media.kind === 'object' ? 'object' : 'json';
+    const singleRow = !fn.returnsSet && media.kind !== 'csv';
+    const format = media.kind === 'csv' ? 'csv' : media.kind === 'binary' ? 'binary' : singleRow || media.kind === 'object' ? 'object' : 'json';
     const rendered = renderRead(plan, {
       format,
       stripNulls: (media.kind === 'json' || media.kind === 'object') && media.stripNulls,
@@ -139,20 +270,29 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
       source: '"pgrst_source"',
       responseGucs: true,
     });
-    const [result] = await runStatementsInRequestTx(ctx.pool, { ...req.tx, readOnly, searchPath: [req.schema, 'public'], rollback: tx.rollback, timezone: prefs.timezone }, [rendered]);
+    // A singular or max-affected violation rolls the call back, whatever tx says.
+    const verify =
+      media.kind === 'object' || strictMax
+        ? ([r]: { rows: unknown[] }[]) => {
+            const n = Number((r.rows[0] as { page_total: string }).page_total);
+            if (media.kind === 'object' && n !== 1) throw singularityError(n);
+            if (strictMax && n > prefs.maxAffected!) throw maxAffectedError(n);
+          }
+        : undefined;
+    if (accepted.kind === 'plan') return explainResponse(ctx.pool, txCtx, rendered, accepted);
+    const [result] = await runStatementsInRequestTx(ctx.pool, txCtx, [rendered], verify);
     const row = result.rows[0] as { total: string | null; page_total: string; body: string | Buffer; response_headers: string | null; response_status: string | null };
     const pageTotal = Number(row.page_total);
     const total = row.total === null ? null : Number(row.total);
-    if (media.kind === 'object' && pageTotal !== 1) throw singularityError(pageTotal);
-    headers['Content-Type'] = contentType(single && media.kind === 'json' ? { kind: 'json', stripNulls: false } : media);
+    headers['Content-Type'] = contentType(singleRow && media.kind === 'json' ? { kind: 'json', stripNulls: false } : media);
     headers['Content-Range'] = contentRange(plan.offset, pageTotal, total);
     let status = fn.returnsSet ? rangeStatus(plan.offset, pageTotal, total) : 200;
-    const applied = [prefs.count ? `count=${prefs.count}` : '', tx.applied ? `tx=${tx.applied}` : ''].filter(Boolean).join(', ');
-    if (applied) headers['Preference-Applied'] = applied;
+    const pa = applied();
+    if (pa) headers['Preference-Applied'] = pa;
     const body = media.kind === 'csv' ? csvDocument(plan, row.body as string) : row.body;
-    const override = applyResponseGucs(headers, row.response_headers, row.response_status);
-    if (override) status = override;
-    return { status, headers, body: isRead && req.method === 'HEAD' ? null : body };
+    const gucs = applyResponseGucs(headers, row.response_headers, row.response_status);
+    if (gucs.status) status = gucs.status;
+    return { status, headers, body: isRead && req.method === 'HEAD' ? null : body, cookies: gucs.cookies };
   }
 
   // Scalars (and void): the bare JSON value, or raw bytes for Accept: application/octet-stream.
@@ -166,10 +306,17 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
   const scalarFrom = fn.returnsSet ? `(SELECT "_f" AS "pgrst_scalar" FROM ${fromItem})` : `(${scalarSelect})`;
   // Aggregating over the call makes the response GUCs readable after the function ran.
   const sql =
-    `SELECT ${fn.returnsSet || binary ? bodyExpr : `min(${agg})`} AS body, ` +
+    `SELECT ${fn.returnsSet || binary ? bodyExpr : `min(${agg})`} AS body, ${fn.returnsSet ? `count(*)` : `1`} AS page_total, ` +
     `nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status ` +
     `FROM ${scalarFrom} AS "_s"`;
-  const [result] = await runStatementsInRequestTx(ctx.pool, { ...req.tx, readOnly, searchPath: [req.schema, 'public'], rollback: tx.rollback, timezone: prefs.timezone }, [{ sql, params: p.values }]);
+  const verify = strictMax
+    ? ([r]: { rows: unknown[] }[]) => {
+        const n = Number((r.rows[0] as { page_total: string }).page_total);
+        if (n > prefs.maxAffected!) throw maxAffectedError(n);
+      }
+    : undefined;
+  if (accepted.kind === 'plan') return explainResponse(ctx.pool, txCtx, { sql, params: p.values }, accepted);
+  const [result] = await runStatementsInRequestTx(ctx.pool, txCtx, [{ sql, params: p.values }], verify);
   const row = result.rows[0] as { body: string | Buffer | null; response_headers: string | null; response_status: string | null };
   let status = 200;
   let body: string | Buffer | null = row?.body ?? 'null';
@@ -179,19 +326,20 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
   } else {
     headers['Content-Type'] = binary ? 'application/octet-stream' : 'application/json; charset=utf-8';
     headers['Content-Range'] = fn.returnsSet ? '0-*/*' : `0-0/${prefs.count ? 1 : '*'}`;
-    if (prefs.count) headers['Preference-Applied'] = `count=${prefs.count}`;
   }
-  if (tx.applied) headers['Preference-Applied'] = [headers['Preference-Applied'], `tx=${tx.applied}`].filter(Boolean).join(', ');
-  const override = applyResponseGucs(headers, row?.response_headers ?? null, row?.response_status ?? null);
-  if (override) status = override;
-  return { status, headers, body: req.method === 'HEAD' ? null : body };
+  const pa = applied();
+  if (pa) headers['Preference-Applied'] = pa;
+  const gucs = applyResponseGucs(headers, row?.response_headers ?? null, row?.response_status ?? null);
+  if (gucs.status) status = gucs.status;
+  return { status, headers, body: req.method === 'HEAD' ? null : body, cookies: gucs.cookies };
 }
 
 /** The function call as a FROM item (for rows) and as a one-row SELECT (for scalars). */
-function callParts(fn: Func, args: Record<string, unknown>, p: Params, singleJson: boolean, bodyText?: string): { fromItem: string; scalarSelect: string } {
+function callParts(fn: Func, args: Record<string, unknown>, p: Params, whole?: string | Buffer): { fromItem: string; scalarSelect: string } {
   const name = qualified(fn.schema, fn.name);
-  if (singleJson) {
-    const call = `${name}(${p.add(bodyText ?? '{}')}::${fn.args[0].type})`;
+  if (whole !== undefined) {
+    // A single unnamed parameter: the whole body, typed as the parameter is.
+    const call = `${name}(${p.add(whole)}::${fn.args[0].type})`;
     return { fromItem: `${call} AS "_f"`, scalarSelect: `SELECT ${call} AS "pgrst_scalar"` };
   }
   const used = fn.args.filter((a) => a.name in args);

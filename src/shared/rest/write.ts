@@ -14,7 +14,8 @@ import { contentType, negotiate } from './respond/media.ts';
 import { contentRange } from './respond/range-status.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
 import type { RestContext, RestRequest, RestResponse } from './read.ts';
-import { restError } from './errors.ts';
+import { maxAffectedError, restError, singularityError } from './errors.ts';
+import { explainResponse } from './respond/plan.ts';
 
 export type TxEnd = 'commit' | 'commit-allow-override' | 'rollback' | 'rollback-allow-override';
 
@@ -75,13 +76,15 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   const q = parseQueryParams(req.query);
   const prefs = parsePrefer(req.headers.prefer);
   checkStrict(prefs);
-  const media = negotiate(req.headers.accept);
+  req.tx.timing?.mark('parsed');
+  const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
+  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   if (media.kind === 'binary' || media.kind === 'openapi') throw restError(406, 'PGRST107', `None of these media types are available: ${req.headers.accept}`);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range: { offset: 0 }, aggregates: ctx.aggregates });
   const where = plan.where;
-  // The representation shows the affected rows as they are now: no filters, order or range again.
-  const returning: ReadPlan = { ...plan, where: [], order: [], offset: 0, limit: undefined };
+  // The representation shows the affected rows as they are now, in the requested order: no filters or range again.
+  const returning: ReadPlan = { ...plan, where: [], offset: 0, limit: undefined };
   const method = req.method;
 
   let mutation: Mutation;
@@ -137,14 +140,26 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     format,
     stripNulls: (media.kind === 'json' || media.kind === 'object') && media.stripNulls,
     locationKeys: wantLocation ? table.pk : undefined,
-    maxAffected: strictMax ? prefs.maxAffected : undefined,
-    requireOne: media.kind === 'object',
+    wantInserted: isUpsert,
   });
   const tx = txOutcome(prefs, ctx.txEnd);
+  if (accepted.kind === 'plan') {
+    return explainResponse(ctx.pool, { ...req.tx, readOnly: false, searchPath: [req.schema, 'public'], timezone: prefs.timezone }, rendered, accepted);
+  }
+  // Checked before the transaction ends, so a violation rolls back even under tx=commit.
+  const verify =
+    strictMax || media.kind === 'object'
+      ? ([r]: { rows: unknown[] }[]) => {
+          const n = Number((r.rows[0] as { page_total: string }).page_total);
+          if (media.kind === 'object' && n !== 1) throw singularityError(n);
+          if (strictMax && n > prefs.maxAffected!) throw maxAffectedError(n);
+        }
+      : undefined;
   const [result] = await runStatementsInRequestTx(
     ctx.pool,
     { ...req.tx, readOnly: false, searchPath: [req.schema, 'public'], rollback: tx.rollback, timezone: prefs.timezone },
     [rendered],
+    verify,
   );
   const row = result.rows[0] as { page_total: string; inserted: boolean; body: string; location: string | null; response_headers: string | null; response_status: string | null };
   const affected = Number(row.page_total);
@@ -153,11 +168,22 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   if (method === 'POST' || method === 'DELETE') headers['Content-Range'] = `*/${prefs.count === 'exact' ? affected : '*'}`;
   else headers['Content-Range'] = contentRange(0, affected, prefs.count === 'exact' ? affected : null);
   if (req.echoProfile) headers['Content-Profile'] = req.schema;
-  const applied = preferenceApplied({ ...prefs, resolution: isUpsert && method === 'POST' ? prefs.resolution : undefined }, { tx: tx.applied });
+  // As PostgREST echoes them: missing only on POST and PATCH, max-affected only on PATCH and DELETE.
+  const applied = preferenceApplied(
+    {
+      ...prefs,
+      resolution: isUpsert && method === 'POST' ? prefs.resolution : undefined,
+      missing: method === 'POST' || method === 'PATCH' ? prefs.missing : undefined,
+      maxAffected: method === 'PATCH' || method === 'DELETE' ? prefs.maxAffected : undefined,
+    },
+    { tx: tx.applied },
+  );
   if (applied) headers['Preference-Applied'] = applied;
   if (row.location) {
-    const values = JSON.parse(row.location) as string[];
-    headers.Location = `/${encodeURIComponent(table.name)}?${table.pk.map((k, i) => `${encodeURIComponent(k)}=eq.${encodeURIComponent(values[i])}`).join('&')}`;
+    const values = JSON.parse(row.location) as (string | null)[];
+    headers.Location = `/${encodeURIComponent(table.name)}?${table.pk
+      .map((k, i) => `${queryEncode(k)}=${values[i] === null ? 'is.null' : `eq.${queryEncode(values[i]!)}`}`)
+      .join('&')}`;
   }
 
   let status: number;
@@ -171,11 +197,14 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     headers['Content-Type'] = contentType(media);
     body = media.kind === 'csv' ? csvDocument(returning, row.body) : row.body;
   }
-  const override = applyResponseGucs(headers, row.response_headers, row.response_status);
-  if (override) status = override;
+  const gucs = applyResponseGucs(headers, row.response_headers, row.response_status);
+  if (gucs.status) status = gucs.status;
   if (status === 204) body = null;
-  return { status, headers, body };
+  return { status, headers, body, cookies: gucs.cookies };
 }
+
+/** As PostgREST renders Location's query: RFC 3986 unreserved characters kept, spaces as `+`. */
+const queryEncode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
 
 export function assertWritable(method: string) {
   if (!['POST', 'PATCH', 'PUT', 'DELETE'].includes(method)) throw new ApiError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);

@@ -30,22 +30,57 @@ export interface MutateOptions {
   stripNulls: boolean;
   /** Primary-key columns to return for the Location header. */
   locationKeys?: string[];
-  /** Fail (and so roll back) when more rows than this are affected (max-affected). */
-  maxAffected?: number;
-  /** Fail when the write does not touch exactly one row (singular object requested). */
-  requireOne?: boolean;
+  /** Report whether any row was newly inserted (upserts: 201 or 200). */
+  wantInserted?: boolean;
 }
 
-function mutationSql(t: Table, m: Mutation, p: Params): string {
+/**
+ * What RETURNING yields: only the columns the response reads, so a role with INSERT (or
+ * column-level) privileges alone can write with return=minimal, as under PostgREST.
+ * `*` when a computed column or embed needs the whole row.
+ */
+export function returnedColumns(t: Table, returning: ReadPlan | undefined, extra: string[]): Set<string> | '*' {
+  const cols = new Set(extra);
+  if (!returning) return cols;
+  for (const f of returning.fields) {
+    // count() reads no column; aggregates over rows and computed columns need the whole row.
+    if (!f.field) continue;
+    if (!f.field.column || f.aggregate) return '*';
+    cols.add(f.field.column.name);
+  }
+  for (const o of returning.order) {
+    if (!o.embed) {
+      if (!o.field?.column) return '*';
+      cols.add(o.field.column.name);
+    }
+  }
+  for (const e of returning.embeds) {
+    const source = e.rel.junction ? e.rel.junction.sourceColumns.map((c) => c[0]) : e.rel.columns.map((c) => c[0]);
+    if (!source.length) return '*';
+    for (const c of source) cols.add(c);
+  }
+  for (const c of cols) if (!t.columnsByName.has(c)) return '*';
+  return cols;
+}
+
+function returningList(ret: Set<string> | '*', rowRef: string, inserted: string | undefined): string {
+  const items = ret === '*' ? [`${rowRef}.*`] : [...ret].map((c) => `${rowRef}.${quoteIdent(c)}`);
+  if (inserted) items.push(`${inserted} AS "pgrst_inserted"`);
+  return items.length ? items.join(', ') : '1 AS "pgrst_one"';
+}
+
+function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', wantInserted: boolean): string {
   const target = qualified(t.schema, t.name);
   // xmax = 0 tells an inserted row from an updated one; views have no xmax.
-  const insertedFlag = t.kind === 'table' || t.kind === 'partitioned_table' ? '(xmax = 0)' : 'true';
+  const insertedFlag = !wantInserted ? undefined : t.kind === 'table' || t.kind === 'partitioned_table' ? '(xmax = 0)' : 'true';
   const alias = quoteIdent('t0');
   const cols = (m.kind === 'delete' ? [] : m.columns).map(quoteIdent);
+  const none = () => `SELECT ${returningList(ret, alias, wantInserted ? 'false' : undefined)} FROM ${target} AS ${alias} WHERE false`;
   switch (m.kind) {
     case 'insert': {
-      if (m.rowCount === 0) return `SELECT ${alias}.*, false AS "pgrst_inserted" FROM ${target} AS ${alias} WHERE false`;
-      if (cols.length === 0) return `INSERT INTO ${target} DEFAULT VALUES RETURNING ${target}.*, ${insertedFlag} AS "pgrst_inserted"`;
+      const returning = `RETURNING ${returningList(ret, target, insertedFlag)}`;
+      if (m.rowCount === 0) return none();
+      if (cols.length === 0) return `INSERT INTO ${target} DEFAULT VALUES ${returning}`;
       let select: string;
       if (m.applyDefaults) {
         // A key missing from a row takes the column's default, evaluated per row.
@@ -67,11 +102,11 @@ function mutationSql(t: Table, m: Mutation, p: Params): string {
             ? ` ON CONFLICT ${target_} DO ${m.onConflict.action === 'nothing' ? 'NOTHING' : `UPDATE SET ${quoteIdent(m.onConflict.columns[0])} = EXCLUDED.${quoteIdent(m.onConflict.columns[0])}`}`
             : ` ON CONFLICT ${target_} DO UPDATE SET ${updates.join(', ')}`;
       }
-      return `INSERT INTO ${target} (${cols.join(', ')}) ${select}${conflict} RETURNING ${target}.*, ${insertedFlag} AS "pgrst_inserted"`;
+      return `INSERT INTO ${target} (${cols.join(', ')}) ${select}${conflict} ${returning}`;
     }
     case 'update': {
       const where = m.where.map((c) => condSql(c, 't0', p));
-      if (cols.length === 0) return `SELECT ${alias}.*, false AS "pgrst_inserted" FROM ${target} AS ${alias} WHERE false`;
+      if (cols.length === 0) return none();
       const body = p.add(m.json);
       const sets = m.columns
         .map((c) => {
@@ -81,11 +116,11 @@ function mutationSql(t: Table, m: Mutation, p: Params): string {
           return `${quoteIdent(c)} = ${value}`;
         })
         .join(', ');
-      return `UPDATE ${target} AS ${alias} SET ${sets} FROM json_populate_record(NULL::${target}, ${body}::json) AS "_r"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} RETURNING ${alias}.*, false AS "pgrst_inserted"`;
+      return `UPDATE ${target} AS ${alias} SET ${sets} FROM json_populate_record(NULL::${target}, ${body}::json) AS "_r"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} RETURNING ${returningList(ret, alias, wantInserted ? 'false' : undefined)}`;
     }
     case 'delete': {
       const where = m.where.map((c) => condSql(c, 't0', p));
-      return `DELETE FROM ${target} AS ${alias}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} RETURNING ${alias}.*, false AS "pgrst_inserted"`;
+      return `DELETE FROM ${target} AS ${alias}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} RETURNING ${returningList(ret, alias, wantInserted ? 'false' : undefined)}`;
     }
   }
 }
@@ -100,32 +135,25 @@ function bodyExpr(o: MutateOptions): string {
 
 /**
  * The whole write: `page_total` (rows affected), `inserted` (any row newly inserted),
- * `body`, `location` (key values of the first row) and the response GUCs.
+ * `body`, `location` (key values of the first row) and the response GUCs. The singular and
+ * max-affected checks are the caller's: it reads page_total before the transaction ends.
  */
 export function renderMutation(table: Table, m: Mutation, returning: ReadPlan, o: MutateOptions): { sql: string; params: unknown[] } {
   const p = new Params();
-  const cte = mutationSql(table, m, p);
+  const ret = returnedColumns(table, o.representation ? returning : undefined, o.locationKeys ?? []);
+  const cte = mutationSql(table, m, p, ret, !!o.wantInserted);
   // Only when asked for: its SQL (and its bind parameters) must not exist otherwise.
   const rep = o.representation ? levelSql(returning, p, { from: `"pgrst_source" AS ${quoteIdent(returning.alias)}`, where: [] }) : 'SELECT 1';
-  const checks: string[] = [];
-  if (o.maxAffected !== undefined) {
-    checks.push(
-      `CASE WHEN (SELECT count(*) FROM "pgrst_source") > ${p.add(o.maxAffected)} THEN basalt.raise_error('PR124', 'Query result exceeds max-affected preference constraint', 'The query affects ' || (SELECT count(*) FROM "pgrst_source") || ' rows') END`,
-    );
-  }
-  if (o.requireOne) {
-    checks.push(`CASE WHEN (SELECT count(*) FROM "pgrst_source") <> 1 THEN basalt.raise_error('PR116', 'Cannot coerce the result to a single JSON object', 'The result contains ' || (SELECT count(*) FROM "pgrst_source") || ' rows') END`);
-  }
   const location = o.locationKeys?.length
     ? `(SELECT json_build_array(${o.locationKeys.map((k) => `"s".${quoteIdent(k)}::text`).join(', ')}) FROM "pgrst_source" AS "s" LIMIT 1)::text`
     : 'NULL::text';
+  const inserted = o.wantInserted ? `(SELECT coalesce(bool_or("pgrst_inserted"), false) FROM "pgrst_source")` : 'false';
   const sql =
     `WITH "pgrst_source" AS (${cte}) ` +
     `SELECT (SELECT count(*) FROM "pgrst_source") AS page_total, ` +
-    `(SELECT coalesce(bool_or("pgrst_inserted"), false) FROM "pgrst_source") AS inserted, ` +
+    `${inserted} AS inserted, ` +
     `${bodyExpr(o)} AS body, ${location} AS location, ` +
-    `nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status` +
-    `${checks.length ? ', ' + checks.join(', ') : ''} ` +
+    `nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status ` +
     `FROM (${rep}) AS "_p"`;
   return { sql, params: p.values };
 }

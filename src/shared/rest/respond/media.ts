@@ -6,7 +6,11 @@ export type Media =
   | { kind: 'object'; stripNulls: boolean }
   | { kind: 'csv' }
   | { kind: 'binary' }
-  | { kind: 'openapi' };
+  | { kind: 'openapi' }
+  /** EXPLAIN of the statement that would build `for` (PostgREST's db-plan-enabled). */
+  | { kind: 'plan'; format: 'json' | 'text'; for: Media; forType: string; options: string[] };
+
+const PLAN_OPTIONS = ['analyze', 'verbose', 'settings', 'buffers', 'wal'];
 
 interface Range {
   type: string;
@@ -31,7 +35,7 @@ function parseAccept(accept: string): Range[] {
     .sort((a, b) => b.q - a.q || a.i - b.i);
 }
 
-function match(r: Range, root: boolean): Media | undefined {
+function match(r: Range, root: boolean, planEnabled: boolean): Media | undefined {
   const strip = r.params.nulls === 'stripped';
   switch (r.type) {
     case '*/*':
@@ -51,14 +55,25 @@ function match(r: Range, root: boolean): Media | undefined {
       return root ? undefined : { kind: 'binary' };
     case 'application/openapi+json':
       return root ? { kind: 'openapi' } : undefined;
+    case 'application/vnd.pgrst.plan':
+    case 'application/vnd.pgrst.plan+json':
+    case 'application/vnd.pgrst.plan+text': {
+      if (root || !planEnabled) return undefined;
+      const forType = (r.params.for ?? 'application/json').replace(/^"|"$/g, '');
+      const target = forType === 'application/json' ? ({ kind: 'json', stripNulls: false } as Media) : match({ type: forType.toLowerCase(), params: {}, q: 1 }, false, false);
+      if (!target || target.kind === 'plan' || target.kind === 'openapi') return undefined;
+      const options = (r.params.options ?? '').split('|').filter(Boolean);
+      if (options.some((o) => !PLAN_OPTIONS.includes(o))) return undefined;
+      return { kind: 'plan', format: r.type.endsWith('+json') ? 'json' : 'text', for: target, forType: contentType(target).split(';')[0], options };
+    }
   }
   return undefined;
 }
 
-export function negotiate(accept: string | undefined, root = false): Media {
+export function negotiate(accept: string | undefined, root = false, planEnabled = false): Media {
   if (!accept || !accept.trim()) return root ? { kind: 'openapi' } : { kind: 'json', stripNulls: false };
   for (const r of parseAccept(accept)) {
-    const m = match(r, root);
+    const m = match(r, root, planEnabled);
     if (m) return m;
   }
   throw notAcceptable(accept);
@@ -76,5 +91,7 @@ export function contentType(m: Media): string {
       return 'application/octet-stream';
     case 'openapi':
       return 'application/openapi+json; charset=utf-8';
+    case 'plan':
+      return `application/vnd.pgrst.plan+${m.format}; for="${m.forType}"${m.options.length ? `; options=${m.options.join('|')}` : ''}; charset=utf-8`;
   }
 }
