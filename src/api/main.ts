@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { loadConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { createPool } from '../shared/db/pool.ts';
@@ -12,6 +12,7 @@ import { JobQueues } from '../shared/jobs/queues.ts';
 import { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import { SchemaCache } from '../shared/schema-cache/cache.ts';
 import { createApp } from './app.ts';
+import { withDirectReads } from './rest/direct-read.ts';
 import { ApiKeyStore } from '../shared/auth/api-keys.ts';
 import type { Services } from './services.ts';
 import { boundedRedis } from '../shared/redis.ts';
@@ -88,8 +89,9 @@ async function runServer(single: boolean) {
     artifacts: new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS),
     apiKeys: new ApiKeyStore(pool, log),
   };
-  const app = createApp(services);
-  const server: Server = app.listen(config.PORT, config.HOST, () => {
+  // The data API's table reads skip Express (src/api/rest/direct-read.ts); the rest goes to the app.
+  const server: Server = createServer(withDirectReads(services, createApp(services)));
+  server.listen(config.PORT, config.HOST, () => {
     log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
     process.send?.({ ready: true });
   });

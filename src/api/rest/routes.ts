@@ -1,4 +1,6 @@
+import type { ServerResponse } from 'node:http';
 import express, { Router, type Request, type Response, type NextFunction } from 'express';
+import type { Logger } from '../../shared/log.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { handleRead, resolveProfile, type RestResponse } from '../../shared/rest/read.ts';
 import { requestContext } from './request-context.ts';
@@ -16,8 +18,12 @@ import { catalog } from '../../shared/catalog/index.ts';
 
 const BASALT_VERSION = '0.1.0';
 
-/** The data API's envelope: { code, message, details, hint }. The only place it is built. */
-export function sendRestError(res: Response, e: unknown, log?: Request['log']): void {
+/**
+ * The data API's envelope: { code, message, details, hint }. The only place it is built.
+ * Plain node:http (Express's res.send would add nothing here: no ETag, no 304 for an error),
+ * so the direct read path (direct-read.ts) shares it.
+ */
+export function sendRestError(res: ServerResponse, e: unknown, log?: Logger): void {
   let err: ApiError;
   if (e instanceof ApiError) err = e;
   else if ((e as { type?: string })?.type === 'entity.too.large') err = restError(413, 'PGRST413', 'Payload too large');
@@ -28,12 +34,19 @@ export function sendRestError(res: Response, e: unknown, log?: Request['log']): 
   }
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   const details = (err as ApiError & { detailsJson?: unknown }).detailsJson ?? err.details;
-  res.status(err.status).type('application/json; charset=utf-8').send(JSON.stringify({ code: err.code, details, hint: err.hint, message: err.message }));
+  const body = JSON.stringify({ code: err.code, details, hint: err.hint, message: err.message });
+  res.statusCode = err.status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  if (res.req?.method === 'HEAD') res.end();
+  else res.end(body);
 }
 
-function send(res: Response, out: RestResponse) {
-  for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
-  res.status(out.status);
+/** The engine's answer as it is: headers, status, body (Node adds Content-Length for a body given whole). */
+export function sendRestResponse(res: ServerResponse, out: RestResponse): void {
+  const h = out.headers;
+  for (const k in h) res.setHeader(k, h[k]);
+  res.statusCode = out.status;
   if (out.body === null) res.end();
   else res.end(out.body);
 }
@@ -50,18 +63,18 @@ export function restRouter(s: Services): Router {
   const read = async (req: Request, res: Response) => {
     const c = await ctx();
     const rr = await restRequest(req, c.cache, 'accept-profile');
-    send(res, await handleRead(rc.engineFor(c, rr), rr));
+    sendRestResponse(res, await handleRead(rc.engineFor(c, rr), rr));
   };
   const write = async (req: Request, res: Response) => {
     const c = await ctx();
     const rr = await restRequest(req, c.cache, 'content-profile');
-    send(res, await handleWrite(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
+    sendRestResponse(res, await handleWrite(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
   };
   const rpc = async (req: Request, res: Response) => {
     const c = await ctx();
     const profile = req.method === 'GET' || req.method === 'HEAD' ? 'accept-profile' : 'content-profile';
     const rr = await restRequest(req, c.cache, profile);
-    send(res, await handleRpc(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
+    sendRestResponse(res, await handleRpc(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }));
   };
 
   const root = async (req: Request, res: Response) => {
