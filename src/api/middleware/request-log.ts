@@ -34,31 +34,37 @@ Object.defineProperty(IncomingMessage.prototype, 'log', {
 });
 
 /**
- * Gives a request its id (kept from X-Request-Id when sane), echoes it, and logs one line
- * per response (every response at info level, else only 5xx). Used by the middleware below
- * and by the data API's direct read path (src/api/rest/direct-read.ts), which runs before Express.
+ * Gives a request its id (kept from X-Request-Id when sane) and echoes it. Used by the
+ * middleware below and by the data API's direct read path (src/api/rest/direct-read.ts),
+ * which runs before Express.
  */
 export function tagRequest(log: Logger, req: IncomingMessage, res: ServerResponse): void {
   const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
   const r = req as Tagged;
-  r.id = id;
+  r.id = typeof given === 'string' && SAFE_ID.test(given) ? given : randomUUID();
   r[PARENT] = log;
-  res.setHeader('X-Request-Id', id);
-  const start = process.hrtime.bigint();
+  res.setHeader('X-Request-Id', r.id);
+}
+
+/**
+ * Logs one line when the response is sent: every response at info level, else only 5xx.
+ * `start` is process.hrtime.bigint() when the request arrived.
+ */
+export function logResponse(log: Logger, req: IncomingMessage, res: ServerResponse, start: bigint): void {
   res.on('finish', () => {
     if (res.statusCode < 500 && !log.isLevelEnabled('info')) return;
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    const line = { reqId: id, method: req.method, url: (req as { originalUrl?: string }).originalUrl ?? req.url, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
+    const line = { reqId: (req as Tagged).id, method: req.method, url: (req as { originalUrl?: string }).originalUrl ?? req.url, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
     if (res.statusCode >= 500) log.error(line, 'request failed');
     else log.info(line, 'request');
   });
 }
 
-/** Express middleware: tagRequest, then the next handler. */
+/** Express middleware: an id for each request, and its log line. */
 export function requestLog(log: Logger): RequestHandler {
   return (req, res, next) => {
     tagRequest(log, req, res);
+    logResponse(log, req, res, process.hrtime.bigint());
     next();
   };
 }

@@ -4,7 +4,7 @@
  * more per request than parsing, planning and rendering the query together; for the one
  * route most traffic takes they add nothing, since everything that applies to it is done
  * here the same way, with the same code:
- *   - request id and the response log line (tagRequest, as the requestLog middleware),
+ *   - request id and the response log line (tagRequest, logResponse, as the requestLog middleware),
  *   - CORS (allowAnyOrigin: /rest/v1 gets the data APIs' permissive CORS; no preflight on GET),
  *   - the project a Host names (projectOfHost): a project's request goes to Express, where
  *     projectRoutes applies its network restrictions and bans,
@@ -14,7 +14,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services.ts';
-import { tagRequest } from '../middleware/request-log.ts';
+import { logResponse, tagRequest } from '../middleware/request-log.ts';
 import { allowAnyOrigin } from '../middleware/cors.ts';
 import { projectOfHost } from '../projects/routes.ts';
 import { requestContext } from './request-context.ts';
@@ -64,7 +64,12 @@ export function withDirectReads(s: Services, app: Handler): Handler {
     }
     if (ref !== undefined) return app(req, res); // a project: its restrictions and bans apply there
 
+    const start = process.hrtime.bigint();
     tagRequest(s.log, req, res);
+    // The log line: for every answer at info level; otherwise only 5xx, which only the error
+    // branch below sends, so the common answer costs no listener.
+    const logAll = s.log.isLevelEnabled('info');
+    if (logAll) logResponse(s.log, req, res, start);
     if (req.headers.origin) allowAnyOrigin(res);
     try {
       const c = await rc.engine();
@@ -80,6 +85,7 @@ export function withDirectReads(s: Services, app: Handler): Handler {
         res.destroy(e as Error);
         return;
       }
+      if (!logAll) logResponse(s.log, req, res, start);
       sendRestError(res, e, (req as { log?: Services['log'] }).log);
     }
   }

@@ -12,6 +12,7 @@
  * failed without consuming anything.
  */
 import { ApiError } from '../../errors.ts';
+import { memoize } from './memo.ts';
 import type { Field, FtsOperator, JsonPathStep, OpExpr, PathFilter, SimpleOperator } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -517,9 +518,10 @@ export function treePath(s: Scanner): Res<{ path: string[]; field: Field }> {
   return { path: names.slice(0, -1), field: { name: names[names.length - 1], jsonPath: jp } };
 }
 
-export function parseTreePath(key: string): { path: string[]; field: Field } {
-  return Scanner.run(`failed to parse tree path (${key})`, key, treePath);
-}
+/** Memoized: an app's filter keys repeat across requests (the values are what vary). */
+export const parseTreePath: (key: string) => { path: string[]; field: Field } = memoize((key) =>
+  Scanner.run(`failed to parse tree path (${key})`, key, treePath),
+);
 
 // ---------------------------------------------------------------------------------------------
 // Operator expressions
