@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { loadConfig } from '../shared/config.ts';
 import { createLogger } from '../shared/log.ts';
 import { migrateControlSchema } from '../shared/control/runner.ts';
@@ -8,6 +8,7 @@ import { enableSqlRoleLogins } from '../shared/control/sql-roles.ts';
 import { prepareSchemaTenants } from '../shared/tenants/schema-tenants.ts';
 import { createApp } from './app.ts';
 import { composeServices } from './compose.ts';
+import { withDirectReads } from './rest/direct-read.ts';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
@@ -55,8 +56,9 @@ async function runPrimary() {
 async function runServer(single: boolean) {
   if (single) await prepare();
   const { services, close } = await composeServices(config, log);
-  const app = createApp(services);
-  const server: Server = app.listen(config.PORT, config.HOST, () => {
+  // The data API's table reads skip Express (src/api/rest/direct-read.ts); the rest goes to the app.
+  const server: Server = createServer(withDirectReads(services, createApp(services)));
+  server.listen(config.PORT, config.HOST, () => {
     log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
     process.send?.({ ready: true });
   });

@@ -1,9 +1,16 @@
+import type { ServerResponse } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Config } from '../../shared/config.ts';
 import { isAllowedOrigin, takesAdminCredentials } from './cross-site.ts';
 
 const EXPOSE = 'Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit, Preference-Applied, X-Request-Id, X-Total-Count';
 const ALLOW_HEADERS = 'Authorization, Content-Type, Accept, Accept-Profile, Content-Profile, Prefer, Range, apikey, x-client-info';
+
+/** A data API's answer to a request with Origin that is not a preflight: readable from any origin. */
+export function allowAnyOrigin(res: ServerResponse): void {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  res.setHeader('Access-Control-Expose-Headers', EXPOSE);
+}
 
 /**
  * CORS. The data APIs get PostgREST's and Supabase's permissive CORS: any origin, the headers
@@ -26,10 +33,10 @@ export function cors(config: Pick<Config, 'ADMIN_ALLOWED_ORIGINS' | 'TRUSTED_PRO
         return;
       }
       res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Access-Control-Expose-Headers', EXPOSE);
     } else {
-      res.setHeader('Access-Control-Allow-Origin', '*');
+      allowAnyOrigin(res);
     }
-    res.setHeader('Access-Control-Expose-Headers', EXPOSE);
     if (preflight) {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD');
       res.setHeader('Access-Control-Allow-Headers', req.header('access-control-request-headers') ?? ALLOW_HEADERS);

@@ -23,19 +23,26 @@ export function hostNameOf(header: string | undefined): string | undefined {
   return name;
 }
 
-export function projectRoutes(s: Services): Router {
-  const r = Router();
-  const runtimes = s.projectRuntimes;
+/**
+ * The project a Host names: its label under the base domain (checked later), or a custom
+ * hostname's project; undefined for the default database. Answers without a promise unless a
+ * custom hostname has to be looked up, so the default database's requests never wait on it.
+ */
+export function projectOfHost(s: Pick<Services, 'config' | 'customHostnames'>): (header: string | undefined) => string | undefined | Promise<string | undefined> {
   const base = s.config.PROJECT_BASE_DOMAIN.toLowerCase().replace(/\.$/, '');
   const suffix = `.${base}`;
-
-  /** The project a Host names: its label under the base domain (checked later), or a custom hostname's project. */
-  async function refOfHost(header: string | undefined): Promise<string | undefined> {
+  return (header) => {
     const host = hostNameOf(header);
     if (!host || host === base) return undefined;
     if (host.endsWith(suffix)) return host.slice(0, -suffix.length);
     return s.customHostnames.resolve(host);
-  }
+  };
+}
+
+export function projectRoutes(s: Services): Router {
+  const r = Router();
+  const runtimes = s.projectRuntimes;
+  const refOfHost = projectOfHost(s);
 
   async function serve(ref: string, req: Request, res: Response, next: NextFunction) {
     try {

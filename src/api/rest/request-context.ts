@@ -3,7 +3,7 @@
  * (Authorization, else Supabase's apikey), and what SQL sees of the request. Shared by
  * /rest/v1 and the Database API's records and RPC.
  */
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../../shared/errors.ts';
 import { jwtError, jwtVerifierFor, type Claims } from '../../shared/auth/jwt.ts';
 import { KEY_FORMAT } from '../../shared/auth/api-keys.ts';
@@ -27,9 +27,17 @@ function cookiesOf(header: string | undefined): Record<string, string> {
   return out;
 }
 
+/**
+ * What build reads of a request: node's IncomingMessage, with Express's `path` and
+ * `originalUrl` when there is one (the data API's direct read path passes `path` and `query`).
+ */
+export type HttpRequest = Pick<IncomingMessage, 'method' | 'headers'> & { path?: string; originalUrl?: string; url?: string };
+
+const header = (req: HttpRequest, name: string): string | undefined => req.headers[name] as string | undefined;
+
 export interface RequestContextBuilder {
   /** `profileHeader` is accept-profile for reads, content-profile for writes; `schema` overrides it. */
-  build(req: Request, cache: SchemaCacheData, opts: { profileHeader: string; schema?: string; resource: string; query?: string; path?: string }): Promise<RestRequest>;
+  build(req: HttpRequest, cache: SchemaCacheData, opts: { profileHeader: string; schema?: string; resource: string; query?: string; path?: string }): Promise<RestRequest>;
   engine(): Promise<EngineContext>;
   /** The engine for a built request: a project schema's requests go to its tenant's own login. */
   engineFor(c: EngineContext, r: RestRequest): EngineContext;
@@ -47,11 +55,11 @@ export interface EngineContext {
 export function requestContext(s: Services): RequestContextBuilder {
   const verifier = jwtVerifierFor(s.config);
 
-  async function authOf(req: Request): Promise<{ role: string; claims: Claims; authenticated: boolean; keySchema?: string; token: boolean }> {
+  async function authOf(req: HttpRequest): Promise<{ role: string; claims: Claims; authenticated: boolean; keySchema?: string; token: boolean }> {
     // `Bearer` with nothing after it is an empty token (401 PGRST301), as PostgREST has it.
-    const bearerMatch = req.header('authorization')?.match(/^Bearer(?:\s+(.*))?$/i);
+    const bearerMatch = header(req, 'authorization')?.match(/^Bearer(?:\s+(.*))?$/i);
     const bearer = bearerMatch ? (bearerMatch[1] ?? '').trim() : undefined;
-    const apikey = req.header('apikey')?.trim();
+    const apikey = header(req, 'apikey')?.trim();
     // A Basalt API key (64 hex) in either header: its schema is the profile, its type the role.
     const key = [bearer, apikey].find((t) => t && KEY_FORMAT.test(t));
     if (key) {
@@ -96,14 +104,15 @@ export function requestContext(s: Services): RequestContextBuilder {
     async build(req, cache, opts) {
       const exposed = s.schemaCache.exposedSchemas;
       const { role: tokenRole, claims, authenticated, keySchema, token } = await authOf(req);
-      const asked = opts.schema ?? req.header(opts.profileHeader);
+      const asked = opts.schema ?? header(req, opts.profileHeader);
       // An API key of schema A never reads or writes schema B.
       if (keySchema && asked && asked !== keySchema) throw new ApiError(403, '42501', `This API key is scoped to schema "${keySchema}"`);
       const schema = resolveProfile(keySchema ?? asked, exposed);
       const role = dbRoleOf(tokenRole, token, schema, cache);
-      const rawQuery = opts.query ?? (req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?') + 1) : '');
+      const url = req.originalUrl ?? req.url ?? '';
+      const rawQuery = opts.query ?? (url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
       return {
-        method: req.method,
+        method: req.method!,
         resource: opts.resource,
         query: rawQuery,
         headers: req.headers as Record<string, string | undefined>,
@@ -112,10 +121,10 @@ export function requestContext(s: Services): RequestContextBuilder {
         tx: {
           role,
           claims,
-          method: req.method,
-          path: opts.path ?? req.path,
+          method: req.method!,
+          path: opts.path ?? req.path ?? '',
           headers: req.headers as Record<string, string>,
-          cookies: cookiesOf(req.header('cookie')),
+          cookies: cookiesOf(header(req, 'cookie')),
           // DB_PRE_REQUEST is the default tenant's hook: a project schema's session has no rights on it.
           preRequest: s.schemaCache.isTenantSchema(schema) ? undefined : s.config.DB_PRE_REQUEST,
           authenticated,

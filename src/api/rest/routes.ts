@@ -1,4 +1,6 @@
+import type { ServerResponse } from 'node:http';
 import express, { Router, type Request, type Response, type NextFunction } from 'express';
+import type { Logger } from '../../shared/log.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { handleRead, resolveProfile, type RestResponse } from '../../shared/rest/read.ts';
 import { requestContext } from './request-context.ts';
@@ -17,8 +19,12 @@ import { ServerTiming } from '../../shared/rest/respond/server-timing.ts';
 
 const BASALT_VERSION = '0.1.0';
 
-/** The data API's envelope: { code, message, details, hint }. The only place it is built. */
-export function sendRestError(res: Response, e: unknown, log?: Request['log']): void {
+/**
+ * The data API's envelope: { code, message, details, hint }. The only place it is built.
+ * Plain node:http (Express's res.send would add nothing here: no ETag, no 304 for an error),
+ * so the direct read path (direct-read.ts) shares it.
+ */
+export function sendRestError(res: ServerResponse, e: unknown, log?: Logger): void {
   let err: ApiError;
   if (e instanceof ApiError) err = e;
   else if ((e as { type?: string })?.type === 'entity.too.large') err = restError(413, 'PGRST413', 'Payload too large');
@@ -33,16 +39,32 @@ export function sendRestError(res: Response, e: unknown, log?: Request['log']): 
   const details = (err as ApiError & { detailsJson?: unknown }).detailsJson ?? err.details;
   const statusText = (err as ApiError & { statusText?: string }).statusText;
   if (statusText) res.statusMessage = statusText;
-  res.status(err.status).type('application/json; charset=utf-8').send(JSON.stringify({ code: err.code, details, hint: err.hint, message: err.message }));
+  const body = JSON.stringify({ code: err.code, details, hint: err.hint, message: err.message });
+  res.statusCode = err.status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  if (res.req?.method === 'HEAD') res.end();
+  else res.end(body);
 }
 
-function send(res: Response, out: RestResponse, timing?: ServerTiming) {
-  for (const [k, v] of Object.entries(out.headers)) res.setHeader(k, v);
+const DEFAULT_VARY = 'Accept, Prefer, Range';
+
+/** The engine's answer as it is: headers, status, body (Node adds Content-Length for a body given whole). */
+export function sendRestResponse(res: ServerResponse, out: RestResponse, timing?: ServerTiming): void {
+  const h = out.headers;
+  let vary = false;
+  for (const k in h) {
+    res.setHeader(k, h[k]);
+    if (k.length === 4 && k.toLowerCase() === 'vary') vary = true;
+  }
   if (timing) res.setHeader('Server-Timing', timing.header());
-  // PostgREST's default Vary, unless the response (response.headers) chose its own.
-  if (!Object.keys(out.headers).some((k) => k.toLowerCase() === 'vary')) res.append('Vary', 'Accept, Prefer, Range');
+  // PostgREST's default Vary, unless the response (response.headers) chose its own; CORS may have set one already.
+  if (!vary) {
+    const prev = res.getHeader('Vary');
+    res.setHeader('Vary', prev === undefined ? DEFAULT_VARY : ([] as string[]).concat(prev as string | string[], DEFAULT_VARY));
+  }
   if (out.cookies) res.setHeader('Set-Cookie', out.cookies);
-  res.status(out.status);
+  res.statusCode = out.status;
   if (out.body === null) res.end();
   else res.end(out.body);
 }
@@ -64,18 +86,18 @@ export function restRouter(s: Services): Router {
   const read = async (req: Request, res: Response) => {
     const c = await ctx();
     const rr = await restRequest(req, c.cache, 'accept-profile');
-    send(res, await handleRead(rc.engineFor(c, rr), rr), rr.tx.timing);
+    sendRestResponse(res, await handleRead(rc.engineFor(c, rr), rr), rr.tx.timing);
   };
   const write = async (req: Request, res: Response) => {
     const c = await ctx();
     const rr = await restRequest(req, c.cache, 'content-profile');
-    send(res, await handleWrite(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }), rr.tx.timing);
+    sendRestResponse(res, await handleWrite(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }), rr.tx.timing);
   };
   const rpc = async (req: Request, res: Response) => {
     const c = await ctx();
     const profile = req.method === 'GET' || req.method === 'HEAD' ? 'accept-profile' : 'content-profile';
     const rr = await restRequest(req, c.cache, profile);
-    send(res, await handleRpc(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }), rr.tx.timing);
+    sendRestResponse(res, await handleRpc(rc.engineFor(c, rr), { ...rr, body: Buffer.isBuffer(req.body) ? req.body : undefined }), rr.tx.timing);
   };
 
   const root = async (req: Request, res: Response) => {
