@@ -11,7 +11,6 @@ import { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import { JobQueues } from '../shared/jobs/queues.ts';
 import { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import { SchemaCache } from '../shared/schema-cache/cache.ts';
-import { createApp } from './app.ts';
 import { ApiKeyStore } from '../shared/auth/api-keys.ts';
 import type { Services } from './services.ts';
 import { boundedRedis } from '../shared/redis.ts';
@@ -88,6 +87,8 @@ async function runServer(single: boolean) {
     artifacts: new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS),
     apiKeys: new ApiKeyStore(pool, log),
   };
+  // Loaded here, not at the top: a cluster primary only forks and never needs express or the routes.
+  const { createApp } = await import('./app.ts');
   const app = createApp(services);
   const server: Server = app.listen(config.PORT, config.HOST, () => {
     log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
