@@ -16,6 +16,7 @@ import type { Services } from './services.ts';
 import { boundedRedis } from '../shared/redis.ts';
 import { AuthBans } from '../shared/security/auth-bans.ts';
 import { NetworkRestrictions } from '../shared/security/network-restrictions.ts';
+import { relayClusterMetrics } from './metrics/cluster.ts';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
@@ -32,6 +33,7 @@ async function prepare() {
 /** The primary of a cluster: forks one web process per core and restarts any that crash. */
 async function runPrimary() {
   await prepare();
+  relayClusterMetrics();
   let stopping = false;
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork();
   let ready = 0;
