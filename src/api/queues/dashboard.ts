@@ -5,10 +5,7 @@
  * (add, edit data: the redacted payload would be written back) or drop a queue wholesale are refused.
  */
 import { Router, type RequestHandler } from 'express';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import type { Job } from 'bullmq';
-import { ExpressAdapter } from '@bull-board/express';
 import type { Services } from '../services.ts';
 import { requireAdmin } from '../admin/auth.ts';
 import { apiErrorHandler } from '../api-errors.ts';
@@ -41,18 +38,23 @@ function redactedView(job: Job): Job {
   return view;
 }
 
-/** bull-board's BullMQ adapter, handing out redacted views of jobs. */
-class RedactingAdapter extends BullMQAdapter {
-  override async getJob(id: string) {
-    const job = await super.getJob(id);
-    return job && redactedView(job);
+/** bull-board, loaded on the first visit: most processes never serve it, and it costs memory. */
+async function loadBoard(s: Services): Promise<RequestHandler> {
+  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/express'),
+  ]);
+  /** bull-board's BullMQ adapter, handing out redacted views of jobs. */
+  class RedactingAdapter extends BullMQAdapter {
+    override async getJob(id: string) {
+      const job = await super.getJob(id);
+      return job && redactedView(job);
+    }
+    override async getJobs(...args: Parameters<InstanceType<typeof BullMQAdapter>['getJobs']>) {
+      return (await super.getJobs(...args)).map(redactedView);
+    }
   }
-  override async getJobs(...args: Parameters<BullMQAdapter['getJobs']>) {
-    return (await super.getJobs(...args)).map(redactedView);
-  }
-}
-
-export function queueDashboard(s: Services): Router {
   const board = new ExpressAdapter().setBasePath(QUEUE_DASHBOARD_PATH);
   const queues = JOB_TYPES.map((t) => {
     const a = new RedactingAdapter(s.queues.queue(t), { readOnlyMode: false, allowRetries: true, description: `${t} jobs` });
@@ -60,10 +62,22 @@ export function queueDashboard(s: Services): Router {
     a.setFormatter('returnValue', (value) => redactSecrets(value));
     return a;
   });
-  createBullBoard({ queues, serverAdapter: board, options: { uiConfig: { boardTitle: 'Basalt jobs', hideRedisDetails: false } } });
+  createBullBoard({ queues, serverAdapter: board, options: { uiConfig: { boardTitle: 'Basalt jobs' } } });
+  return board.getRouter() as RequestHandler;
+}
+
+export function queueDashboard(s: Services): Router {
+  let board: Promise<RequestHandler> | undefined;
+  const lazyBoard: RequestHandler = (req, res, next) => {
+    board ??= loadBoard(s).catch((e) => {
+      board = undefined;
+      throw e;
+    });
+    board.then((handle) => handle(req, res, next), next);
+  };
   const r = Router();
   // Browsers replay cached Basic credentials: a state-changing request from another site is refused first.
-  r.use(QUEUE_DASHBOARD_PATH, refuseCrossSite(s.config), requireAdmin(s), onlyListedActions, board.getRouter());
+  r.use(QUEUE_DASHBOARD_PATH, refuseCrossSite(s.config), requireAdmin(s), onlyListedActions, lazyBoard);
   r.use(QUEUE_DASHBOARD_PATH, apiErrorHandler);
   return r;
 }
