@@ -6,9 +6,7 @@ import { migrateControlSchema } from '../shared/control/runner.ts';
 import { enableAuthenticatorLogin } from '../shared/control/authenticator.ts';
 import { enableSqlRoleLogins } from '../shared/control/sql-roles.ts';
 import { prepareSchemaTenants } from '../shared/tenants/schema-tenants.ts';
-import { createApp } from './app.ts';
-import { composeServices } from './compose.ts';
-import { withDirectReads } from './rest/direct-read.ts';
+import { relayClusterMetrics } from './metrics/cluster.ts';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
@@ -25,6 +23,7 @@ async function prepare() {
 /** The primary of a cluster: forks one web process per core and restarts any that crash. */
 async function runPrimary() {
   await prepare();
+  relayClusterMetrics();
   let stopping = false;
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork();
   let ready = 0;
@@ -55,6 +54,8 @@ async function runPrimary() {
 
 async function runServer(single: boolean) {
   if (single) await prepare();
+  // Loaded here, not at the top: a cluster primary only forks and never needs express, the routes or the services.
+  const [{ composeServices }, { createApp }, { withDirectReads }] = await Promise.all([import('./compose.ts'), import('./app.ts'), import('./rest/direct-read.ts')]);
   const { services, close } = await composeServices(config, log);
   // The data API's table reads skip Express (src/api/rest/direct-read.ts); the rest goes to the app.
   const server: Server = createServer(withDirectReads(services, createApp(services)));

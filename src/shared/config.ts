@@ -66,6 +66,8 @@ export const configSchema = z.object({
   PG_BIN_DIR: z.string().optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('basalt'),
   SHUTDOWN_TIMEOUT_MS: int(15_000, 100),
+  /** When set, GET /metrics without credentials on this port too (docs/operations.md, "Metrics"). */
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535, 'must be a port number').optional(),
   /** Clients whose X-Forwarded-For is believed (comma-separated IPs or CIDRs). */
   TRUSTED_PROXIES: csv(''),
   /** Brute-force protection: this many failed logins from one address within the window bans it. */

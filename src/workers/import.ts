@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { UnrecoverableError } from 'bullmq';
-import { parse } from 'libpg-query';
+import { parse } from '../shared/sql/pg-parser.ts';
 import { from as copyFrom } from 'pg-copy-streams';
 import { USER_SEARCH_PATH, type Pool, type PoolClient } from '../shared/db/pool.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';

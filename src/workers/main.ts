@@ -10,6 +10,8 @@ import type { JobData, JobProgress } from '../shared/jobs/payloads.ts';
 import { handlers } from './handlers.ts';
 import { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import { scheduleLicenseRevalidation } from './license.ts';
+import { collectProcessMetrics, jobDuration } from '../shared/metrics/registry.ts';
+import { publishWorkerMetrics } from '../shared/metrics/worker-metrics.ts';
 
 const config = loadConfig('worker');
 const log = createLogger('worker', config.LOG_LEVEL);
@@ -18,6 +20,9 @@ const artifacts = new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS);
 const tenantPools = new TenantPools(config, log, { statementTimeoutMs: config.JOB_STATEMENT_TIMEOUT_MS });
 const connection = redisConnection(config.REDIS_URL);
 const WORKER_ID = `${os.hostname()}:${process.pid}`;
+// The API serves these with its own at /metrics (src/shared/metrics/worker-metrics.ts).
+collectProcessMetrics('worker');
+const metrics = publishWorkerMetrics(connection, config.QUEUE_PREFIX, WORKER_ID);
 
 // Licence revalidation: daily, and once now (stable ids, so many workers do not multiply it).
 // Before any worker takes jobs: a bad licence setting ends the process here.
@@ -51,18 +56,25 @@ function processor(type: JobType, handler: Handler): Processor<JobData> {
     const abort = new AbortController();
     signal?.addEventListener('abort', () => abort.abort());
     const started = Date.now();
+    const timer = jobDuration.startTimer({ type });
+    let outcome = 'failed';
     jlog.info('job started');
     try {
       const result = await handler(job, abort.signal);
+      outcome = 'completed';
       jlog.info({ ms: Date.now() - started }, 'job completed');
       return result;
     } catch (e) {
       if (abort.signal.aborted) {
+        outcome = 'cancelled';
         jlog.info('job cancelled');
         throw new UnrecoverableError(CANCELLED);
       }
       jlog.warn({ err: (e as Error).message }, 'job failed');
       throw e;
+    } finally {
+      timer({ outcome });
+      metrics.soon();
     }
   };
 }
@@ -111,6 +123,7 @@ async function shutdown(signal: string) {
   force.unref();
   await Promise.all(workers.map((w) => w.close()));
   clearTimeout(force);
+  await metrics.stop();
   subscriber.disconnect();
   connection.disconnect();
   await Promise.allSettled([pool.end(), tenantPools.close()]);

@@ -8,7 +8,7 @@
  * whose `npm ci` must never run against the node_modules the copy borrows from this tree.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readlinkSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmdirSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -256,4 +256,55 @@ describe('npm start gives up', () => {
     expect(out).toMatch(/failed to start: exited before it was ready \(code 78\): its configuration is invalid, which a restart cannot fix; stopping everything/);
     expect(out).not.toMatch(/restarting in/);
   }, 60_000);
+});
+
+describe('npm start runs the compiled build', () => {
+  const built = (f: string) => path.join(dir, 'dist', f);
+  const build = (...args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['scripts/build.mjs', ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`build exited ${code}:\n${out}`))));
+    });
+
+  it('builds dist/ (again only when a source changed), and the API and worker it starts are plain node serving /api/health', async () => {
+    rmSync(path.join(dir, 'dist'), { recursive: true, force: true });
+    expect(await build('--if-stale')).toMatch(/^basalt: built dist\/ in \d+ ms$/m);
+    for (const f of ['src/api/main.js', 'src/workers/main.js', 'scripts/start.js', 'src/shared/license/vendor-public-key.pem', 'package.json']) expect(existsSync(built(f)), f).toBe(true);
+    // Migrations and the catalog's SQL sit beside the modules that read them.
+    expect(existsSync(built('src/shared/control/migrations'))).toBe(true);
+    expect(await build('--if-stale')).toBe('');
+    const source = path.join(dir, 'src/api/health.ts');
+    const later = new Date(Date.now() + 2000);
+    utimesSync(source, later, later);
+    expect(await build('--if-stale')).toMatch(/built dist\//);
+
+    const port = await freePort();
+    const env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }), QUEUE_PREFIX: `npmbuilt${process.pid}`, WEB_CONCURRENCY: '2' };
+    const child = spawn(process.execPath, ['dist/scripts/start.js'], { cwd: dir, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<Exit>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    try {
+      await poll(async () => (/Basalt is running at/.test(out) ? true : child.exitCode !== null ? Promise.reject(new Error(out)) : undefined), `start in:\n${out}`, 60_000, 50);
+      const health = await fetch(`http://127.0.0.1:${port}/api/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ status: 'ok' });
+      const pids = [...out.matchAll(/^basalt: (?:api|worker) started \(pid (\d+)\)$/gm)].map((m) => Number(m[1]));
+      expect(pids).toHaveLength(2);
+      // The API's primary and its two web processes, and the worker: compiled JavaScript, no tsx loader.
+      const web = readFileSync(`/proc/${pids[0]}/task/${pids[0]}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      for (const pid of [...pids, ...web]) {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        expect(cmd.join(' ')).not.toMatch(/tsx|\.ts\b/);
+        expect(cmd.some((a) => /dist\/src\/(api|workers)\/main\.js$/.test(a))).toBe(true);
+      }
+    } finally {
+      child.kill('SIGINT');
+      expect(await exited).toEqual({ code: 0, signal: null });
+    }
+  }, 180_000);
 });

@@ -180,6 +180,11 @@ function adminEndpoints(): Call[] {
     ['POST', '/functions', { name: 'pwned_fn', schema: B, definition: 'SELECT 2', return_type: 'int', language: 'sql' }],
     ['PATCH', `/functions/${oids.victimFn}`, { definition: 'SELECT 2' }],
     ['DELETE', `/functions/${oids.victimFn}`],
+    // Operations: metrics and the queue dashboard
+    ['GET', '/metrics'],
+    ['GET', '/admin/queues'],
+    ['GET', '/admin/queues/api/queues'],
+    ['PUT', '/admin/queues/api/queues/basalt-export/pause'],
   ];
 }
 

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
+import { trackPool } from '../metrics/registry.ts';
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
@@ -41,6 +42,7 @@ export function createPool(
   // 'error' on the client, and an in-use one has no listener of the pool's.
   pool.on('error', (err) => log?.warn({ err: err.message }, 'idle database client error'));
   pool.on('connect', (client) => client.on('error', (err) => log?.warn({ err: err.message }, 'database connection lost')));
+  trackPool(pool, opts.applicationName ?? 'basalt');
   return pool;
 }
 

@@ -1,4 +1,4 @@
-import { parse, scan } from 'libpg-query';
+import { parse, scan } from '../sql/pg-parser.ts';
 import { fail } from '../errors.ts';
 
 /**

@@ -4,6 +4,7 @@ import { serverSession, type Pool } from '../db/pool.ts';
 import { SchemaCacheUnavailableError } from '../db/unavailable.ts';
 import { loadSchemaCache } from './build.ts';
 import type { SchemaCacheData } from './model.ts';
+import { schemaReloadDuration, schemaReloads } from '../metrics/registry.ts';
 
 export const RELOAD_CHANNEL = 'pgrst';
 /** Backoff of the retries after a failed load. */
@@ -112,6 +113,8 @@ export class SchemaCache {
       const d = await loadSchemaCache(this.pool, this.schemas);
       this.data = d;
       this.loads++;
+      schemaReloads.inc({ outcome: 'ok' });
+      schemaReloadDuration.observe(d.loadMs / 1000);
       this.opts.log.info({ schemas: this.schemas, tables: d.tables.size, functions: d.functions.size, ms: d.loadMs }, 'schema cache loaded');
       this.failing = false;
       this.retryMs = RETRY_MIN_MS;
@@ -119,6 +122,7 @@ export class SchemaCache {
     } catch (e) {
       // Keep serving the last good snapshot, and try again with backoff until a load succeeds.
       this.failing = true;
+      schemaReloads.inc({ outcome: 'error' });
       this.opts.log.error({ err: (e as Error).message, retryInMs: this.retryMs }, 'schema cache load failed; keeping the last good cache');
       if (!this.closed) {
         clearTimeout(this.retryTimer);

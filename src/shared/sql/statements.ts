@@ -1,4 +1,4 @@
-import { parse } from 'libpg-query';
+import { parse } from './pg-parser.ts';
 import { fail } from '../errors.ts';
 
 /** One top-level statement: its source text and its parse tree (libpg-query's JSON). */

@@ -3,8 +3,7 @@
  * introspection and generator of @supabase/postgrest-typegen, shared by the Postgres Admin
  * API (/generators/typescript) and the Management API (/v1/projects/:ref/types/typescript).
  */
-import { introspect, type Queryable } from '@supabase/postgrest-typegen/introspection';
-import { generateTypescript, sortGeneratorMetadata } from '@supabase/postgrest-typegen/generation';
+import type { Queryable } from '@supabase/postgrest-typegen/introspection';
 import { CONTROL_SCHEMA } from '../control/runner.ts';
 
 export interface TypegenOptions {
@@ -31,6 +30,11 @@ export async function generateTypes(db: Queryable, o: TypegenOptions = {}): Prom
   const included = o.includedSchemas?.length ? o.includedSchemas : undefined;
   // Basalt's control schema is internal, like the system schemas: only when asked for by name.
   const excluded = [...(o.excludedSchemas ?? []), ...(included ? [] : [CONTROL_SCHEMA])];
+  // Loaded on first use: the introspection module alone costs a process ~45 MB of memory.
+  const [{ introspect }, { generateTypescript, sortGeneratorMetadata }] = await Promise.all([
+    import('@supabase/postgrest-typegen/introspection'),
+    import('@supabase/postgrest-typegen/generation'),
+  ]);
   const metadata = await introspect(oneAtATime(db), { includedSchemas: included, excludedSchemas: excluded.length ? excluded : undefined });
   return generateTypescript(sortGeneratorMetadata(metadata), {
     detectOneToOneRelationships: o.detectOneToOneRelationships ?? false,
