@@ -1,7 +1,7 @@
 /**
  * `npm start`: a private PostgreSQL and Redis when DATABASE_URL or REDIS_URL is not given,
- * then the API and one worker. It supervises all four: one that exits is started again, after
- * a pause that doubles from 0.5 s to 30 s and resets once it has run for 30 s. Everything stops
+ * then the API, one worker and the edge-functions runtime. It supervises all five: one that
+ * exits is started again, after a pause that doubles from 0.5 s to 30 s and resets once it has run for 30 s. Everything stops
  * on Ctrl-C/SIGTERM, on an invalid configuration (exit 78), or when a process crashes five
  * times in a row within 30 s of its start. See docs/operations.md ("npm start supervision").
  */
@@ -286,7 +286,11 @@ async function main() {
   await Promise.all(services.map((s) => s.start()));
   await migrateControlSchema(env.DATABASE_URL!);
 
-  apps.push(new Supervised('api', forked('src/api/main.ts')), new Supervised('worker', forked('src/workers/main.ts')));
+  apps.push(
+    new Supervised('api', forked('src/api/main.ts')),
+    new Supervised('worker', forked('src/workers/main.ts')),
+    new Supervised('functions', forked('src/functions/main.ts')),
+  );
   await Promise.all(apps.map((s) => s.start()));
 
   const url = `http://localhost:${env.PORT}`;
@@ -301,6 +305,7 @@ async function main() {
       `  Basalt is running at ${url}`,
       `  Health:            ${url}/api/health`,
       `  Data API:          ${url}/rest/v1`,
+      `  Edge functions:    ${url}/project/<ref>/functions/v1/<slug> (runtime on 127.0.0.1:${env.FUNCTIONS_PORT ?? 3001})`,
       `  Admin credentials: ${env.ADMIN_USER} / ${env.ADMIN_PASSWORD}`,
       `  anon key:          ${anon}`,
       `  service_role key:  ${service}`,
