@@ -251,7 +251,7 @@ async function main() {
     PORT: process.env.PORT ?? '3000',
   };
   const portsFile = path.join(dataDir, 'ports.json');
-  const saved: { pg?: number; redis?: number } = existsSync(portsFile) ? JSON.parse(readFileSync(portsFile, 'utf8')) : {};
+  const saved: { pg?: number; redis?: number; functions?: number } = existsSync(portsFile) ? JSON.parse(readFileSync(portsFile, 'utf8')) : {};
   let clusterDir: string | undefined;
   if (!env.DATABASE_URL) {
     // The key names this clone, for when the cluster cannot live under it (root, private parents).
@@ -262,7 +262,10 @@ async function main() {
     await stopLeftover('PostgreSQL', pidIn(path.join(clusterDir, 'postmaster.pid')), `-D ${clusterDir} `, 'SIGINT');
   }
   if (!env.REDIS_URL && saved.redis) await stopLeftover('Redis', pidIn(redisPidFile), `redis-server 127.0.0.1:${saved.redis}`, 'SIGTERM');
-  const ports = { pg: await portOr(saved.pg), redis: await portOr(saved.redis) };
+  // The functions runtime takes 3001 (or its last port) when free, another one when not.
+  const ports = { pg: await portOr(saved.pg), redis: await portOr(saved.redis), functions: Number(env.FUNCTIONS_PORT) || (await portOr(saved.functions ?? 3001)) };
+  env.FUNCTIONS_PORT = String(ports.functions);
+  env.FUNCTIONS_URL ??= `http://127.0.0.1:${ports.functions}`;
   writeFileSync(portsFile, JSON.stringify(ports));
   let privateDb: string | undefined;
   if (clusterDir) {
@@ -305,7 +308,7 @@ async function main() {
       `  Basalt is running at ${url}`,
       `  Health:            ${url}/api/health`,
       `  Data API:          ${url}/rest/v1`,
-      `  Edge functions:    ${url}/project/<ref>/functions/v1/<slug> (runtime on 127.0.0.1:${env.FUNCTIONS_PORT ?? 3001})`,
+      `  Edge functions:    ${url}/project/<ref>/functions/v1/<slug> (runtime on 127.0.0.1:${env.FUNCTIONS_PORT})`,
       `  Admin credentials: ${env.ADMIN_USER} / ${env.ADMIN_PASSWORD}`,
       `  anon key:          ${anon}`,
       `  service_role key:  ${service}`,
