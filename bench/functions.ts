@@ -8,7 +8,7 @@
  * process; removes everything at the end. Tunables: BENCH_DURATION, BENCH_WARMUP, BENCH_CONNECTIONS.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,7 @@ async function json(res: Response) {
 
 async function main() {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'basalt-bench-fn-'));
+  chmodSync(tmp, 0o755); // initdb may run as another user (root → postgres)
   const services: Service[] = [];
   const children: ChildProcess[] = [];
   const cleanup = async () => {

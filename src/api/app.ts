@@ -28,7 +28,8 @@ export function createApp(s: Services): Express {
   app.set('etag', false);
   app.set('query parser', (q: string) => q); // each surface parses its own query string
   app.use(requestLog(s.log));
-  app.use(cors(s.config, isPgMetaPath));
+  // /functions/v1/… is a project's edge functions (by Host), with the data APIs' open CORS, not pg-meta's /functions.
+  app.use(cors(s.config, (p) => isPgMetaPath(p) && !/^\/functions\/v1(\/|$)/.test(p)));
 
   // Management API projects: their own data APIs, chosen by Host or /project/<ref>/rest/v1.
   app.use(projectRoutes(s));

@@ -66,7 +66,8 @@ export class Instance {
     const env = { ...spec.env, DENO_DIR: spec.denoDir, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' };
     this.child = spawn(spec.deno, args, { cwd: spec.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin!.on('error', () => {});
-    this.child.stdin!.end(JSON.stringify({ token: this.token, entry: spec.entry, env: names }) + '\n');
+    // Settings on stdin, which then stays open: when this process dies, the instance sees its end and exits.
+    this.child.stdin!.write(JSON.stringify({ token: this.token, entry: spec.entry, env: names }) + '\n');
 
     let announce!: (port: number) => void;
     let fail!: (e: Error) => void;

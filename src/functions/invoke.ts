@@ -179,6 +179,8 @@ export function invocationHandler(d: InvokeDeps) {
       if (typeof ip === 'string') headers['x-forwarded-for'] = ip;
 
       const upstream = http.request({ host: '127.0.0.1', port: inst.port, method: req.method, path, headers, agent });
+      // Small request/response pairs on kept-alive sockets: Nagle would hold each write for an ACK.
+      upstream.on('socket', (sock) => sock.setNoDelay(true));
       const timer = setTimeout(async () => {
         if (settled) return;
         if (!(await responsive(inst))) {

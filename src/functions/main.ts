@@ -43,7 +43,7 @@ function main() {
       maxInstances: config.FUNCTIONS_MAX_INSTANCES,
       idleMs: config.FUNCTIONS_IDLE_MS,
       // The V8 heap is capped by --max-old-space-size; this catches ArrayBuffers, which live outside it.
-      rssLimitBytes: (config.FUNCTIONS_MEMORY_MB * 2 + 128) * 1048576,
+      rssLimitBytes: Math.round(config.FUNCTIONS_MEMORY_MB * 1.5 + 64) * 1048576,
     },
     log,
   );
@@ -70,6 +70,8 @@ function main() {
     }
     void invoke(req, res);
   });
+  // Longer than the API's idle keep-alive sockets live, so a reused one is not closed under a request.
+  server.keepAliveTimeout = 65_000;
   server.listen(config.FUNCTIONS_PORT, config.FUNCTIONS_HOST, () => {
     log.info({ url: `http://${config.FUNCTIONS_HOST}:${config.FUNCTIONS_PORT}`, deno }, 'functions runtime listening');
     process.send?.({ ready: true });

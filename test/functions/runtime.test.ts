@@ -45,7 +45,7 @@ const SOURCES: Record<string, { source: string; verify_jwt?: boolean }> = {
   },
   loop: { source: `Deno.serve(() => { while (true) {} })` },
   alloc: { source: `Deno.serve(() => { const keep = []; while (true) keep.push(new Array(1000000).fill(Math.random())); })` },
-  buffers: { source: `Deno.serve(async () => { const keep = []; while (true) { keep.push(new Uint8Array(16 * 1024 * 1024).fill(1)); await new Promise((r) => setTimeout(r, 10)); } })` },
+  buffers: { source: `Deno.serve(() => { const keep = []; while (true) keep.push(new Uint8Array(64 * 1024 * 1024).fill(1)); })` },
   escape: {
     source: `Deno.serve(async (req) => {
       const what = new URL(req.url).pathname.split('/').pop();
@@ -61,12 +61,12 @@ const SOURCES: Record<string, { source: string; verify_jwt?: boolean }> = {
 };
 
 /** A request with a Host header (undici's fetch sends the URL's host). */
-function withHost(host: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function withHost(host: string, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${apiUrl}${path}`, { headers: { ...headers, host } }, (res) => {
+    const req = http.request(`${apiUrl}${path}`, { method, headers: { ...headers, host } }, (res) => {
       let body = '';
       res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
     });
     req.on('error', reject);
     req.end();
@@ -124,6 +124,14 @@ describe('edge functions', () => {
     const r = await withHost(`${c.ref}.${BASE_DOMAIN}`, '/functions/v1/hello/sub/path?x=1', { Authorization: `Bearer ${keys.anon}` });
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toEqual({ hello: 'world', method: 'GET', path: '/hello/sub/path' });
+    // Browsers: the preflight is answered with the data APIs' open CORS, and so is the call.
+    const preflight = await withHost(`${c.ref}.${BASE_DOMAIN}`, '/functions/v1/hello', { Origin: 'https://app.example', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, x-client-info, apikey, content-type' }, 'OPTIONS');
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers['access-control-allow-origin']).toBe('*');
+    expect(preflight.headers['access-control-allow-headers']).toBe('authorization, x-client-info, apikey, content-type');
+    const cors = await withHost(`${c.ref}.${BASE_DOMAIN}`, '/functions/v1/hello', { Origin: 'https://app.example', Authorization: `Bearer ${keys.anon}` });
+    expect(cors.status).toBe(200);
+    expect(cors.headers['access-control-allow-origin']).toBe('*');
     const unknown = await withHost(`${c.ref}.${BASE_DOMAIN}`, '/functions/v1/nope', { Authorization: `Bearer ${keys.anon}` });
     expect(unknown.status).toBe(404);
     expect(JSON.parse(unknown.body)).toEqual({ code: 'NOT_FOUND', message: 'Requested function was not found' });

@@ -27,6 +27,7 @@ export function functionsProxy(s: Services): (ref: string, req: Request, res: Re
     headers['x-forwarded-host'] = req.headers.host ?? '';
     // req.url is what follows /functions/v1 (Express strips the mount path).
     const upstream = http.request({ host: target.hostname, port: target.port || 80, method: req.method, path: gatewayPath(ref, req.url), headers, agent });
+    upstream.on('socket', (sock) => sock.setNoDelay(true));
     upstream.on('response', (up) => {
       const out: http.OutgoingHttpHeaders = {};
       for (const [k, v] of Object.entries(up.headers)) if (!HOP.has(k) && v !== undefined) out[k] = v;

@@ -23,6 +23,13 @@ async function readSettings() {
 }
 
 const settings = await readSettings(); // { token, entry, env: string[] }
+// The functions process keeps stdin open: its end means that process is gone (even killed
+// with SIGKILL), and an orphaned instance must not keep running.
+(async () => {
+  const sink = new Uint8Array(256);
+  while ((await Deno.stdin.read(sink)) !== null);
+  Deno.exit(0);
+})();
 const requestId = new AsyncLocalStorage();
 const write = console.log.bind(console);
 const record = (o) => write(RS + JSON.stringify(o));
