@@ -1,7 +1,8 @@
 /**
  * The functions process is a dependency of the API like any other: while it is down, a
  * project's functions answer 503 with Retry-After (never a 500 or a hang); started again,
- * they run. Its Deno instances do not outlive it, even when it is killed with SIGKILL.
+ * they run. Its Deno instances do not outlive it, even when it is killed with SIGKILL. Its log
+ * has a line per invocation and the function's console output, with the request id.
  * A private API and functions process, so the suite's own keep running.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -34,7 +35,7 @@ describe('the functions process down and back', () => {
   let base: string;
 
   const startFunctions = async () => {
-    functions = startProcess('src/functions/main.ts', env);
+    functions = startProcess('src/functions/main.ts', { ...env, LOG_LEVEL: 'info' });
     await whenReady(functions);
   };
   const hello = () => fetch(`${base}/project/${c.ref}/functions/v1/hello`);
@@ -48,7 +49,7 @@ describe('the functions process down and back', () => {
     base = `http://127.0.0.1:${port}`;
     c = await createTokenAndProject(base);
     await c.active();
-    const r = await c.v1('POST', `/projects/${c.ref}/functions?slug=hello&verify_jwt=false`, { raw: `Deno.serve(() => new Response('hello'))`, headers: { 'Content-Type': 'text/plain' } });
+    const r = await c.v1('POST', `/projects/${c.ref}/functions?slug=hello&verify_jwt=false`, { raw: `Deno.serve(() => { console.log('saying hello'); return new Response('hello'); })`, headers: { 'Content-Type': 'text/plain' } });
     expect(r.status).toBe(201);
     await startFunctions();
   }, 120_000);
@@ -76,6 +77,18 @@ describe('the functions process down and back', () => {
     const back = await hello();
     expect(back.status).toBe(200);
     expect(await back.text()).toBe('hello');
+  });
+
+  it('logs each invocation and the function’s console output with the request id', async () => {
+    const r = await fetch(`${base}/project/${c.ref}/functions/v1/hello`, { headers: { 'X-Request-Id': 'fn-log-test-1' } });
+    expect(r.status).toBe(200);
+    await r.text();
+    const lines = () => functions!.output().split('\n').filter((l) => l.includes('fn-log-test-1')).map((l) => JSON.parse(l));
+    await poll(async () => (lines().length >= 2 ? true : undefined), 'two log lines with the request id', 5_000);
+    expect(lines()).toEqual([
+      expect.objectContaining({ level: 30, project: c.ref, function: 'hello', version: 1, reqId: 'fn-log-test-1', console: true, msg: 'saying hello' }),
+      expect.objectContaining({ level: 30, project: c.ref, function: 'hello', version: 1, reqId: 'fn-log-test-1', status: 200, ms: expect.any(Number), msg: 'function invoked' }),
+    ]);
   });
 
   it('stops its instances when it is stopped', async () => {

@@ -1,7 +1,7 @@
 /**
  * Edge functions end to end: deployed through /v1, run by the functions process in Deno,
  * invoked with supabase-js at /project/<ref>/functions/v1 and on the project's host.
- * The test env sets FUNCTIONS_WALL_CLOCK_MS=4000, FUNCTIONS_MEMORY_MB=64, FUNCTIONS_MAX_BODY_MB=1.
+ * The test env sets FUNCTIONS_WALL_CLOCK_MS=8000, FUNCTIONS_MEMORY_MB=64, FUNCTIONS_MAX_BODY_MB=1.
  */
 import http from 'node:http';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -44,7 +44,8 @@ const SOURCES: Record<string, { source: string; verify_jwt?: boolean }> = {
     }), { headers: { 'content-type': 'text/plain' } }))`,
   },
   loop: { source: `Deno.serve(() => { while (true) {} })` },
-  alloc: { source: `Deno.serve(() => { const keep = []; while (true) keep.push(new Array(1000000).fill(Math.random())); })` },
+  slow: { source: `Deno.serve(async () => { await new Promise((r) => setTimeout(r, 60_000)); return new Response('late'); })` },
+  alloc: { source: `Deno.serve(() => { const keep = []; while (true) keep.push(new Array(4000000).fill(Math.random())); })` },
   buffers: { source: `Deno.serve(() => { const keep = []; while (true) keep.push(new Uint8Array(64 * 1024 * 1024).fill(1)); })` },
   escape: {
     source: `Deno.serve(async (req) => {
@@ -216,8 +217,13 @@ describe('edge functions', () => {
     expect((await sb.functions.invoke('hello')).data).toMatchObject({ hello: 'world' });
     const r = await looping;
     expect(r.status).toBe(546);
-    expect(r.body).toEqual({ code: 'WORKER_LIMIT', message: 'Function exceeded its wall clock limit of 4000 ms and was stopped' });
+    expect(r.body).toEqual({ code: 'WORKER_LIMIT', message: 'Function exceeded its wall clock limit of 8000 ms and was stopped' });
     expect((await sb.functions.invoke('hello')).data).toMatchObject({ hello: 'world' });
+  });
+
+  it('cuts a request that outlasts the wall clock with 504, keeping its responsive instance', async () => {
+    const r = await invokeError(sb, 'slow');
+    expect(r).toEqual({ status: 504, body: { code: 'GATEWAY_TIMEOUT', message: 'Function did not finish within its wall clock limit of 8000 ms' } });
   });
 
   it('stops a function that allocates without bound at the memory limit, and keeps serving others', async () => {

@@ -39,7 +39,7 @@ export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: numbe
     LICENSE_PUBLIC_KEY: TEST_LICENSE_PUBLIC_KEY,
     // Edge functions: small limits, so that the limit tests end quickly.
     ...(o.functionsPort ? { FUNCTIONS_PORT: String(o.functionsPort), FUNCTIONS_URL: `http://127.0.0.1:${o.functionsPort}` } : {}),
-    FUNCTIONS_WALL_CLOCK_MS: '4000',
+    FUNCTIONS_WALL_CLOCK_MS: '8000',
     FUNCTIONS_MEMORY_MB: '64',
     FUNCTIONS_MAX_BODY_MB: '1',
   };
