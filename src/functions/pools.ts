@@ -7,6 +7,7 @@
 import { ApiError } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { Instance, type InstanceSpec } from './instance.ts';
+import { removeSources } from './sources.ts';
 
 export interface PoolLimits {
   perVersion: number;
@@ -33,6 +34,8 @@ interface VersionPool {
   generation: string;
   instances: Instance[];
   spec?: Promise<Omit<InstanceSpec, 'log'>>;
+  /** Instances being started: the pool's files must stay until they are in `instances`. */
+  starting: Set<Promise<unknown>>;
 }
 
 export class FunctionPools {
@@ -78,7 +81,7 @@ export class FunctionPools {
       pool = undefined;
     }
     if (!pool) {
-      pool = { generation: t.generation, instances: [] };
+      pool = { generation: t.generation, instances: [], starting: new Set() };
       this.pools.set(t.key, pool);
     }
     const live = pool.instances.filter((i) => !i.retired);
@@ -109,18 +112,25 @@ export class FunctionPools {
     if (i.retired && i.inflight === 0) void i.stop();
   }
 
-  private async start(pool: VersionPool, t: FunctionTarget): Promise<Instance> {
+  private start(pool: VersionPool, t: FunctionTarget): Promise<Instance> {
     pool.spec ??= t.prepare();
     const spec = pool.spec;
     spec.catch(() => {
       if (pool.spec === spec) pool.spec = undefined; // try again on the next call
     });
-    const i = new Instance({ ...(await spec), log: t.log });
-    pool.instances.push(i);
-    void i.ended.then(() => {
-      pool.instances = pool.instances.filter((x) => x !== i);
-    });
-    return i;
+    const started = (async () => {
+      const i = new Instance({ ...(await spec), log: t.log });
+      pool.instances.push(i);
+      // A newer version was deployed meanwhile: this one serves its request, then stops.
+      if (this.pools.get(t.key) !== pool) i.retired = true;
+      void i.ended.then(() => {
+        pool.instances = pool.instances.filter((x) => x !== i);
+      });
+      return i;
+    })();
+    pool.starting.add(started);
+    void started.finally(() => pool.starting.delete(started)).catch(() => {});
+    return started;
   }
 
   private retire(pool: VersionPool) {
@@ -128,6 +138,18 @@ export class FunctionPools {
       i.retired = true;
       if (i.inflight === 0) void i.stop();
     }
+    this.dispose(pool);
+  }
+
+  /** Once the pool's last instance has ended, its files go. */
+  private dispose(pool: VersionPool) {
+    const spec = pool.spec;
+    if (!spec) return;
+    void (async () => {
+      await Promise.allSettled([...pool.starting]);
+      await Promise.all(pool.instances.map((i) => i.ended));
+      await removeSources((await spec).dir);
+    })().catch(() => {});
   }
 
   /** Stops the least recently used idle instance; false when none is idle. */
@@ -143,6 +165,7 @@ export class FunctionPools {
   private sweep() {
     const now = Date.now();
     for (const [key, p] of this.pools) {
+      if (p.starting.size) continue;
       for (const i of p.instances) {
         if (i.inflight === 0 && now - i.lastUsed > this.limits.idleMs) {
           i.retired = true;
@@ -150,7 +173,10 @@ export class FunctionPools {
         }
       }
       p.instances = p.instances.filter((i) => !(i.retired && i.inflight === 0));
-      if (!p.instances.length) this.pools.delete(key);
+      if (!p.instances.length) {
+        this.pools.delete(key);
+        this.dispose(p);
+      }
     }
   }
 

@@ -3,7 +3,8 @@
  * brotli-compressed in basalt.project_functions) written once per version under the
  * runtime's directory, at its entrypoint's file name. That directory is all it may read.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -37,9 +38,13 @@ export async function materialize(pool: Pool, root: string, ref: string, id: str
   const r = rows[0];
   if (!r) throw new ApiError(404, 'NOT_FOUND', 'Requested function was not found');
   if (/eszip/i.test(r.content_type)) throw bootError('eszip bundles cannot run here; deploy the source (TypeScript or JavaScript)');
-  const dir = path.join(root, ref, id, `${r.version}-${r.ezbr_sha256.slice(0, 16)}`);
+  // One directory per pool (a secrets change makes a new pool of the same version), removed with it.
+  const dir = path.join(root, ref, id, `${r.version}-${r.ezbr_sha256.slice(0, 16)}-${randomBytes(4).toString('hex')}`);
   const name = entryFileName(r.entrypoint_path, r.content_type);
   await mkdir(dir, { recursive: true, mode: 0o755 });
   await writeFile(path.join(dir, name), await unbrotli(r.body_br), { mode: 0o644 });
   return { dir, entry: pathToFileURL(path.join(dir, name)).href };
 }
+
+/** Removes a pool's files once it has no instances left. */
+export const removeSources = (dir: string) => rm(dir, { recursive: true, force: true });
