@@ -23,7 +23,7 @@ const PING_TIMEOUT_MS = 1000;
 /** How long a reset connection waits to learn whether its instance ended, and why. */
 const EXIT_GRACE_MS = 2000;
 /** Headers that belong to one connection, not to the message. */
-const HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+const HOP = new Set(['connection', 'expect', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
 const PATH = /^\/invoke\/([a-z0-9]{1,64})\/([^/?#]+)([^?#]*)(\?[^#]*)?$/;
 
 interface Target {

@@ -10,7 +10,7 @@ import { CLIENT_IP_HEADER, GATEWAY_KEY_HEADER, functionsGatewayKey, gatewayPath,
 import { clientIp } from '../middleware/client-ip.ts';
 import type { Services } from '../services.ts';
 
-const HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
+const HOP = new Set(['connection', 'expect', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 export function functionsProxy(s: Services): (ref: string, req: Request, res: Response) => void {
   const target = new URL(s.config.FUNCTIONS_URL);
