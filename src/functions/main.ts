@@ -35,7 +35,7 @@ function main() {
   const bootstrap = path.join(root, 'bootstrap.js');
   copyFileSync(new URL('./deno/bootstrap.js', import.meta.url), bootstrap);
   const redis = new URL(config.REDIS_URL);
-  const pool = createPool(config, log, { applicationName: 'basalt-functions', max: 5 });
+  const pool = createPool(config, log, { applicationName: 'basalt-functions' });
   const pools = new FunctionPools(
     {
       perVersion: config.FUNCTIONS_INSTANCES_PER_VERSION,
