@@ -1,7 +1,7 @@
 /**
  * `npm start`: a private PostgreSQL and Redis when DATABASE_URL or REDIS_URL is not given,
- * then the API and one worker. It supervises all four: one that exits is started again, after
- * a pause that doubles from 0.5 s to 30 s and resets once it has run for 30 s. Everything stops
+ * then the API, one worker and the edge-functions runtime. It supervises all five: one that
+ * exits is started again, after a pause that doubles from 0.5 s to 30 s and resets once it has run for 30 s. Everything stops
  * on Ctrl-C/SIGTERM, on an invalid configuration (exit 78), or when a process crashes five
  * times in a row within 30 s of its start. See docs/operations.md ("npm start supervision").
  */
@@ -18,7 +18,8 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const compiled = path.basename(path.dirname(here)) === 'dist';
 const root = path.resolve(here, compiled ? '../..' : '..');
 /** The API and the worker: the compiled build with plain node, or the sources through tsx. */
-const entry = (name: 'api' | 'worker') => (compiled ? `dist/src/${name === 'api' ? 'api' : 'workers'}/main.js` : `src/${name === 'api' ? 'api' : 'workers'}/main.ts`);
+const DIRS = { api: 'api', worker: 'workers', functions: 'functions' } as const;
+const entry = (name: keyof typeof DIRS) => (compiled ? `dist/src/${DIRS[name]}/main.js` : `src/${DIRS[name]}/main.ts`);
 // A small young generation keeps an idle process near 95 MB instead of 110 (docs/operations.md).
 const execArgv = compiled ? ['--max-semi-space-size=4'] : ['--import', 'tsx'];
 const dataDir = path.join(root, '.data');
@@ -258,7 +259,7 @@ async function main() {
     PORT: process.env.PORT ?? '3000',
   };
   const portsFile = path.join(dataDir, 'ports.json');
-  const saved: { pg?: number; redis?: number } = existsSync(portsFile) ? JSON.parse(readFileSync(portsFile, 'utf8')) : {};
+  const saved: { pg?: number; redis?: number; functions?: number } = existsSync(portsFile) ? JSON.parse(readFileSync(portsFile, 'utf8')) : {};
   let clusterDir: string | undefined;
   if (!env.DATABASE_URL) {
     // The key names this clone, for when the cluster cannot live under it (root, private parents).
@@ -269,7 +270,10 @@ async function main() {
     await stopLeftover('PostgreSQL', pidIn(path.join(clusterDir, 'postmaster.pid')), `-D ${clusterDir} `, 'SIGINT');
   }
   if (!env.REDIS_URL && saved.redis) await stopLeftover('Redis', pidIn(redisPidFile), `redis-server 127.0.0.1:${saved.redis}`, 'SIGTERM');
-  const ports = { pg: await portOr(saved.pg), redis: await portOr(saved.redis) };
+  // The functions runtime takes 3001 (or its last port) when free, another one when not.
+  const ports = { pg: await portOr(saved.pg), redis: await portOr(saved.redis), functions: Number(env.FUNCTIONS_PORT) || (await portOr(saved.functions ?? 3001)) };
+  env.FUNCTIONS_PORT = String(ports.functions);
+  env.FUNCTIONS_URL ??= `http://127.0.0.1:${ports.functions}`;
   writeFileSync(portsFile, JSON.stringify(ports));
   let privateDb: string | undefined;
   if (clusterDir) {
@@ -293,7 +297,11 @@ async function main() {
   await Promise.all(services.map((s) => s.start()));
   await migrateControlSchema(env.DATABASE_URL!);
 
-  apps.push(new Supervised('api', forked(entry('api'))), new Supervised('worker', forked(entry('worker'))));
+  apps.push(
+    new Supervised('api', forked(entry('api'))),
+    new Supervised('worker', forked(entry('worker'))),
+    new Supervised('functions', forked(entry('functions'))),
+  );
   await Promise.all(apps.map((s) => s.start()));
 
   const url = `http://localhost:${env.PORT}`;
@@ -308,6 +316,7 @@ async function main() {
       `  Basalt is running at ${url}`,
       `  Health:            ${url}/api/health`,
       `  Data API:          ${url}/rest/v1`,
+      `  Edge functions:    ${url}/project/<ref>/functions/v1/<slug> (runtime on 127.0.0.1:${env.FUNCTIONS_PORT})`,
       `  Admin credentials: ${env.ADMIN_USER} / ${env.ADMIN_PASSWORD}`,
       `  anon key:          ${anon}`,
       `  service_role key:  ${service}`,

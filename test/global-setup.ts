@@ -1,6 +1,7 @@
 /**
  * Starts an isolated PostgreSQL and Redis on free ports (or uses TEST_DATABASE_URL /
- * TEST_REDIS_URL), loads test/fixtures/*.sql, then runs the real API and one worker.
+ * TEST_REDIS_URL), loads test/fixtures/*.sql, then runs the real API, one worker and the
+ * functions runtime.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, chmodSync } from 'node:fs';
@@ -62,8 +63,8 @@ export default async function setup(project: TestProject) {
       await client.end();
     }
 
-    const port = await freePort();
-    const env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port }) };
+    const [port, functionsPort] = [await freePort(), await freePort()];
+    const env = { ...process.env, ...testEnv({ databaseUrl, redisUrl, port, functionsPort }) };
     const start = (entry: string) =>
       new Promise<void>((resolve, reject) => {
         const child = fork(path.join(root, entry), [], { env, execArgv: ['--import', 'tsx'], stdio: 'inherit' });
@@ -71,7 +72,7 @@ export default async function setup(project: TestProject) {
         child.on('message', (m: { ready?: boolean }) => m?.ready && resolve());
         child.once('exit', (code) => reject(new Error(`${entry} exited during test setup (code ${code})`)));
       });
-    await Promise.all([start('src/api/main.ts'), start('src/workers/main.ts')]);
+    await Promise.all([start('src/api/main.ts'), start('src/workers/main.ts'), start('src/functions/main.ts')]);
 
     project.provide('apiUrl', `http://127.0.0.1:${port}`);
     project.provide('databaseUrl', databaseUrl);

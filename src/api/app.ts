@@ -20,7 +20,6 @@ import { managementRouter } from './management/router.ts';
 import { isPgMetaPath, pgMetaRouter } from './pg-meta/router.ts';
 import { managementErrorHandler } from './management/errors.ts';
 import { banRoutes } from './admin/bans.ts';
-import { httpMetrics, metricsRoutes } from './metrics/routes.ts';
 import { queueDashboard } from './queues/dashboard.ts';
 
 /** Express assembly: request ids and logs, CORS, then each surface under its prefix. */
@@ -29,11 +28,11 @@ export function createApp(s: Services): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', (q: string) => q); // each surface parses its own query string
-  app.use(httpMetrics());
   app.use(requestLog(s.log));
-  app.use(cors(s.config, isPgMetaPath));
+  // /functions/v1/… is a project's edge functions (by Host), with the data APIs' open CORS, not pg-meta's /functions.
+  app.use(cors(s.config, (p) => isPgMetaPath(p) && !/^\/functions\/v1(\/|$)/.test(p)));
   // Operations: GET /metrics and the queue dashboard at /admin/queues (admin credentials).
-  app.use(metricsRoutes(s), queueDashboard(s));
+  app.use(s.metrics.router, queueDashboard(s));
 
   // Management API projects: their own data APIs, chosen by Host or /project/<ref>/rest/v1.
   app.use(projectRoutes(s));

@@ -3,6 +3,7 @@
  * passed down to the routes in one Services object; `close` shuts them down in one place,
  * in order (what uses the pools first, then the pools).
  */
+import { Agent } from 'node:http';
 import { createPool } from '../shared/db/pool.ts';
 import { restConnectionUrl } from '../shared/control/authenticator.ts';
 import { TenantPools } from '../shared/tenants/tenant-pools.ts';
@@ -20,6 +21,7 @@ import type { Logger } from '../shared/log.ts';
 import { createLicensing } from './admin/license.ts';
 import { ProjectRuntimes } from './projects/runtimes.ts';
 import { SqlRolePools } from './database/sql-role-pools.ts';
+import { createMetrics, type Metrics } from './metrics/routes.ts';
 import type { Services } from './services.ts';
 
 export interface Composed {
@@ -61,10 +63,12 @@ export async function composeServices(config: Config, log: Logger): Promise<Comp
       log,
     }),
     sqlRolePools: new SqlRolePools(config, log),
+    functionsAgent: new Agent({ keepAlive: true, maxSockets: Infinity }),
   };
-  // Project runtimes use the other services (pools, Redis, the log), so they come last.
-  const services: Services = Object.assign(base, { projectRuntimes: undefined as unknown as ProjectRuntimes });
+  // Project runtimes and metrics use the other services, so they come last.
+  const services: Services = Object.assign(base, { projectRuntimes: undefined as unknown as ProjectRuntimes, metrics: undefined as unknown as Metrics });
   services.projectRuntimes = new ProjectRuntimes(services);
+  services.metrics = createMetrics(services);
 
   const close = async () => {
     const s = services;
@@ -78,7 +82,9 @@ export async function composeServices(config: Config, log: Logger): Promise<Comp
       s.pgMetaTargets.close(),
       s.sqlRolePools.close(),
       s.customHostnames.close(),
+      new Promise((r) => (s.metrics.portServer ? s.metrics.portServer.close(r) : r(undefined))),
     ]);
+    s.functionsAgent.destroy();
     redis.disconnect();
     await Promise.allSettled([pool.end(), restPool.end(), tenantPools.close()]);
   };

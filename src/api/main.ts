@@ -55,10 +55,19 @@ async function runPrimary() {
 async function runServer(single: boolean) {
   if (single) await prepare();
   // Loaded here, not at the top: a cluster primary only forks and never needs express, the routes or the services.
-  const [{ composeServices }, { createApp }, { withDirectReads }] = await Promise.all([import('./compose.ts'), import('./app.ts'), import('./rest/direct-read.ts')]);
+  const [{ composeServices }, { createApp }, { withDirectReads }, { observeHttp }] = await Promise.all([
+    import('./compose.ts'),
+    import('./app.ts'),
+    import('./rest/direct-read.ts'),
+    import('./metrics/routes.ts'),
+  ]);
   const { services, close } = await composeServices(config, log);
   // The data API's table reads skip Express (src/api/rest/direct-read.ts); the rest goes to the app.
-  const server: Server = createServer(withDirectReads(services, createApp(services)));
+  const handle = withDirectReads(services, createApp(services));
+  const server: Server = createServer((req, res) => {
+    observeHttp(req, res);
+    handle(req, res);
+  });
   server.listen(config.PORT, config.HOST, () => {
     log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
     process.send?.({ ready: true });

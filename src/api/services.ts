@@ -5,6 +5,7 @@ import type { JobQueues } from '../shared/jobs/queues.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { SchemaCache } from '../shared/schema-cache/cache.ts';
 import type { ApiKeyStore } from '../shared/auth/api-keys.ts';
+import type { Agent } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import type { AuthBans } from '../shared/security/auth-bans.ts';
@@ -14,6 +15,7 @@ import type { TargetPools } from '../shared/pg-meta/target-pools.ts';
 import type { Licensing } from './admin/license.ts';
 import type { ProjectRuntimes } from './projects/runtimes.ts';
 import type { SqlRolePools } from './database/sql-role-pools.ts';
+import type { Metrics } from './metrics/routes.ts';
 
 /** What every route handler may use; built once per process by the composition root (compose.ts). */
 export interface Services {
@@ -41,4 +43,8 @@ export interface Services {
   pgMetaTargets: TargetPools;
   /** Raw SQL: one pool per mode, as that mode's own login. */
   sqlRolePools: SqlRolePools;
+  /** Keep-alive connections to the edge-functions process. */
+  functionsAgent: Agent;
+  /** GET /metrics and the METRICS_PORT listener. */
+  metrics: Metrics;
 }

@@ -111,6 +111,24 @@ export const configSchema = z.object({
   PROJECT_POOL_MAX: int(5, 1),
   /** Resolvers for custom-hostname TXT checks (ip or ip:port, comma-separated); system resolvers when empty. */
   DNS_SERVERS: csv(''),
+  // Edge functions (issue 20): the `functions` process runs them in Deno; the API proxies to it.
+  /** Where the API reaches the functions process. */
+  FUNCTIONS_URL: url(['http:']).default('http://127.0.0.1:3001'),
+  /** Where the functions process listens (loopback by default: only the API talks to it). */
+  FUNCTIONS_PORT: int(3001, 1).refine((p) => p < 65536, 'must be a port number'),
+  FUNCTIONS_HOST: z.string().default('127.0.0.1'),
+  /** How functions reach this API: SUPABASE_URL is <this>/project/<ref>. Default http://127.0.0.1:<PORT>. */
+  FUNCTIONS_API_URL: url(['http:', 'https:']).optional(),
+  FUNCTIONS_WALL_CLOCK_MS: int(150_000, 100),
+  FUNCTIONS_MEMORY_MB: int(256, 16),
+  FUNCTIONS_MAX_BODY_MB: int(20, 1),
+  /** An instance with no request for this long is stopped. */
+  FUNCTIONS_IDLE_MS: int(60_000, 1000),
+  /** Requests one instance takes at once before another instance of the same version starts. */
+  FUNCTIONS_INSTANCE_CONCURRENCY: int(64, 1),
+  FUNCTIONS_INSTANCES_PER_VERSION: int(2, 1),
+  /** Instances of all functions on one functions process. */
+  FUNCTIONS_MAX_INSTANCES: int(50, 1),
 });
 
 export type Config = z.infer<typeof configSchema>;

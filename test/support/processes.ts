@@ -1,4 +1,4 @@
-/** Starts extra API or worker processes for tests that need their own (kill, SIGTERM, bad config). */
+/** Starts extra API, worker or functions processes for tests that need their own (kill, SIGTERM, bad config). */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
@@ -10,7 +10,7 @@ export interface Started {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startProcess(entry: 'src/api/main.ts' | 'src/workers/main.ts', env: Record<string, string | undefined>): Started {
+export function startProcess(entry: 'src/api/main.ts' | 'src/workers/main.ts' | 'src/functions/main.ts', env: Record<string, string | undefined>): Started {
   const child = fork(path.join(root, entry), [], { env: env as NodeJS.ProcessEnv, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -9,7 +9,7 @@ export const TEST_ADMIN = { user: 'admin', password: 'test-admin-password' };
 export const TEST_LICENSE_PUBLIC_KEY = readFileSync(new URL('../fixtures/license/test-public-key.pem', import.meta.url), 'utf8');
 export const TEST_LICENSE_PRIVATE_KEY_FILE = new URL('../fixtures/license/TEST-ONLY-private-key.pem', import.meta.url).pathname;
 
-export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: number }): Record<string, string> {
+export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: number; functionsPort?: number }): Record<string, string> {
   return {
     DATABASE_URL: o.databaseUrl,
     REDIS_URL: o.redisUrl,
@@ -41,5 +41,10 @@ export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: numbe
     BASALT_MASTER_KEY: 'a'.repeat(64),
     PROJECT_BASE_DOMAIN: 'projects.basalt.test',
     LICENSE_PUBLIC_KEY: TEST_LICENSE_PUBLIC_KEY,
+    // Edge functions: small limits, so that the limit tests end quickly.
+    ...(o.functionsPort ? { FUNCTIONS_PORT: String(o.functionsPort), FUNCTIONS_URL: `http://127.0.0.1:${o.functionsPort}` } : {}),
+    FUNCTIONS_WALL_CLOCK_MS: '8000',
+    FUNCTIONS_MEMORY_MB: '64',
+    FUNCTIONS_MAX_BODY_MB: '1',
   };
 }

@@ -5,7 +5,7 @@
  */
 import cluster from 'node:cluster';
 import http from 'node:http';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import client from 'prom-client';
 import type { Services } from '../services.ts';
 import { requireAdmin } from '../admin/auth.ts';
@@ -25,24 +25,29 @@ export function surfaceOf(path: string): string {
   return 'pg-meta';
 }
 
-/** Counts and times every response (first in the chain, so refusals are counted too). */
-export function httpMetrics(): RequestHandler {
-  return (req, res, next) => {
-    const end = httpDuration.startTimer();
-    res.once('close', () => {
-      const labels = { surface: surfaceOf(req.originalUrl), method: req.method, status: String(res.statusCode) };
-      end(labels);
-      httpRequests.inc(labels);
-    });
-    next();
-  };
+/** Counts and times every response, at the HTTP server (before the direct read path and Express, so refusals count too). */
+export function observeHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const end = httpDuration.startTimer();
+  res.once('close', () => {
+    const labels = { surface: surfaceOf(req.url ?? ''), method: req.method ?? '', status: String(res.statusCode) };
+    end(labels);
+    httpRequests.inc(labels);
+  });
 }
 
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'completed', 'failed', 'paused'] as const;
 
 type Values = Awaited<ReturnType<typeof registry.getMetricsAsJSON>>;
 
-export function metricsRoutes(s: Services): Router {
+export interface Metrics {
+  /** GET /metrics on the API port (admin credentials). */
+  router: Router;
+  /** The METRICS_PORT listener, when that is set. */
+  portServer?: http.Server;
+}
+
+/** Built once per web process by the composition root. */
+export function createMetrics(s: Services): Metrics {
   collectProcessMetrics('api');
   // Queue depths are the same whichever web process reads them: aggregated as "first", not summed.
   registry.removeSingleMetric('basalt_jobs');
@@ -72,9 +77,10 @@ export function metricsRoutes(s: Services): Router {
     return aggregate([...web, ...workers]);
   };
 
+  let portServer: http.Server | undefined;
   if (s.config.METRICS_PORT) {
     // In a cluster every web process listens here too; node:cluster shares the port between them.
-    const server = http.createServer((req, res) => {
+    const server = (portServer = http.createServer((req, res) => {
       if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found: this port serves GET /metrics only\n');
         return;
@@ -83,10 +89,9 @@ export function metricsRoutes(s: Services): Router {
         (text) => res.writeHead(200, { 'Content-Type': CONTENT_TYPE }).end(text),
         (e: Error) => res.writeHead(503, { 'Content-Type': 'text/plain', 'Retry-After': '1' }).end(`metrics unavailable: ${e.message}\n`),
       );
-    });
+    }));
     server.on('error', (err) => s.log.error({ err: err.message, port: s.config.METRICS_PORT }, 'cannot serve metrics on METRICS_PORT'));
     server.listen(s.config.METRICS_PORT, s.config.HOST);
-    s.onClose(() => new Promise((r) => server.close(r)));
   }
 
   const r = Router();
@@ -98,5 +103,5 @@ export function metricsRoutes(s: Services): Router {
     }
   });
   r.use('/metrics', apiErrorHandler);
-  return r;
+  return { router: r, portServer };
 }
