@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UnrecoverableError } from 'bullmq';
@@ -140,13 +139,13 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
       await client.query('RESET ROLE'); // back to the tenant's login, which may record outcomes for its schema only
       const recorded = await client.query('SELECT basalt.record_tenant_job_outcome($1, $2::jsonb) AS ok', [ctx.jobId, JSON.stringify(result)]);
       if (!recorded.rows[0]?.ok) throw new Error(`cannot record the outcome of job ${ctx.jobId} for schema ${p.schema}`);
-    } else await storeResult(client, ctx.jobId, result, ctx.config.JOB_RESULT_TTL_SECONDS);
+    } else await ctx.artifacts.writeResult(client, ctx.jobId, 'bulk-upsert.json', result);
     await client.query('COMMIT');
-    if (owner) await withTransaction(ctx.pool, (c) => storeResult(c, ctx.jobId, result, ctx.config.JOB_RESULT_TTL_SECONDS));
+    if (owner) await withTransaction(ctx.pool, (c) => ctx.artifacts.writeResult(c, ctx.jobId, 'bulk-upsert.json', result));
     // The input has served its purpose: a retry of this job reads the stored result instead.
     // Dropping ~100 MB of chunks takes a while, and the answer need not wait for it; if this
     // fails or the worker dies first, the input goes at expiry like any other.
-    ctx.pool.query('DELETE FROM basalt.artifacts WHERE id = $1', [p.artifactId]).catch(() => {});
+    ctx.artifacts.remove(p.artifactId).catch(() => {});
     read = input.size;
     phase = 'done';
     await ticker.finish();
@@ -165,19 +164,15 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
  * project schema its recorded outcome (stored as the artifact now if the worker died before).
  */
 async function priorOutcome(ctx: Ctx, schema: string, owner: string | undefined): Promise<BulkUpsertResult | undefined> {
-  const prior = await ctx.pool.query<{ data: Buffer }>(
-    `SELECT c.data FROM basalt.artifacts a JOIN basalt.artifact_chunks c ON c.artifact_id = a.id AND c.seq = 0
-      WHERE a.job_id = $1 AND a.role = 'output' AND a.complete`,
-    [ctx.jobId],
-  );
-  if (prior.rows[0]) return JSON.parse(prior.rows[0].data.toString('utf8')) as BulkUpsertResult;
+  const prior = await ctx.artifacts.readResult<BulkUpsertResult>(ctx.jobId);
+  if (prior) return prior;
   if (!owner) return undefined;
   const outcome = await ctx.pool.query<{ result: BulkUpsertResult }>(
     'SELECT result FROM basalt.tenant_job_outcomes WHERE job_id = $1 AND schema_name = $2',
     [ctx.jobId, schema],
   );
   const result = outcome.rows[0]?.result;
-  if (result) await withTransaction(ctx.pool, (c) => storeResult(c, ctx.jobId, result, ctx.config.JOB_RESULT_TTL_SECONDS));
+  if (result) await withTransaction(ctx.pool, (c) => ctx.artifacts.writeResult(c, ctx.jobId, 'bulk-upsert.json', result));
   return result;
 }
 
@@ -208,17 +203,6 @@ async function stagingTable(client: PoolClient, target: string, p: BulkUpsertPay
     alter.push(`ADD CONSTRAINT ${quoteIdent(`notnull:${c}`)} CHECK (${quoteIdent(c)} IS NOT NULL OR substr(${quoteIdent(PRESENT)}, ${i + 1}, 1) = '0')`);
   });
   await client.query(`ALTER TABLE pg_temp.${quoteIdent(STAGING)} ${alter.join(', ')}`);
-}
-
-async function storeResult(client: PoolClient, jobId: string, result: BulkUpsertResult, ttlSeconds: number): Promise<void> {
-  const id = randomUUID();
-  const data = Buffer.from(JSON.stringify(result));
-  await client.query(
-    `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, size, complete, expires_at)
-     VALUES ($1, $2, 'output', 'bulk-upsert.json', 'application/json', $3, true, now() + make_interval(secs => $4))`,
-    [id, jobId, data.length, ttlSeconds],
-  );
-  await client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, 0, $2)', [id, data]);
 }
 
 // ---- parsing: file bytes → records → COPY CSV text ----

@@ -7,7 +7,8 @@ import { becomeOwner, type TenantPools } from '../shared/tenants/tenant-pools.ts
 import { projectOwner, schemaTenant } from '../shared/tenants/schema-tenants.ts';
 import { CopyTextRows } from '../shared/db/copy-text.ts';
 import { qualified, quoteIdent, quoteLiteral } from '../shared/sql/ident.ts';
-import type { ExportPayload, JobProgress } from '../shared/jobs/payloads.ts';
+import type { JobProgress } from '../shared/jobs/payloads.ts';
+import type { ExportPayload, ExportResult } from '../shared/jobs/payloads/export.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { Config } from '../shared/config.ts';
 import { tenantLoginUrl } from '../shared/tenants/schema-tenants.ts';
@@ -16,15 +17,6 @@ import { estimateRows } from './row-estimates.ts';
 import { percentOf, ProgressTicker } from './job-progress.ts';
 import { pgErrorKind } from '../shared/db/sqlstate.ts';
 import { withTransaction } from '../shared/db/pool.ts';
-
-export interface ExportResult {
-  format: ExportPayload['format'];
-  tables: string[];
-  rows: number;
-  bytes: number;
-  artifactId: string;
-  contentType: string;
-}
 
 interface Ctx {
   jobId: string;

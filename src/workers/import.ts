@@ -6,7 +6,6 @@
  * result is committed in the same transaction, and a retry that finds it returns it
  * instead of importing again.
  */
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { UnrecoverableError } from 'bullmq';
 import { parse } from '../shared/sql/pg-parser.ts';
@@ -54,16 +53,13 @@ export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResul
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`basalt-import:${ctx.jobId}`]);
     // The file's SQL resolves names as psql would (a pg_dump file sets its own path).
     await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);
-    const done = await client.query<{ id: string }>(
-      `SELECT id FROM basalt.artifacts WHERE job_id = $1 AND role = 'output' AND complete`,
-      [ctx.jobId],
-    );
-    if (done.rows.length) {
+    const done = await ctx.artifacts.readResult<ImportResult>(ctx.jobId, client);
+    if (done) {
       // An earlier delivery committed and died before BullMQ heard: its result stands.
       await client.query('ROLLBACK');
       broken = false;
       ctx.log.info('import already committed by an earlier attempt');
-      return JSON.parse((await ctx.artifacts.readAll(done.rows[0].id)).toString('utf8')) as ImportResult;
+      return done;
     }
 
     const tables: Target[] = [];
@@ -182,14 +178,7 @@ export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResul
       rowsImported,
     };
     // The result is the job's output artifact, written in the import's own transaction.
-    const id = randomUUID();
-    const json = Buffer.from(JSON.stringify(result));
-    await client.query(
-      `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, size, complete, expires_at)
-       VALUES ($1, $2, 'output', 'import.json', 'application/json', $3, true, now() + make_interval(secs => $4))`,
-      [id, ctx.jobId, json.length, ctx.config.JOB_RESULT_TTL_SECONDS],
-    );
-    await client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, 0, $2)', [id, json]);
+    await ctx.artifacts.writeResult(client, ctx.jobId, 'import.json', result);
     await client.query('COMMIT');
     table = undefined;
     await ticker.finish();

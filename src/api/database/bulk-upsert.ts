@@ -30,7 +30,7 @@ export function bulkUpsertRoutes(s: Services): Router {
       payload = await checkRequest(s, upload.fields, upload.file);
     } catch (e) {
       // Nothing will read the upload: drop it now rather than at expiry.
-      await s.pool.query('DELETE FROM basalt.artifacts WHERE id = $1', [upload.file.id]).catch(() => {});
+      await s.artifacts.remove(upload.file.id).catch(() => {});
       throw e;
     }
     // Failures caused by the file come back as their own 4xx (shared/jobs/client-error.ts).

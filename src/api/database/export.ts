@@ -2,7 +2,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { fail } from '../../shared/errors.ts';
-import { exportFields } from '../../shared/jobs/payloads/export.ts';
+import { exportFields, type ExportResult } from '../../shared/jobs/payloads/export.ts';
 import type { Services } from '../services.ts';
 import { runJob } from '../jobs/respond.ts';
 import { catalog } from '../../shared/catalog/index.ts';
@@ -31,7 +31,7 @@ export function exportRoutes(s: Services): Router {
     if (tables.length === 0) throw fail('VALIDATION_ERROR', `Schema '${p.schema}' has no tables to export`);
 
     await runJob(s, req, res, 'export', { ...p, tables }, async (status) => {
-      const result = status.result as { format: string; tables: string[]; rows: number; bytes: number; artifactId: string };
+      const result = status.result as ExportResult;
       if (result.bytes > INLINE_MAX_BYTES) {
         // Too big to inline as one JSON string: the client downloads the file itself.
         const resultUrl = `/api/jobs/${status.id}/result`;
@@ -46,7 +46,7 @@ export function exportRoutes(s: Services): Router {
 }
 
 /** The seed's synchronous shape, with the content streamed from the artifact store, never held whole. */
-async function streamInline(s: Services, res: Response, jobId: string, result: { format: string; tables: string[]; rows: number; artifactId: string }) {
+async function streamInline(s: Services, res: Response, jobId: string, result: ExportResult) {
   const info = await s.artifacts.info(result.artifactId);
   if (!info) throw fail('JOB_NOT_FOUND', `Job ${jobId} has no stored result (it may have expired)`);
   res.status(200).type('application/json');

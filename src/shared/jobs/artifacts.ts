@@ -4,6 +4,7 @@ import zlib from 'node:zlib';
 import { finished } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import pg from 'pg';
+import type { ClientBase } from 'pg';
 import { transactionOn, withTransaction, type Pool, type PoolClient } from '../db/pool.ts';
 import { fail } from '../errors.ts';
 import { quoteLiteral } from '../sql/ident.ts';
@@ -338,6 +339,36 @@ export class ArtifactStore {
     const parts: Buffer[] = [];
     for await (const c of this.content(info)) parts.push(c as Buffer);
     return Buffer.concat(parts);
+  }
+
+  /**
+   * A job's small JSON result (an import's or a bulk upsert's), written on `client` in the job's
+   * own transaction, so it commits with the work it describes: the exactly-once marker.
+   */
+  async writeResult(client: ClientBase, jobId: string, filename: string, value: unknown): Promise<void> {
+    const id = randomUUID();
+    const data = Buffer.from(JSON.stringify(value));
+    await client.query(
+      `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, size, complete, expires_at)
+       VALUES ($1, $2, 'output', $3, 'application/json', $4, true, now() + make_interval(secs => $5))`,
+      [id, jobId, filename, data.length, this.ttlSeconds],
+    );
+    await client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, 0, $2)', [id, data]);
+  }
+
+  /** The result writeResult stored for a job that committed, read on `client` (inside the caller's transaction) or the pool. */
+  async readResult<T>(jobId: string, client?: ClientBase): Promise<T | undefined> {
+    const { rows } = await (client ?? this.pool).query<{ data: Buffer }>(
+      `SELECT c.data FROM basalt.artifacts a JOIN basalt.artifact_chunks c ON c.artifact_id = a.id AND c.seq = 0
+        WHERE a.job_id = $1 AND a.role = 'output' AND a.complete`,
+      [jobId],
+    );
+    return rows[0] ? (JSON.parse(rows[0].data.toString('utf8')) as T) : undefined;
+  }
+
+  /** Drops an artifact nothing will read again (an upload that was refused or has been applied). */
+  async remove(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM basalt.artifacts WHERE id = $1', [id]);
   }
 
   async deleteExpired(): Promise<number> {

@@ -18,3 +18,13 @@ export const exportFields = z.object({
 });
 export const exportPayload = exportFields.refine((p) => p.format !== 'csv' || p.tables.length === 1, { message: 'a CSV export holds exactly one table', path: ['tables'] });
 export type ExportPayload = z.infer<typeof exportPayload>;
+
+/** What an export job completes with (the job's `result`); the file itself is the job's output artifact. */
+export interface ExportResult {
+  format: ExportPayload['format'];
+  tables: string[];
+  rows: number;
+  bytes: number;
+  artifactId: string;
+  contentType: string;
+}
