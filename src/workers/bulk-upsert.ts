@@ -59,103 +59,110 @@ export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUps
   const owner = await projectOwner(ctx.pool, p.schema);
   const done = await priorOutcome(ctx, p.schema, owner);
   if (done) return done;
-  const client = owner ? await ctx.tenantPools.work(p.schema).connect() : await ctx.pool.connect();
   let discard = false;
   let stopTicker = () => {};
+  let finishTicker = async () => {};
   try {
-    await client.query('BEGIN');
-    if (owner) await becomeOwner(client, schemaTenant(p.schema, owner));
-    const input = await ctx.artifacts.info(p.artifactId);
-    if (!input?.complete) throw clientError('VALIDATION_ERROR', 'The uploaded file is no longer stored (it expired); upload it again');
+    const result = await withTransaction(
+      owner ? ctx.tenantPools.work(p.schema) : ctx.pool,
+      async (client) => {
+        const input = await ctx.artifacts.info(p.artifactId);
+        if (!input?.complete) throw clientError('VALIDATION_ERROR', 'The uploaded file is no longer stored (it expired); upload it again');
 
-    const target = qualified(p.schema, p.table);
-    const cols = p.columns.map(quoteIdent).join(', ');
-    await stagingTable(client, target, p);
+        const target = qualified(p.schema, p.table);
+        const cols = p.columns.map(quoteIdent).join(', ');
+        await stagingTable(client, target, p);
 
-    const stage = p.format === 'json' ? new JsonRecordsToCopy(p.columns, p.table) : new CsvCopyInput();
-    // Progress: the upload's bytes staged by COPY, up to 95 %; the INSERT … SELECT that applies
-    // them cannot report its own, so it shows as phase 'applying' at 95 % until it commits.
-    let read = 0;
-    let phase = 'loading';
-    const staged = () => (stage instanceof CsvCopyInput ? Math.max(0, stage.records - 1) : stage.count);
-    const ticker = new ProgressTicker(ctx.progress, () => ({
-      rows: staged(),
-      bytes: read,
-      totalBytes: input.size,
-      table: p.table,
-      phase,
-      percent: phase === 'loading' ? Math.min(95, Math.floor((percentOf(read, input.size) * 95) / 100)) : 95,
-    }));
-    stopTicker = () => ticker.stop();
-    // The CSV file's own header row is skipped by COPY (the API has read the columns from it).
-    const options = p.format === 'json' ? 'FORMAT csv' : 'FORMAT csv, HEADER true';
-    const copyCols = p.format === 'json' ? `${cols}, ${quoteIdent(PRESENT)}` : cols;
-    const copy = client.query(copyFrom(`COPY pg_temp.${quoteIdent(STAGING)} (${copyCols}) FROM STDIN WITH (${options})`));
-    discard = true; // until COPY is over, the connection may be mid-protocol
-    try {
-      const source = ctx.artifacts.stream(p.artifactId);
-      source.on('data', (chunk: Buffer) => (read += chunk.length));
-      const opts = ctx.signal ? { signal: ctx.signal } : {};
-      if (stage instanceof CsvCopyInput) await pipeline(source, stage, copy, opts);
-      else await pipeline(source, new JsonArrayStream(), stage, copy, opts);
-    } catch (e) {
-      throw await explain(e, p, ctx.artifacts);
-    }
-    discard = false;
-    const records = copy.rowCount;
-    phase = 'applying';
-
-    const upsert = p.upsertKey;
-    /** One INSERT … SELECT of the staged rows `where` selects, writing `columns` (the others take their defaults, and keep their values on conflict). */
-    const apply = async (columns: string[], where: string) => {
-      const list = columns.map(quoteIdent).join(', ');
-      const updates = upsert ? columns.filter((c) => !upsert.includes(c)) : [];
-      const conflict = !upsert
-        ? ''
-        : updates.length === 0
-          ? ` ON CONFLICT (${upsert.map(quoteIdent).join(', ')}) DO NOTHING`
-          : ` ON CONFLICT (${upsert.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`;
-      const r = await client.query(`INSERT INTO ${target} (${list}) SELECT ${list} FROM pg_temp.${quoteIdent(STAGING)}${where}${conflict}`);
-      return r.rowCount ?? 0;
-    };
-    let rowsAffected = 0;
-    try {
-      if (p.format === 'csv') rowsAffected = await apply(p.columns, '');
-      else {
-        // JSON rows may leave keys out: one statement per set of keys present (files have few),
-        // so a left-out column takes its DEFAULT on insert and keeps its stored value on update.
-        const sets = await client.query<{ present: string }>(`SELECT DISTINCT ${quoteIdent(PRESENT)} AS present FROM pg_temp.${quoteIdent(STAGING)} ORDER BY 1 DESC`);
-        for (const { present } of sets.rows) {
-          const columns = p.columns.filter((_, i) => present[i] === '1');
-          rowsAffected += await apply(columns, ` WHERE ${quoteIdent(PRESENT)} = '${present}'`);
+        const stage = p.format === 'json' ? new JsonRecordsToCopy(p.columns, p.table) : new CsvCopyInput();
+        // Progress: the upload's bytes staged by COPY, up to 95 %; the INSERT … SELECT that applies
+        // them cannot report its own, so it shows as phase 'applying' at 95 % until it commits.
+        let read = 0;
+        let phase = 'loading';
+        const staged = () => (stage instanceof CsvCopyInput ? Math.max(0, stage.records - 1) : stage.count);
+        const ticker = new ProgressTicker(ctx.progress, () => ({
+          rows: staged(),
+          bytes: read,
+          totalBytes: input.size,
+          table: p.table,
+          phase,
+          percent: phase === 'loading' ? Math.min(95, Math.floor((percentOf(read, input.size) * 95) / 100)) : 95,
+        }));
+        stopTicker = () => ticker.stop();
+        finishTicker = () => {
+          read = input.size;
+          phase = 'done';
+          return ticker.finish();
+        };
+        // The CSV file's own header row is skipped by COPY (the API has read the columns from it).
+        const options = p.format === 'json' ? 'FORMAT csv' : 'FORMAT csv, HEADER true';
+        const copyCols = p.format === 'json' ? `${cols}, ${quoteIdent(PRESENT)}` : cols;
+        const copy = client.query(copyFrom(`COPY pg_temp.${quoteIdent(STAGING)} (${copyCols}) FROM STDIN WITH (${options})`));
+        discard = true; // until COPY is over, the connection may be mid-protocol
+        try {
+          const source = ctx.artifacts.stream(p.artifactId);
+          source.on('data', (chunk: Buffer) => (read += chunk.length));
+          const opts = ctx.signal ? { signal: ctx.signal } : {};
+          if (stage instanceof CsvCopyInput) await pipeline(source, stage, copy, opts);
+          else await pipeline(source, new JsonArrayStream(), stage, copy, opts);
+        } catch (e) {
+          throw await explain(e, p, ctx.artifacts);
         }
-      }
-    } catch (e) {
-      throw await explain(e, p, ctx.artifacts);
-    }
+        discard = false;
+        const records = copy.rowCount;
+        phase = 'applying';
 
-    const result: BulkUpsertResult = { rowsAffected, totalRecords: records, table: p.table };
-    if (owner) {
-      await client.query('RESET ROLE'); // back to the tenant's login, which may record outcomes for its schema only
-      const recorded = await client.query('SELECT basalt.record_tenant_job_outcome($1, $2::jsonb) AS ok', [ctx.jobId, JSON.stringify(result)]);
-      if (!recorded.rows[0]?.ok) throw new Error(`cannot record the outcome of job ${ctx.jobId} for schema ${p.schema}`);
-    } else await ctx.artifacts.writeResult(client, ctx.jobId, 'bulk-upsert.json', result);
-    await client.query('COMMIT');
+        const upsert = p.upsertKey;
+        /** One INSERT … SELECT of the staged rows `where` selects, writing `columns` (the others take their defaults, and keep their values on conflict). */
+        const apply = async (columns: string[], where: string) => {
+          const list = columns.map(quoteIdent).join(', ');
+          const updates = upsert ? columns.filter((c) => !upsert.includes(c)) : [];
+          const conflict = !upsert
+            ? ''
+            : updates.length === 0
+              ? ` ON CONFLICT (${upsert.map(quoteIdent).join(', ')}) DO NOTHING`
+              : ` ON CONFLICT (${upsert.map(quoteIdent).join(', ')}) DO UPDATE SET ${updates.map((c) => `${quoteIdent(c)} = EXCLUDED.${quoteIdent(c)}`).join(', ')}`;
+          const r = await client.query(`INSERT INTO ${target} (${list}) SELECT ${list} FROM pg_temp.${quoteIdent(STAGING)}${where}${conflict}`);
+          return r.rowCount ?? 0;
+        };
+        let rowsAffected = 0;
+        try {
+          if (p.format === 'csv') rowsAffected = await apply(p.columns, '');
+          else {
+            // JSON rows may leave keys out: one statement per set of keys present (files have few),
+            // so a left-out column takes its DEFAULT on insert and keeps its stored value on update.
+            const sets = await client.query<{ present: string }>(`SELECT DISTINCT ${quoteIdent(PRESENT)} AS present FROM pg_temp.${quoteIdent(STAGING)} ORDER BY 1 DESC`);
+            for (const { present } of sets.rows) {
+              const columns = p.columns.filter((_, i) => present[i] === '1');
+              rowsAffected += await apply(columns, ` WHERE ${quoteIdent(PRESENT)} = '${present}'`);
+            }
+          }
+        } catch (e) {
+          throw await explain(e, p, ctx.artifacts);
+        }
+
+        const result: BulkUpsertResult = { rowsAffected, totalRecords: records, table: p.table };
+        if (owner) {
+          await client.query('RESET ROLE'); // back to the tenant's login, which may record outcomes for its schema only
+          const recorded = await client.query('SELECT basalt.record_tenant_job_outcome($1, $2::jsonb) AS ok', [ctx.jobId, JSON.stringify(result)]);
+          if (!recorded.rows[0]?.ok) throw new Error(`cannot record the outcome of job ${ctx.jobId} for schema ${p.schema}`);
+        } else await ctx.artifacts.writeResult(client, ctx.jobId, 'bulk-upsert.json', result);
+        return result;
+      },
+      {
+        setup: owner ? (c) => becomeOwner(c, schemaTenant(p.schema, owner)) : undefined,
+        // Until COPY is over the connection may be mid-protocol: dropped, not rolled back.
+        discard: () => discard,
+      },
+    );
     if (owner) await withTransaction(ctx.pool, (c) => ctx.artifacts.writeResult(c, ctx.jobId, 'bulk-upsert.json', result));
     // The input has served its purpose: a retry of this job reads the stored result instead.
     // Dropping ~100 MB of chunks takes a while, and the answer need not wait for it; if this
     // fails or the worker dies first, the input goes at expiry like any other.
     ctx.artifacts.remove(p.artifactId).catch(() => {});
-    read = input.size;
-    phase = 'done';
-    await ticker.finish();
+    await finishTicker();
     return result;
-  } catch (e) {
-    if (!discard) await client.query('ROLLBACK').catch(() => {});
-    throw e;
   } finally {
     stopTicker();
-    client.release(discard);
   }
 }
 

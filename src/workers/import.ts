@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { UnrecoverableError } from 'bullmq';
 import { parse } from '../shared/sql/pg-parser.ts';
 import { from as copyFrom } from 'pg-copy-streams';
-import { USER_SEARCH_PATH, type Pool, type PoolClient } from '../shared/db/pool.ts';
+import { USER_SEARCH_PATH, withTransaction, type Pool, type PoolClient } from '../shared/db/pool.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { JobProgress } from '../shared/jobs/payloads.ts';
 import { jobClientError } from '../shared/jobs/client-error.ts';
@@ -44,153 +44,162 @@ export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResul
   const info = await ctx.artifacts.info(p.artifactId);
   if (!info?.complete) throw new UnrecoverableError(`The uploaded file ${p.artifactId} is missing or has expired`);
 
-  const client = await ctx.pool.connect();
-  let broken = true;
   let stopTicker = () => {};
+  let finishTicker = async () => {};
+  let result: ImportResult | undefined;
+  // The file may change session settings (search_path, role…): its connection is never reused.
+  let reusable = false;
   try {
-    await client.query('BEGIN');
-    // Two deliveries of the same job (a lock that lapsed) wait for each other here.
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`basalt-import:${ctx.jobId}`]);
-    // The file's SQL resolves names as psql would (a pg_dump file sets its own path).
-    await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);
-    const done = await ctx.artifacts.readResult<ImportResult>(ctx.jobId, client);
-    if (done) {
-      // An earlier delivery committed and died before BullMQ heard: its result stands.
-      await client.query('ROLLBACK');
-      broken = false;
-      ctx.log.info('import already committed by an earlier attempt');
-      return done;
-    }
-
-    const tables: Target[] = [];
-    const seen = new Set<string>();
-    const addTarget = (t: Target | undefined) => {
-      if (!t) return;
-      const key = `${t.schema ?? ''}.${t.name}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        tables.push(t);
+    const out = await withTransaction(
+      ctx.pool,
+      async (client) => {
+      const done = await ctx.artifacts.readResult<ImportResult>(ctx.jobId, client);
+      if (done) {
+        // An earlier delivery committed and died before BullMQ heard: its result stands.
+        reusable = true;
+        ctx.log.info('import already committed by an earlier attempt');
+        return done;
       }
-    };
 
-    if (p.truncate) {
-      // A first pass finds the tables the file loads; those that exist already are emptied.
-      for await (const ev of readDump(ctx.artifacts.stream(p.artifactId))) {
-        if (ev.type === 'copy' || (ev.type === 'statement' && ev.firstWord === 'INSERT')) addTarget(await targetOf(ev.sql));
-      }
-      const existing: string[] = [];
-      for (const t of tables) {
-        const name = t.schema ? qualified(t.schema, t.name) : quoteIdent(t.name);
-        const { rows } = await client.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [name]);
-        if (rows[0].ok) existing.push(name);
-      }
-      if (existing.length) await run(client, `TRUNCATE ${existing.join(', ')}`, 0);
-    }
+      const tables: Target[] = [];
+      const seen = new Set<string>();
+      const addTarget = (t: Target | undefined) => {
+        if (!t) return;
+        const key = `${t.schema ?? ''}.${t.name}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          tables.push(t);
+        }
+      };
 
-    let rowsImported = 0;
-    let statements = 0;
-    let copyLines = 0; // lines sent in the COPY under way: its progress until COPY reports its count
-    let fileBytes = 0; // of the upload, read by the main pass
-    let table: string | undefined;
-    const ticker = new ProgressTicker(ctx.progress, () => ({
-      rows: rowsImported + copyLines,
-      bytes: fileBytes,
-      totalBytes: p.fileSize,
-      statements,
-      table,
-      percent: percentOf(fileBytes, p.fileSize),
-    }));
-    stopTicker = () => ticker.stop();
-    async function* counted(src: AsyncIterable<Buffer | string>) {
-      for await (const piece of src) {
-        fileBytes += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
-        yield piece;
+      if (p.truncate) {
+        // A first pass finds the tables the file loads; those that exist already are emptied.
+        for await (const ev of readDump(ctx.artifacts.stream(p.artifactId))) {
+          if (ev.type === 'copy' || (ev.type === 'statement' && ev.firstWord === 'INSERT')) addTarget(await targetOf(ev.sql));
+        }
+        const existing: string[] = [];
+        for (const t of tables) {
+          const name = t.schema ? qualified(t.schema, t.name) : quoteIdent(t.name);
+          const { rows } = await client.query<{ ok: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS ok`, [name]);
+          if (rows[0].ok) existing.push(name);
+        }
+        if (existing.length) await run(client, `TRUNCATE ${existing.join(', ')}`, 0);
       }
-    }
-    let copy: { stream: ReturnType<typeof copyFrom>; done: Promise<void>; line: number; table: string } | undefined;
 
-    for await (const ev of readDump(counted(ctx.artifacts.stream(p.artifactId)))) {
-      if (ctx.signal?.aborted) throw new Error('cancelled');
-      switch (ev.type) {
-        case 'meta':
-          ctx.log.info({ command: ev.command.split(/\s/)[0], line: ev.line }, 'psql meta-command skipped');
-          break;
-        case 'statement': {
-          if (TRANSACTION_WORDS.has(ev.firstWord)) {
-            ctx.log.info({ line: ev.line, statement: ev.firstWord }, 'transaction control skipped: the import is one transaction');
+      let rowsImported = 0;
+      let statements = 0;
+      let copyLines = 0; // lines sent in the COPY under way: its progress until COPY reports its count
+      let fileBytes = 0; // of the upload, read by the main pass
+      let table: string | undefined;
+      const ticker = new ProgressTicker(ctx.progress, () => ({
+        rows: rowsImported + copyLines,
+        bytes: fileBytes,
+        totalBytes: p.fileSize,
+        statements,
+        table,
+        percent: percentOf(fileBytes, p.fileSize),
+      }));
+      stopTicker = () => ticker.stop();
+      finishTicker = () => {
+        table = undefined;
+        return ticker.finish();
+      };
+      async function* counted(src: AsyncIterable<Buffer | string>) {
+        for await (const piece of src) {
+          fileBytes += typeof piece === 'string' ? Buffer.byteLength(piece) : piece.length;
+          yield piece;
+        }
+      }
+      let copy: { stream: ReturnType<typeof copyFrom>; done: Promise<void>; line: number; table: string } | undefined;
+
+      for await (const ev of readDump(counted(ctx.artifacts.stream(p.artifactId)))) {
+        if (ctx.signal?.aborted) throw new Error('cancelled');
+        switch (ev.type) {
+          case 'meta':
+            ctx.log.info({ command: ev.command.split(/\s/)[0], line: ev.line }, 'psql meta-command skipped');
+            break;
+          case 'statement': {
+            if (TRANSACTION_WORDS.has(ev.firstWord)) {
+              ctx.log.info({ line: ev.line, statement: ev.firstWord }, 'transaction control skipped: the import is one transaction');
+              break;
+            }
+            if (ev.firstWord === 'COPY') {
+              throw fileError(`line ${ev.line}: only COPY … FROM stdin is accepted in an import file`);
+            }
+            const r = await run(client, ev.sql, ev.line);
+            statements++;
+            if (ev.firstWord === 'INSERT') {
+              rowsImported += r.rowCount ?? 0;
+              addTarget(await targetOf(ev.sql));
+            }
             break;
           }
-          if (ev.firstWord === 'COPY') {
-            throw fileError(`line ${ev.line}: only COPY … FROM stdin is accepted in an import file`);
+          case 'copy': {
+            const target = await targetOf(ev.sql);
+            addTarget(target);
+            const stream = client.query(copyFrom(ev.sql));
+            const done = new Promise<void>((resolve, reject) => {
+              stream.on('finish', resolve);
+              stream.on('error', reject);
+            });
+            done.catch(() => {}); // observed when the block ends
+            copy = { stream, done, line: ev.line, table: target?.name ?? '' };
+            table = copy.table;
+            break;
           }
-          const r = await run(client, ev.sql, ev.line);
-          statements++;
-          if (ev.firstWord === 'INSERT') {
-            rowsImported += r.rowCount ?? 0;
-            addTarget(await targetOf(ev.sql));
+          case 'data': {
+            if (!copy) break;
+            for (let k = ev.text.indexOf('\n'); k !== -1; k = ev.text.indexOf('\n', k + 1)) copyLines++;
+            try {
+              if (!copy.stream.write(ev.text)) await Promise.race([once(copy.stream, 'drain'), copy.done]);
+            } catch (e) {
+              throw fileError(`COPY at line ${copy.line}: ${(e as Error).message}`);
+            }
+            break;
           }
-          break;
-        }
-        case 'copy': {
-          const target = await targetOf(ev.sql);
-          addTarget(target);
-          const stream = client.query(copyFrom(ev.sql));
-          const done = new Promise<void>((resolve, reject) => {
-            stream.on('finish', resolve);
-            stream.on('error', reject);
-          });
-          done.catch(() => {}); // observed when the block ends
-          copy = { stream, done, line: ev.line, table: target?.name ?? '' };
-          table = copy.table;
-          break;
-        }
-        case 'data': {
-          if (!copy) break;
-          for (let k = ev.text.indexOf('\n'); k !== -1; k = ev.text.indexOf('\n', k + 1)) copyLines++;
-          try {
-            if (!copy.stream.write(ev.text)) await Promise.race([once(copy.stream, 'drain'), copy.done]);
-          } catch (e) {
-            throw fileError(`COPY at line ${copy.line}: ${(e as Error).message}`);
+          case 'copy-end': {
+            if (!copy) break;
+            copy.stream.end();
+            try {
+              await copy.done;
+            } catch (e) {
+              throw fileError(`COPY at line ${copy.line}: ${(e as Error).message}`);
+            }
+            rowsImported += copy.stream.rowCount;
+            copyLines = 0;
+            copy = undefined;
+            statements++;
+            break;
           }
-          break;
-        }
-        case 'copy-end': {
-          if (!copy) break;
-          copy.stream.end();
-          try {
-            await copy.done;
-          } catch (e) {
-            throw fileError(`COPY at line ${copy.line}: ${(e as Error).message}`);
-          }
-          rowsImported += copy.stream.rowCount;
-          copyLines = 0;
-          copy = undefined;
-          statements++;
-          break;
         }
       }
-    }
 
-    const result: ImportResult = {
-      filename: p.filename,
-      fileSize: p.fileSize,
-      tables: tables.map((t) => t.name),
-      rowsImported,
-    };
-    // The result is the job's output artifact, written in the import's own transaction.
-    await ctx.artifacts.writeResult(client, ctx.jobId, 'import.json', result);
-    await client.query('COMMIT');
-    table = undefined;
-    await ticker.finish();
-    ctx.log.info({ statements, rowsImported, tables: result.tables.length }, 'import committed');
-    // The file may have changed session settings (search_path, role…): never reuse this connection.
-    return result;
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw e;
+      result = {
+        filename: p.filename,
+        fileSize: p.fileSize,
+        tables: tables.map((t) => t.name),
+        rowsImported,
+      };
+      // The result is the job's output artifact, written in the import's own transaction.
+      await ctx.artifacts.writeResult(client, ctx.jobId, 'import.json', result);
+        return { result, statements, rowsImported };
+      },
+      {
+        setup: async (client) => {
+          // Two deliveries of the same job (a lock that lapsed) wait for each other here.
+          await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`basalt-import:${ctx.jobId}`]);
+          // The file's SQL resolves names as psql would (a pg_dump file sets its own path).
+          await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);
+        },
+        discard: () => !reusable,
+      },
+    );
+    if (!('result' in out)) return out;
+    await finishTicker();
+    ctx.log.info({ statements: out.statements, rowsImported: out.rowsImported, tables: out.result.tables.length }, 'import committed');
+    return out.result;
   } finally {
     stopTicker();
-    client.release(broken);
   }
 }
 

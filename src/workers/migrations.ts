@@ -1,5 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
-import { USER_SEARCH_PATH, type Pool } from '../shared/db/pool.ts';
+import { USER_SEARCH_PATH, withTransaction, type Pool } from '../shared/db/pool.ts';
+import { isServerFault, pgErrorKind } from '../shared/db/sqlstate.ts';
 import type { Logger } from '../shared/log.ts';
 import { splitStatements } from '../shared/sql/statements.ts';
 import { isApiError } from '../shared/errors.ts';
@@ -73,7 +74,6 @@ export async function runMigration(payload: unknown, ctx: Ctx): Promise<Migratio
 
   // The connection is discarded afterwards: a migration may SET ROLE, search_path, … for the
   // session, and none of that may reach the next job that borrows it.
-  const client = await ctx.pool.connect();
   let done = 0;
   let rowsAffected = 0;
   let bytes = 0;
@@ -88,76 +88,84 @@ export async function runMigration(payload: unknown, ctx: Ctx): Promise<Migratio
   // Cancelling the job cancels the statement in flight; the transaction then rolls back.
   const onAbort = () => void (pid && ctx.pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {}));
   ctx.signal?.addEventListener('abort', onAbort);
+  let committing = false;
   try {
-    pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATIONS_LOCK_KEY]);
-    // The migration's own SQL resolves names as a psql session would.
-    await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);
-    const own = await client.query<HistoryRow>(
-      `SELECT version_text, name, statements, job_id, created_at FROM basalt.user_migrations WHERE version = $1::numeric`,
-      [p.version],
-    );
-    if (own.rows[0]?.job_id === ctx.jobId) {
-      await client.query('ROLLBACK');
-      ctx.log.info({ version: p.version }, 'migration already applied by an earlier attempt of this job');
-      return result(own.rows[0]);
-    }
-    const latest = await client.query<{ version_text: string }>(
-      `SELECT version_text FROM basalt.user_migrations WHERE version >= $1::numeric ORDER BY version DESC LIMIT 1`,
-      [p.version],
-    );
-    if (latest.rows[0]) {
-      throw refused(
-        MIGRATION_ERROR.conflict,
-        `Migration version ${p.version} must be greater than the latest applied version ${latest.rows[0].version_text}`,
-      );
-    }
-
-    for (const [i, s] of statements.entries()) {
-      if (ctx.signal?.aborted) throw new Error('cancelled');
-      try {
-        const r = await client.query(s.text);
-        rowsAffected += (Array.isArray(r) ? 0 : r.rowCount) ?? 0;
-        bytes += Buffer.byteLength(s.text);
-        done++;
-      } catch (e) {
-        if (ctx.signal?.aborted) throw e;
-        const pg = e as Error & { code?: string; detail?: string; hint?: string };
-        const extra = [pg.detail, pg.hint && `Hint: ${pg.hint}`].filter(Boolean).join(' ');
-        throw refused(
-          MIGRATION_ERROR.failed,
-          `Statement ${i + 1} of ${statements.length} failed: ${short(s.text)}: ${pg.message}${pg.code ? ` (SQLSTATE ${pg.code})` : ''}${extra ? `. ${extra}` : ''}. Nothing was applied.`,
+    const out = await withTransaction(
+      ctx.pool,
+      async (client) => {
+        const own = await client.query<HistoryRow>(
+          `SELECT version_text, name, statements, job_id, created_at FROM basalt.user_migrations WHERE version = $1::numeric`,
+          [p.version],
         );
-      }
-    }
+        if (own.rows[0]?.job_id === ctx.jobId) {
+          ctx.log.info({ version: p.version }, 'migration already applied by an earlier attempt of this job');
+          return { row: own.rows[0], applied: false };
+        }
+        const latest = await client.query<{ version_text: string }>(
+          `SELECT version_text FROM basalt.user_migrations WHERE version >= $1::numeric ORDER BY version DESC LIMIT 1`,
+          [p.version],
+        );
+        if (latest.rows[0]) {
+          throw refused(
+            MIGRATION_ERROR.conflict,
+            `Migration version ${p.version} must be greater than the latest applied version ${latest.rows[0].version_text}`,
+          );
+        }
 
-    const texts = statements.map((s) => `${s.text};`);
-    // The migration may have switched roles for the session; record it as ourselves.
-    await client.query('RESET SESSION AUTHORIZATION; RESET ROLE');
-    const { rows } = await client.query<HistoryRow>(
-      `INSERT INTO basalt.user_migrations (version, version_text, name, statements, job_id)
-       VALUES ($1::numeric, $2::text, $3, $4, $5)
-       RETURNING version_text, name, statements, job_id, created_at`,
-      [p.version, p.version, p.name, texts, ctx.jobId],
+        for (const [i, s] of statements.entries()) {
+          if (ctx.signal?.aborted) throw new Error('cancelled');
+          try {
+            const r = await client.query(s.text);
+            rowsAffected += (Array.isArray(r) ? 0 : r.rowCount) ?? 0;
+            bytes += Buffer.byteLength(s.text);
+            done++;
+          } catch (e) {
+            if (ctx.signal?.aborted) throw e;
+            const pg = e as Error & { code?: string; detail?: string; hint?: string };
+            const extra = [pg.detail, pg.hint && `Hint: ${pg.hint}`].filter(Boolean).join(' ');
+            throw refused(
+              MIGRATION_ERROR.failed,
+              `Statement ${i + 1} of ${statements.length} failed: ${short(s.text)}: ${pg.message}${pg.code ? ` (SQLSTATE ${pg.code})` : ''}${extra ? `. ${extra}` : ''}. Nothing was applied.`,
+            );
+          }
+        }
+
+        const texts = statements.map((s) => `${s.text};`);
+        // The migration may have switched roles for the session; record it as ourselves.
+        await client.query('RESET SESSION AUTHORIZATION; RESET ROLE');
+        const { rows } = await client.query<HistoryRow>(
+          `INSERT INTO basalt.user_migrations (version, version_text, name, statements, job_id)
+           VALUES ($1::numeric, $2::text, $3, $4, $5)
+           RETURNING version_text, name, statements, job_id, created_at`,
+          [p.version, p.version, p.name, texts, ctx.jobId],
+        );
+        await client.query(`NOTIFY pgrst, 'reload schema'`);
+        committing = true; // deferred constraints are checked at COMMIT, right after this
+        return { row: rows[0]!, applied: true };
+      },
+      {
+        setup: async (client) => {
+          pid = (await client.query<{ pid: number }>('SELECT pg_catalog.pg_backend_pid() AS pid')).rows[0]!.pid;
+          await client.query('SELECT pg_catalog.pg_advisory_xact_lock($1)', [MIGRATIONS_LOCK_KEY]);
+          // The migration's own SQL resolves names as a psql session would.
+          await client.query(`SELECT pg_catalog.set_config('search_path', $1, true)`, [USER_SEARCH_PATH]);
+        },
+        // A migration may SET ROLE, search_path, … for the session: none of that may reach the next job.
+        discard: true,
+      },
     );
-    await client.query(`NOTIFY pgrst, 'reload schema'`);
-    try {
-      await client.query('COMMIT'); // deferred constraints are checked here
-    } catch (e) {
-      const pg = e as Error & { code?: string };
-      if (!pg.code || /^(08|57)/.test(pg.code)) throw e; // connection trouble: let BullMQ retry
-      throw refused(MIGRATION_ERROR.failed, `The migration failed at COMMIT: ${pg.message} (SQLSTATE ${pg.code}). Nothing was applied.`);
-    }
-    ctx.log.info({ version: p.version, name: p.name, statements: texts.length }, 'migration applied');
+    if (out.applied) ctx.log.info({ version: p.version, name: p.name, statements: statements.length }, 'migration applied');
     await ticker.finish();
-    return result(rows[0]!);
+    return result(out.row);
   } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
+    const kind = pgErrorKind(e);
+    // A failing COMMIT is the migration's fault (a deferred constraint), unless the connection or server failed: then BullMQ retries.
+    if (committing && kind && !isServerFault(kind)) {
+      throw refused(MIGRATION_ERROR.failed, `The migration failed at COMMIT: ${(e as Error).message} (SQLSTATE ${(e as { code: string }).code}). Nothing was applied.`);
+    }
     throw e;
   } finally {
     ticker.stop();
     ctx.signal?.removeEventListener('abort', onAbort);
-    client.release(true);
   }
 }

@@ -70,7 +70,8 @@ describe('queue dashboard', () => {
 
   it('shows a failed job with its payload redacted, its failure reason and attempts; retry runs it again; remove deletes it', async () => {
     const sql = `ALTER ROLE qdash_no_such_role PASSWORD '${SECRET}'; -- from postgres://bob:${URL_SECRET}@db/x`;
-    const id = await submit('/api/database/migrations', { version: '1', name: 'secret', sql });
+    // A version above any other test's: it is never applied (the SQL fails), and the test database is shared.
+    const id = await submit('/api/database/migrations', { version: '9'.repeat(40), name: 'secret', sql });
     expect(await finished(id)).toMatchObject({ state: 'failed' });
 
     const list = await board('/api/queues?activeQueue=basalt-migrations&status=failed&page=1&jobsPerPage=50');
@@ -79,7 +80,7 @@ describe('queue dashboard', () => {
     expect(listed).toBeDefined();
     expect(JSON.stringify(listed)).not.toContain(SECRET);
     expect(JSON.stringify(listed)).not.toContain(URL_SECRET);
-    expect(listed.data).toEqual({ type: 'migrations', payload: { version: '1', name: 'secret', sql: "ALTER ROLE qdash_no_such_role PASSWORD '[redacted]'; -- from postgres://bob:[redacted]@db/x" } });
+    expect(listed.data).toEqual({ type: 'migrations', payload: { version: '9'.repeat(40), name: 'secret', sql: "ALTER ROLE qdash_no_such_role PASSWORD '[redacted]'; -- from postgres://bob:[redacted]@db/x" } });
     expect(listed.failedReason).toMatch(/qdash_no_such_role/);
     expect(listed.attempts).toBeGreaterThanOrEqual(1);
 

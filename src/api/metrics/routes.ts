@@ -28,8 +28,10 @@ export function surfaceOf(path: string): string {
 /** Counts and times every response, at the HTTP server (before the direct read path and Express, so refusals count too). */
 export function observeHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
   const end = httpDuration.startTimer();
+  // Read now: Express rewrites req.url inside mounted routers.
+  const surface = surfaceOf(req.url ?? '');
   res.once('close', () => {
-    const labels = { surface: surfaceOf(req.url ?? ''), method: req.method ?? '', status: String(res.statusCode) };
+    const labels = { surface, method: req.method ?? '', status: String(res.statusCode) };
     end(labels);
     httpRequests.inc(labels);
   });

@@ -105,6 +105,10 @@ const CALLER_INPUT = new Set<PgErrorKind>([
 ]);
 export const isCallerInput = (k: PgErrorKind) => CALLER_INPUT.has(k);
 
+/** Kinds that mean the connection or the server failed, not the statement: worth a retry. */
+const SERVER_FAULTS = new Set<PgErrorKind>(['connection_failure', 'connection_terminated', 'server_crashed', 'server_starting', 'too_many_connections', 'query_canceled']);
+export const isServerFault = (k: PgErrorKind) => SERVER_FAULTS.has(k);
+
 /** Kinds of class 42: the statement itself (its syntax, names, types or privileges) is wrong. */
 export const STATEMENT_KINDS = new Set<PgErrorKind>([
   'undefined_table', 'undefined_column', 'undefined_object', 'undefined_function', 'duplicate_table', 'duplicate_column',
