@@ -16,22 +16,22 @@ import pg from 'pg';
 import { loadConfig } from '../src/shared/config.ts';
 import { createPool, type Pool } from '../src/shared/db/pool.ts';
 import { restConnectionUrl } from '../src/shared/control/authenticator.ts';
-import { loadSchemaCache } from '../src/shared/schema-cache/build.ts';
-import type { SchemaCacheData } from '../src/shared/schema-cache/model.ts';
-import { parseQueryParams } from '../src/shared/rest/parse/query-params.ts';
-import { parsePrefer } from '../src/shared/rest/parse/prefer.ts';
-import { parseBody, payloadColumns } from '../src/shared/rest/parse/body.ts';
-import { combineRanges } from '../src/shared/rest/parse/range.ts';
-import { findTable, planRead } from '../src/shared/rest/plan/read-plan.ts';
-import type { ReadPlan } from '../src/shared/rest/plan/types.ts';
-import { renderRead } from '../src/shared/rest/render/read.ts';
-import { renderMutation } from '../src/shared/rest/render/mutate.ts';
-import { runInRequestTx, runStatementsInRequestTx, type TxContext } from '../src/shared/rest/execute.ts';
-import { resolveProfile, type RestContext, type RestRequest, type RestResponse } from '../src/shared/rest/read.ts';
-import { handleWrite, type TxEnd } from '../src/shared/rest/write.ts';
-import { handleRpc } from '../src/shared/rest/rpc.ts';
-import { contentType, negotiate } from '../src/shared/rest/respond/media.ts';
-import { contentRange, rangeStatus } from '../src/shared/rest/respond/range-status.ts';
+import { loadSchemaCache } from '../src/api/schema-cache/build.ts';
+import type { SchemaCacheData } from '../src/api/schema-cache/model.ts';
+import { parseQueryParams } from '../src/api/engine/parse/query-params.ts';
+import { parsePrefer } from '../src/api/engine/parse/prefer.ts';
+import { parseBody, payloadColumns } from '../src/api/engine/parse/body.ts';
+import { combineRanges } from '../src/api/engine/parse/range.ts';
+import { findTable, planRead } from '../src/api/engine/plan/read-plan.ts';
+import type { ReadPlan } from '../src/api/engine/plan/types.ts';
+import { renderRead } from '../src/api/engine/render/read.ts';
+import { renderMutation } from '../src/api/engine/render/mutate.ts';
+import { runInRequestTx, runStatementsInRequestTx, type TxContext } from '../src/api/engine/execute.ts';
+import { resolveProfile, type RestContext, type RestRequest, type RestResponse } from '../src/api/engine/read.ts';
+import { handleWrite, type TxEnd } from '../src/api/engine/write.ts';
+import { handleRpc } from '../src/api/engine/rpc.ts';
+import { contentType, negotiate } from '../src/api/engine/respond/media.ts';
+import { contentRange, rangeStatus } from '../src/api/engine/respond/range-status.ts';
 
 /** GET /rest/v1/<resource>?<query>, where `query` holds `{v}` at the one place a request varies. */
 export interface ReadScenarioSpec {

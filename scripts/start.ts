@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from
 import path from 'node:path';
 import { clusterDataDir, portOr, startPostgres, startRedis } from './local-services.ts';
 import { migrateControlSchema } from '../src/shared/control/runner.ts';
-import { signRoleKey } from '../src/shared/auth/jwt.ts';
+import { signRoleKey } from '../src/api/auth/jwt.ts';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 /** Run as dist/scripts/start.js (npm start) or as scripts/start.ts through tsx (development). */

@@ -3,7 +3,7 @@
  * /v1 and Postgres Admin surfaces: each code is declared once with its HTTP status and
  * its next step. Throw sites name a code (`fail('TABLE_NOT_FOUND', …)`), never a status;
  * each surface renders an ApiError into its envelope in exactly one place. The data API's
- * PostgREST codes (PGRSTxxx, SQLSTATEs) have their own catalogue in rest/errors.ts.
+ * PostgREST codes (PGRSTxxx, SQLSTATEs) have their own catalogue in src/api/engine/errors.ts.
  */
 export class ApiError extends Error {
   readonly status: number;

@@ -13,8 +13,8 @@ import { TEST_CRYPTO_KEY } from '../support/test-env.ts';
 import { isolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
 import { toReply, type Reply } from '../support/http.ts';
 import { freePort, startPostgres, type Service } from '../../scripts/local-services.ts';
-import { encryptCryptoJsAes } from '../../src/shared/pg-meta/crypto-js-aes.ts';
-import { TargetPools, targetPoolConfig } from '../../src/shared/pg-meta/target-pools.ts';
+import { encryptCryptoJsAes } from '../../src/api/pg-meta/crypto-js-aes.ts';
+import { TargetPools, targetPoolConfig } from '../../src/api/pg-meta/target-pools.ts';
 
 // A password that would stand out in any log line.
 const SECOND_PASSWORD = 'second-cluster-Pa55-zq81';

@@ -1,8 +1,8 @@
 // Pure checks (no database): the parser gate for SQL fragments and the DDL it feeds.
 import { describe, expect, it } from 'vitest';
-import { expression, functionArgument, returnType, typeName } from '../../src/shared/pg-meta/sql-fragments.ts';
-import * as ddl from '../../src/shared/pg-meta/ddl.ts';
-import { renderListing } from '../../src/shared/pg-meta/listing.ts';
+import { expression, functionArgument, returnType, typeName } from '../../src/api/pg-meta/sql-fragments.ts';
+import * as ddl from '../../src/api/pg-meta/ddl.ts';
+import { renderListing } from '../../src/api/pg-meta/listing.ts';
 
 const refused = async (p: Promise<unknown>) => {
   await expect(p).rejects.toMatchObject({ status: 400, code: 'INVALID_SQL_FRAGMENT' });

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { databaseUrl, db, restUrl } from '../support/env.ts';
 import { poll } from '../support/processes.ts';
-import { SchemaCache } from '../../src/shared/schema-cache/cache.ts';
+import { SchemaCache } from '../../src/api/schema-cache/cache.ts';
 import { createLogger } from '../../src/shared/log.ts';
 
 // A database of its own: NOTIFY is per database, so other test files' DDL cannot add reloads here.

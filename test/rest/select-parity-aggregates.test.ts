@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgrestClient } from '@supabase/postgrest-js';
 import { db, restUrl } from '../support/env.ts';
 import { JSON_CT, type Json, type Param, profileGet } from '../support/http.ts';
-import { loadSchemaCache } from '../../src/shared/schema-cache/build.ts';
-import type { SchemaCacheData } from '../../src/shared/schema-cache/model.ts';
-import { parseQueryParams } from '../../src/shared/rest/parse/query-params.ts';
-import { findTable, planRead } from '../../src/shared/rest/plan/read-plan.ts';
+import { loadSchemaCache } from '../../src/api/schema-cache/build.ts';
+import type { SchemaCacheData } from '../../src/api/schema-cache/model.ts';
+import { parseQueryParams } from '../../src/api/engine/parse/query-params.ts';
+import { findTable, planRead } from '../../src/api/engine/plan/read-plan.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 
 const get = profileGet(restUrl, 'rest_parity');

@@ -1,6 +1,6 @@
 /** PostgREST's canonical query string in Content-Location (qsCanonical: sorted, grouped, percent-encoded). */
 import { describe, expect, it } from 'vitest';
-import { contentLocation } from '../../src/shared/rest/respond/content-location.ts';
+import { contentLocation } from '../../src/api/engine/respond/content-location.ts';
 
 describe('contentLocation', () => {
   it('sorts parameters by name, stably, and writes a bare name with an empty value', () => {

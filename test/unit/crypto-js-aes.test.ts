@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CryptoJsAesError, decryptCryptoJsAes, encryptCryptoJsAes } from '../../src/shared/pg-meta/crypto-js-aes.ts';
+import { CryptoJsAesError, decryptCryptoJsAes, encryptCryptoJsAes } from '../../src/api/pg-meta/crypto-js-aes.ts';
 
 // Produced by `openssl enc -aes-256-cbc -md md5 -salt -a -A -pass pass:<key>`, the same
 // format CryptoJS.AES.encrypt(text, key).toString() writes (an independent implementation).

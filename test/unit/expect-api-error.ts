@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
-import type { Field } from '../../src/shared/rest/parse/types.ts';
+import type { Field } from '../../src/api/engine/parse/types.ts';
 
 /** Asserts that fn throws an ApiError with this status and code (and message and details, when given). */
 export function expectApiError(fn: () => unknown, expected: { status: number; code: string; message?: string; details?: string | null }) {

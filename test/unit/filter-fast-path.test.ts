@@ -1,12 +1,12 @@
 /**
  * parseFilterParam reads `eq.`/`neq.`/`gt.`/`gte.`/`lt.`/`lte.` filters without the scanner
- * (src/shared/rest/parse/filters.ts). Whatever the value, the result must be the scanner's:
+ * (src/api/engine/parse/filters.ts). Whatever the value, the result must be the scanner's:
  * the same operator, the value byte for byte (dots, stars, parentheses, quotes, non-ASCII),
  * no quantifier, not negated. Near misses (quantifiers, upper case, not., other operators)
  * still go through the scanner and keep its answers and errors.
  */
 import { describe, expect, it } from 'vitest';
-import { Scanner, opExpr, parseFilterParam, singleVal } from '../../src/shared/rest/parse/filters.ts';
+import { Scanner, opExpr, parseFilterParam, singleVal } from '../../src/api/engine/parse/filters.ts';
 
 const scanner = (value: string) => Scanner.run(`failed to parse filter (${value})`, value, (s) => opExpr(s, () => singleVal(s)));
 

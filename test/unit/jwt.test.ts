@@ -1,7 +1,7 @@
 /** Token verification without a server: algorithms, keys, claims checks and the role claim path. */
 import { describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
-import { JwtVerifier, parseClaimPath } from '../../src/shared/auth/jwt.ts';
+import { JwtVerifier, parseClaimPath } from '../../src/api/auth/jwt.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 
 const SECRET = 'a-shared-secret-that-is-long-enough-for-hs256';

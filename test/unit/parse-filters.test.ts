@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
 import { expectApiError } from './expect-api-error.ts';
-import { parseFilterParam } from '../../src/shared/rest/parse/filters.ts';
-import type { Field, OpExpr, PathFilter } from '../../src/shared/rest/parse/types.ts';
+import { parseFilterParam } from '../../src/api/engine/parse/filters.ts';
+import type { Field, OpExpr, PathFilter } from '../../src/api/engine/parse/types.ts';
 
 
 const col = (name: string, ...jsonPath: Field['jsonPath']): Field => ({ name, jsonPath });

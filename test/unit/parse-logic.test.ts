@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
 import { expectApiError } from './expect-api-error.ts';
-import { parseLogicParam } from '../../src/shared/rest/parse/logic.ts';
-import type { LogicTree, OpExpr } from '../../src/shared/rest/parse/types.ts';
+import { parseLogicParam } from '../../src/api/engine/parse/logic.ts';
+import type { LogicTree, OpExpr } from '../../src/api/engine/parse/types.ts';
 
 
 const leaf = (name: string, expr: OpExpr, negated = false): LogicTree => ({

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
 import { expectApiError, f } from './expect-api-error.ts';
-import { parseOrderParam, parseOrderValue } from '../../src/shared/rest/parse/order.ts';
-import type { Field } from '../../src/shared/rest/parse/types.ts';
+import { parseOrderParam, parseOrderValue } from '../../src/api/engine/parse/order.ts';
+import type { Field } from '../../src/api/engine/parse/types.ts';
 
 
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
 import { expectApiError } from './expect-api-error.ts';
-import { parsePrefer } from '../../src/shared/rest/parse/prefer.ts';
-import { combineRanges, parseLimitOffset, parseRangeHeader, readInteger } from '../../src/shared/rest/parse/range.ts';
+import { parsePrefer } from '../../src/api/engine/parse/prefer.ts';
+import { combineRanges, parseLimitOffset, parseRangeHeader, readInteger } from '../../src/api/engine/parse/range.ts';
 
 
 const NEGATIVE_LIMIT = { status: 416, code: 'PGRST103', message: 'Requested range not satisfiable', details: 'Limit should be greater than or equal to zero.' };

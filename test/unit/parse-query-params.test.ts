@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
 import { expectApiError } from './expect-api-error.ts';
-import { parseQueryParams, splitQueryString } from '../../src/shared/rest/parse/query-params.ts';
-import type { OpExpr, PathFilter } from '../../src/shared/rest/parse/types.ts';
+import { parseQueryParams, splitQueryString } from '../../src/api/engine/parse/query-params.ts';
+import type { OpExpr, PathFilter } from '../../src/api/engine/parse/types.ts';
 
 
 const simple = (path: string[], name: string, op: 'eq' | 'gt', value: string): PathFilter => ({

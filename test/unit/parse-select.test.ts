@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../src/shared/errors.ts';
 import { expectApiError, f } from './expect-api-error.ts';
-import { parseSelect } from '../../src/shared/rest/parse/select.ts';
-import type { Field, SelectItem } from '../../src/shared/rest/parse/types.ts';
+import { parseSelect } from '../../src/api/engine/parse/select.ts';
+import type { Field, SelectItem } from '../../src/api/engine/parse/types.ts';
 
 
 const colItem = (name: string, extra: Partial<Extract<SelectItem, { kind: 'field' }>> = {}): SelectItem => ({

@@ -1,10 +1,10 @@
 /** The plan and render steps on a hand-built schema cache: no database, no HTTP. */
 import { describe, expect, it } from 'vitest';
-import { buildSchemaCache } from '../../src/shared/schema-cache/build.ts';
-import { parseQueryParams } from '../../src/shared/rest/parse/query-params.ts';
-import { checkCast, findTable, planRead } from '../../src/shared/rest/plan/read-plan.ts';
-import { renderRead } from '../../src/shared/rest/render/read.ts';
-import { renderMutation } from '../../src/shared/rest/render/mutate.ts';
+import { buildSchemaCache } from '../../src/api/schema-cache/build.ts';
+import { parseQueryParams } from '../../src/api/engine/parse/query-params.ts';
+import { checkCast, findTable, planRead } from '../../src/api/engine/plan/read-plan.ts';
+import { renderRead } from '../../src/api/engine/render/read.ts';
+import { renderMutation } from '../../src/api/engine/render/mutate.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 
 const table = (name: string, pk: string[]) => ({ schema: 'api', name, oid: 1, relkind: 'r', comment: null, pk, insertable: true, updatable: true, deletable: true });

@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import { ApiError, fail } from '../../shared/errors.ts';
-import { parseBasic, safeEqual } from '../../shared/auth/basic.ts';
-import { jwtVerifierFor } from '../../shared/auth/jwt.ts';
+import { parseBasic, safeEqual } from '../auth/basic.ts';
+import { jwtVerifierFor } from '../auth/jwt.ts';
 import type { Config } from '../../shared/config.ts';
-import { KEY_FORMAT, type ApiKeyStore } from '../../shared/auth/api-keys.ts';
+import { KEY_FORMAT, type ApiKeyStore } from '../auth/api-keys.ts';
 import type { AuthBans } from '../../shared/security/auth-bans.ts';
 import { clientIp } from '../middleware/client-ip.ts';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import pg from 'pg';
 import { isSystemSchema } from '../../shared/sql/system-schemas.ts';
 import { fail } from '../../shared/errors.ts';
-import { newKey } from '../../shared/auth/api-keys.ts';
+import { newKey } from '../auth/api-keys.ts';
 import type { Services } from '../services.ts';
 import { pgErrorKind } from '../../shared/db/sqlstate.ts';
 import { catalog } from '../../shared/catalog/index.ts';

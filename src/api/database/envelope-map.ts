@@ -1,6 +1,6 @@
 /**
  * The one place where the data-API engine's errors (PostgREST PGRSTxxx codes and
- * PostgreSQL SQLSTATEs, see src/shared/rest/errors.ts) become the Database API's
+ * PostgreSQL SQLSTATEs, see src/api/engine/errors.ts) become the Database API's
  * codes (shared/seeds/database-api.md). The envelope itself is rendered by
  * src/api/api-errors.ts; this only chooses the code, the status and the message.
  */

@@ -6,7 +6,7 @@
 import { Router, type Request, type Response } from 'express';
 import { fail } from '../../shared/errors.ts';
 import { catalog } from '../../shared/catalog/index.ts';
-import { splitQueryString } from '../../shared/rest/parse/query-params.ts';
+import { splitQueryString } from '../engine/parse/query-params.ts';
 import type { Services } from '../services.ts';
 
 /** `?schema=` (the last one wins), else public. */

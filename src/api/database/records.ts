@@ -6,9 +6,9 @@
  */
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import { ApiError, fail } from '../../shared/errors.ts';
-import { handleRead, resolveProfile, type RestResponse } from '../../shared/rest/read.ts';
-import { handleWrite } from '../../shared/rest/write.ts';
-import { urlDecode } from '../../shared/rest/parse/query-params.ts';
+import { handleRead, resolveProfile, type RestResponse } from '../engine/read.ts';
+import { handleWrite } from '../engine/write.ts';
+import { urlDecode } from '../engine/parse/query-params.ts';
 import { requestContext } from '../rest/request-context.ts';
 import type { Services } from '../services.ts';
 import { toSeedError } from './envelope-map.ts';

@@ -6,7 +6,7 @@
  * Content-Profile header, else the first exposed schema.
  */
 import { Router } from 'express';
-import { handleRpc } from '../../shared/rest/rpc.ts';
+import { handleRpc } from '../engine/rpc.ts';
 import { requestContext } from '../rest/request-context.ts';
 import type { Services } from '../services.ts';
 import { rawQueryOf, seeded, send } from './records.ts';

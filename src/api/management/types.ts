@@ -1,7 +1,7 @@
 /** GET /v1/projects/:ref/types/typescript?included_schemas=public,…: supabase-js types of the project's database. */
 import { Router } from 'express';
 import pg from 'pg';
-import { generateTypes } from '../../shared/typegen/typescript.ts';
+import { generateTypes } from '../typegen/typescript.ts';
 import { ensureProjectLogin, projectRestUrl } from '../../shared/management/project-database.ts';
 import { serverSession } from '../../shared/db/pool.ts';
 import { queryOf } from './body.ts';

@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { pgMetaSql } from '../../shared/pg-meta/sql/index.ts';
-import { getById, listCatalog, withColumns, type CatalogName, type Row } from '../../shared/pg-meta/catalog.ts';
+import { pgMetaSql } from './sql/index.ts';
+import { getById, listCatalog, withColumns, type CatalogName, type Row } from './catalog.ts';
 import { boolParam, columnIdParam, listingFilter, oidParam, searchParams } from './params.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };

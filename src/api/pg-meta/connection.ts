@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
 import type { Services } from '../services.ts';
 import { fail } from '../../shared/errors.ts';
-import { CryptoJsAesError, decryptCryptoJsAes } from '../../shared/pg-meta/crypto-js-aes.ts';
-import { TargetPools } from '../../shared/pg-meta/target-pools.ts';
-import { checkoutClient } from '../../shared/pg-meta/connection-errors.ts';
+import { CryptoJsAesError, decryptCryptoJsAes } from './crypto-js-aes.ts';
+import { TargetPools } from './target-pools.ts';
+import { checkoutClient } from './connection-errors.ts';
 
 /** res.locals set here: `db` (pg Pool) and `dbWhich` ('server' | 'target'). */
 

@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import { errorHandler } from '../middleware/error-handler.ts';
 import { ApiError, fail } from '../../shared/errors.ts';
 import { pgFailure } from '../../shared/db/sqlstate.ts';
-import { connectFailure, isConnectionLoss } from '../../shared/pg-meta/connection-errors.ts';
+import { connectFailure, isConnectionLoss } from './connection-errors.ts';
 
 /**
  * The Postgres Admin API's error envelope, as postgres-meta answers: `{ "error": message }`

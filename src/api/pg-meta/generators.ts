@@ -2,8 +2,8 @@ import { Router } from 'express';
 import type { Pool } from 'pg';
 import type { Services } from '../services.ts';
 import { fail } from '../../shared/errors.ts';
-import { generateTypes, type TypegenOptions } from '../../shared/typegen/typescript.ts';
-import { checkoutClient, connectFailure, isConnectionLoss } from '../../shared/pg-meta/connection-errors.ts';
+import { generateTypes, type TypegenOptions } from '../typegen/typescript.ts';
+import { checkoutClient, connectFailure, isConnectionLoss } from './connection-errors.ts';
 
 const list = (v: string | null) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
 

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { fail } from '../../shared/errors.ts';
-import type { ListingFilter } from '../../shared/pg-meta/listing.ts';
+import type { ListingFilter } from './listing.ts';
 
 /** The query string as sent (the app leaves parsing to each surface). */
 export function searchParams(req: Request): URLSearchParams {

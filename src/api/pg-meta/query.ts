@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import type { Pool } from 'pg';
 import type { Services } from '../services.ts';
 import { fail } from '../../shared/errors.ts';
-import { runQuery } from '../../shared/pg-meta/run-query.ts';
+import { runQuery } from './run-query.ts';
 
 interface QueryBody {
   query: string;

@@ -11,10 +11,10 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config.ts';
 import { createPool, type Pool } from '../../shared/db/pool.ts';
 import { fail } from '../../shared/errors.ts';
-import { SchemaCache } from '../../shared/schema-cache/cache.ts';
+import { SchemaCache } from '../schema-cache/cache.ts';
 import { findProject, projectJwtSecret, type ManagementProject } from '../../shared/management/projects.ts';
 import { ensureProjectLogin, projectRestUrl } from '../../shared/management/project-database.ts';
-import type { ApiKeyStore } from '../../shared/auth/api-keys.ts';
+import type { ApiKeyStore } from '../auth/api-keys.ts';
 import { restRouter } from '../rest/routes.ts';
 import type { Services } from '../services.ts';
 

@@ -19,8 +19,8 @@ import { allowAnyOrigin } from '../middleware/cors.ts';
 import { projectOfHost } from '../projects/routes.ts';
 import { requestContext } from './request-context.ts';
 import { sendRestError, sendRestResponse } from './routes.ts';
-import { handleRead } from '../../shared/rest/read.ts';
-import { ServerTiming } from '../../shared/rest/respond/server-timing.ts';
+import { handleRead } from '../engine/read.ts';
+import { ServerTiming } from '../engine/respond/server-timing.ts';
 
 const PREFIX = '/rest/v1/';
 const SEGMENT = /^[A-Za-z0-9_\-.~%!$&()*+,;=:@]+$/;

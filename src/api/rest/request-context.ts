@@ -5,10 +5,10 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../../shared/errors.ts';
-import { jwtError, jwtVerifierFor, type Claims } from '../../shared/auth/jwt.ts';
-import { KEY_FORMAT } from '../../shared/auth/api-keys.ts';
-import { resolveProfile, type RestRequest } from '../../shared/rest/read.ts';
-import type { SchemaCacheData } from '../../shared/schema-cache/model.ts';
+import { jwtError, jwtVerifierFor, type Claims } from '../auth/jwt.ts';
+import { KEY_FORMAT } from '../auth/api-keys.ts';
+import { resolveProfile, type RestRequest } from '../engine/read.ts';
+import type { SchemaCacheData } from '../schema-cache/model.ts';
 import type { Services } from '../services.ts';
 import { schemaTenant, tenantRoleFor } from '../../shared/tenants/schema-tenants.ts';
 

@@ -1,7 +1,7 @@
 /**
  * The one translator from a PostgreSQL error (its SQLSTATE and fields) to a kind. Surfaces
  * decide what a kind means for their callers; no other module reads SQLSTATE literals
- * (the data API's PostgREST catalogue in rest/errors.ts keeps PostgREST's own table).
+ * (the data API's PostgREST catalogue in src/api/engine/errors.ts keeps PostgREST's own table).
  */
 import pg from 'pg';
 

@@ -1,0 +1,200 @@
+/**
+ * Runs one data-API statement inside a transaction with the request's role and
+ * claims, in a single round trip: BEGIN, set_config(...), the statement and COMMIT
+ * are written together on a pipelined connection.
+ */
+import pg from 'pg';
+import { ApiError } from '../../shared/errors.ts';
+import { quoteIdent } from '../../shared/sql/ident.ts';
+import type { Pool } from '../../shared/db/pool.ts';
+import { httpStatusForSqlState } from './errors.ts';
+import { databaseUnavailable, retryAfter } from '../../shared/db/unavailable.ts';
+import type { ServerTiming } from './respond/server-timing.ts';
+import { FIELD_TEXT, HEADER_NAME } from './respond/response-gucs.ts';
+
+export interface TxContext {
+  role: string;
+  claims: Record<string, unknown>;
+  searchPath: string[];
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  cookies?: Record<string, string>;
+  readOnly: boolean;
+  /** PostgREST's `Prefer: tx=rollback`. */
+  rollback?: boolean;
+  /** `Prefer: timezone=…`. */
+  timezone?: string;
+  /** A `schema.function` called after the set-up and before the statement. */
+  preRequest?: string;
+  /** Whether the request runs as a role other than anon (42501 is then 403, else 401). */
+  authenticated?: boolean;
+  /** Set when Server-Timing is on: the transaction marks its start and end. */
+  timing?: ServerTiming;
+}
+
+const CLAIM_KEY = /^[A-Za-z0-9_]+$/;
+
+/** One SELECT of set_config calls: role, claims (and the legacy per-claim GUCs), request data, search_path. */
+function setupStatement(ctx: TxContext): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const set = (name: string, value: string) => {
+    params.push(name, value);
+    return `set_config($${params.length - 1}, $${params.length}, true)`;
+  };
+  const calls = [
+    set('search_path', ctx.searchPath.map(quoteIdent).join(', ')),
+    set('role', ctx.role),
+    set('request.jwt.claims', JSON.stringify(ctx.claims)),
+    set('request.method', ctx.method),
+    set('request.path', ctx.path),
+    set('request.headers', JSON.stringify(ctx.headers)),
+    set('request.cookies', JSON.stringify(ctx.cookies ?? {})),
+  ];
+  for (const [k, v] of Object.entries(ctx.claims)) {
+    if (CLAIM_KEY.test(k)) calls.push(set(`request.jwt.claim.${k}`, typeof v === 'string' ? v : JSON.stringify(v)));
+  }
+  if (ctx.timezone) calls.push(set('timezone', ctx.timezone));
+  return { sql: `SELECT ${calls.join(', ')}`, params };
+}
+
+export async function runInRequestTx<R extends pg.QueryResultRow>(
+  pool: Pool,
+  ctx: TxContext,
+  statement: { sql: string; params: unknown[] },
+): Promise<pg.QueryResult<R>> {
+  const [result] = await runStatementsInRequestTx(pool, ctx, [statement]);
+  return result as pg.QueryResult<R>;
+}
+
+/**
+ * Several statements in the same transaction, still in one round trip. With `verify`, the
+ * transaction ends only after it has seen the results: it throws (an ApiError) to roll back,
+ * as PostgREST does for a singular-object or max-affected violation, whatever `tx` says.
+ */
+export async function runStatementsInRequestTx(
+  pool: Pool,
+  ctx: TxContext,
+  statements: { sql: string; params: unknown[] }[],
+  verify?: (results: pg.QueryResult[]) => void,
+): Promise<pg.QueryResult[]> {
+  ctx.timing?.mark('txStart');
+  const client = await pool.connect().catch((e: unknown) => {
+    throw pgToApiError(e, !!ctx.authenticated);
+  });
+  let broken = false;
+  // Cork the socket so BEGIN, the set-up, the statement and COMMIT leave in one write.
+  const socket = (client as unknown as { connection?: { stream?: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection?.stream;
+  try {
+    const setup = setupStatement(ctx);
+    socket?.cork();
+    // In pipeline mode the order of client.query calls is the order on the wire.
+    const sent: Promise<pg.QueryResult>[] = [];
+    sent.push(client.query(ctx.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN'));
+    sent.push(client.query(setup.sql, setup.params));
+    const pre = ctx.preRequest ? 1 : 0;
+    if (ctx.preRequest) sent.push(client.query(`SELECT ${ctx.preRequest.split('.').map(quoteIdent).join('.')}()`));
+    for (const st of statements) sent.push(client.query(st.sql, st.params));
+    if (!verify) sent.push(client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT'));
+    socket?.uncork();
+    const results = await Promise.allSettled(sent);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      if (verify || results[results.length - 1].status === 'rejected') {
+        // The transaction may still be open: close it, or drop the connection.
+        broken = true;
+        await client.query('ROLLBACK').then(() => (broken = false), () => {});
+      }
+      throw pgToApiError(failed.reason, !!ctx.authenticated);
+    }
+    const first = 2 + pre;
+    const values = results.slice(first, first + statements.length).map((r) => (r as PromiseFulfilledResult<pg.QueryResult>).value);
+    if (verify) {
+      broken = true;
+      try {
+        verify(values);
+      } catch (e) {
+        await client.query('ROLLBACK').then(() => (broken = false), () => {});
+        throw e;
+      }
+      await client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT').catch((e: unknown) => {
+        throw pgToApiError(e, !!ctx.authenticated);
+      });
+      broken = false;
+    }
+    return values;
+  } finally {
+    socket?.uncork();
+    client.release(broken);
+    ctx.timing?.mark('txEnd');
+  }
+}
+
+/** A PostgreSQL error → the data API's { code, message, details, hint } with PostgREST's status. */
+export function pgToApiError(e: unknown, authenticated: boolean): ApiError {
+  if (e instanceof ApiError) return e;
+  const unavailable = databaseUnavailable(e);
+  // As PostgREST: 504 PGRST003 when no pooled connection came free, 503 PGRST000 when the database is out of reach.
+  // Every 503/504 tells the client when to retry, whichever surface renders it.
+  if (unavailable?.kind === 'pool-timeout') return new ApiError(504, 'PGRST003', 'Timed out acquiring connection from connection pool.', { headers: retryAfter });
+  if (unavailable?.kind === 'no-schema-cache') return new ApiError(503, 'PGRST002', 'Could not query the database for the schema cache. Retrying.', { headers: retryAfter });
+  const err = e as pg.DatabaseError;
+  if (!(err instanceof pg.DatabaseError) || typeof err.code !== 'string') {
+    return new ApiError(503, 'PGRST000', 'Database connection error.', { details: unavailable?.reason ?? (e as Error)?.message ?? null, headers: retryAfter });
+  }
+  if (err.code === 'PGRST') return raisedPgrst(err);
+  const status = httpStatusForSqlState(err.code, authenticated, err.message);
+  return new ApiError(status, err.code, err.message, {
+    details: err.detail ?? null,
+    hint: err.hint ?? null,
+    headers: status === 401 ? { 'WWW-Authenticate': 'Bearer' } : status === 503 ? retryAfter : {},
+  });
+}
+
+const PGRST121 = 'Could not parse JSON in the "RAISE SQLSTATE \'PGRST\'" error';
+const MESSAGE_SHAPE = "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'.";
+const DETAIL_SHAPE = "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'.";
+
+const parseObject = (text: string | undefined): Record<string, unknown> | undefined => {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * `RAISE SQLSTATE 'PGRST' USING message = '{"code":…,"message":…}', detail = '{"status":…,"headers":{…}}'`:
+ * the function chooses the whole error response (PostgREST 12); 500 PGRST121 when either JSON is unusable.
+ */
+function raisedPgrst(err: pg.DatabaseError): ApiError {
+  const bad = (details: string, hint: string) => new ApiError(500, 'PGRST121', PGRST121, { details, hint });
+  const m = parseObject(err.message);
+  if (!m || typeof m.code !== 'string' || typeof m.message !== 'string' || !optionalString(m.details) || !optionalString(m.hint)) {
+    return bad(`Invalid JSON value for MESSAGE: '${err.message}'`, MESSAGE_SHAPE);
+  }
+  if (err.detail === undefined) return bad('DETAIL is missing in the RAISE statement', DETAIL_SHAPE);
+  const d = parseObject(err.detail);
+  const headers = d?.headers;
+  // Only what HTTP can carry: a header line or reason phrase with CR/LF would make Node refuse the response.
+  const validHeaders =
+    headers && typeof headers === 'object' && !Array.isArray(headers) && Object.entries(headers).every(([k, v]) => HEADER_NAME.test(k) && typeof v === 'string' && FIELD_TEXT.test(v));
+  const validText = d?.status_text === undefined || d.status_text === null || (typeof d.status_text === 'string' && FIELD_TEXT.test(d.status_text));
+  if (!d || !Number.isInteger(d.status) || !validHeaders || !validText) {
+    return bad(`Invalid JSON value for DETAIL: '${err.detail}'`, DETAIL_SHAPE);
+  }
+  const status = d.status as number;
+  if (status < 100 || status > 599) return bad(`Invalid JSON value for DETAIL: '${err.detail}'`, DETAIL_SHAPE);
+  const e = new ApiError(status, m.code, m.message, {
+    details: (m.details as string | undefined) ?? null,
+    hint: (m.hint as string | undefined) ?? null,
+    headers: headers as Record<string, string>,
+  });
+  // The reason phrase; not enumerable, so no envelope puts it in a body.
+  if (typeof d.status_text === 'string') Object.defineProperty(e, 'statusText', { value: d.status_text });
+  return e;
+}
+
+const optionalString = (v: unknown) => v === undefined || v === null || typeof v === 'string';
