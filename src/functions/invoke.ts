@@ -9,7 +9,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { jwtVerify } from 'jose';
 import type { Config } from '../shared/config.ts';
 import type { Pool } from '../shared/db/pool.ts';
-import { ApiError, isApiError } from '../shared/errors.ts';
+import { ApiError, isApiError, fail } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { openWithMasterKey } from '../shared/crypto/master-key.ts';
 import { CLIENT_IP_HEADER, GATEWAY_KEY_HEADER, isGatewayKey, sendFunctionError } from '../shared/functions/gateway.ts';
@@ -18,7 +18,6 @@ import type { FunctionPools } from './pools.ts';
 import type { Instance, InstanceSpec } from './instance.ts';
 import { bootError, materialize } from './sources.ts';
 
-export const WORKER_LIMIT = 546;
 const PING_TIMEOUT_MS = 1000;
 /** How long a reset connection waits to learn whether its instance ended, and why. */
 const EXIT_GRACE_MS = 2000;
@@ -49,7 +48,7 @@ const LOOKUP = `SELECT p.ref, p.status, p.db_name, p.jwt_secret_sealed, p.create
   LEFT JOIN basalt.project_functions f ON f.project_ref OPERATOR(pg_catalog.=) p.ref AND f.slug OPERATOR(pg_catalog.=) $2
   WHERE p.ref OPERATOR(pg_catalog.=) $1`;
 
-const notFound = () => new ApiError(404, 'NOT_FOUND', 'Requested function was not found');
+const notFound = () => fail('NOT_FOUND', 'Requested function was not found');
 
 export interface InvokeDeps {
   config: Config;
@@ -78,13 +77,13 @@ export function invocationHandler(d: InvokeDeps) {
   };
 
   async function verify(t: Target, authorization: string | undefined) {
-    if (!authorization) throw new ApiError(401, 'UNAUTHORIZED_NO_AUTH_HEADER', 'Missing authorization header');
+    if (!authorization) throw fail('UNAUTHORIZED_NO_AUTH_HEADER', 'Missing authorization header');
     const m = /^Bearer\s+(\S+)$/i.exec(authorization);
-    if (!m) throw new ApiError(401, 'UNAUTHORIZED_INVALID_JWT_FORMAT', 'Invalid JWT: expected Authorization: Bearer <token>');
+    if (!m) throw fail('UNAUTHORIZED_INVALID_JWT_FORMAT', 'Invalid JWT: expected Authorization: Bearer <token>');
     try {
       await jwtVerify(m[1]!, secretOf(t), { algorithms: ['HS256'] });
     } catch {
-      throw new ApiError(401, 'UNAUTHORIZED_INVALID_JWT', 'Invalid JWT');
+      throw fail('UNAUTHORIZED_INVALID_JWT', 'Invalid JWT');
     }
   }
 
@@ -113,11 +112,11 @@ export function invocationHandler(d: InvokeDeps) {
       const { rows } = await d.pool.query<Target>(LOOKUP, [ref, slug]);
       const t = rows[0];
       if (!t || !t.id) throw notFound();
-      if (t.status !== 'ACTIVE_HEALTHY') throw new ApiError(503, 'PROJECT_NOT_READY', `Project ${ref} is not ready (status ${t.status})`, { headers: { 'Retry-After': '1' } });
+      if (t.status !== 'ACTIVE_HEALTHY') throw fail('PROJECT_NOT_READY', `Project ${ref} is not ready (status ${t.status})`, { headers: { 'Retry-After': '1' } });
       fields = { ...fields, version: t.version };
       if (t.verify_jwt) await verify(t, req.headers.authorization);
       const length = Number(req.headers['content-length'] ?? 0);
-      if (length > maxBody) throw new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${d.config.FUNCTIONS_MAX_BODY_MB} MB`);
+      if (length > maxBody) throw fail('PAYLOAD_TOO_LARGE', `The request body is larger than ${d.config.FUNCTIONS_MAX_BODY_MB} MB`);
       const log = d.log.child({ project: ref, function: slug, version: t.version });
       const fnId = t.id;
       inst = await d.pools.acquire({
@@ -136,7 +135,7 @@ export function invocationHandler(d: InvokeDeps) {
       await forward(inst, req, res, `/${rawSlug}${rest}${query ?? ''}`, rid);
     } catch (e) {
       if (!isApiError(e)) d.log.error({ ...fields, err: (e as Error).message }, 'function invocation failed');
-      const err = isApiError(e) ? e : new ApiError(500, 'INTERNAL_ERROR', (e as Error).message);
+      const err = isApiError(e) ? e : fail('INTERNAL_ERROR', (e as Error).message);
       sendFunctionError(res, err.status, err.code, err.message, err.headers);
     } finally {
       if (inst) d.pools.release(inst);
@@ -185,9 +184,9 @@ export function invocationHandler(d: InvokeDeps) {
         if (settled) return;
         if (!(await responsive(inst))) {
           inst.kill('wall_clock');
-          finish(new ApiError(WORKER_LIMIT, 'WORKER_LIMIT', `Function exceeded its wall clock limit of ${wallClock} ms and was stopped`));
+          finish(fail('WORKER_LIMIT', `Function exceeded its wall clock limit of ${wallClock} ms and was stopped`));
         } else {
-          finish(new ApiError(504, 'GATEWAY_TIMEOUT', `Function did not finish within its wall clock limit of ${wallClock} ms`));
+          finish(fail('GATEWAY_TIMEOUT', `Function did not finish within its wall clock limit of ${wallClock} ms`));
         }
       }, wallClock);
 
@@ -197,18 +196,18 @@ export function invocationHandler(d: InvokeDeps) {
         res.writeHead(up.statusCode ?? 502, out);
         up.pipe(res);
         up.on('end', () => finish());
-        up.on('error', () => finish(new ApiError(502, 'BAD_GATEWAY', 'The function’s response was cut off')));
+        up.on('error', () => finish(fail('BAD_GATEWAY', 'The function’s response was cut off')));
       });
       upstream.on('error', async () => {
         if (settled) return;
         // The instance may have died under this request (its exit is seen a moment after the reset): say why.
         const reason = await Promise.race([inst.ended, new Promise<undefined>((r) => setTimeout(() => r(undefined), EXIT_GRACE_MS))]);
-        if (reason === 'memory') finish(new ApiError(WORKER_LIMIT, 'WORKER_LIMIT', `Function exceeded its memory limit of ${d.config.FUNCTIONS_MEMORY_MB} MB and was stopped`));
-        else if (reason === 'wall_clock') finish(new ApiError(WORKER_LIMIT, 'WORKER_LIMIT', 'The function’s instance was stopped: a request on it exceeded the wall clock limit'));
-        else finish(new ApiError(502, 'BAD_GATEWAY', reason ? `The function’s instance ended (${reason})` : 'The function closed the connection'));
+        if (reason === 'memory') finish(fail('WORKER_LIMIT', `Function exceeded its memory limit of ${d.config.FUNCTIONS_MEMORY_MB} MB and was stopped`));
+        else if (reason === 'wall_clock') finish(fail('WORKER_LIMIT', 'The function’s instance was stopped: a request on it exceeded the wall clock limit'));
+        else finish(fail('BAD_GATEWAY', reason ? `The function’s instance ended (${reason})` : 'The function closed the connection'));
       });
       res.on('close', () => {
-        if (!res.writableFinished) finish(new ApiError(499, 'CLIENT_CLOSED', 'The client went away'));
+        if (!res.writableFinished) finish(fail('CLIENT_CLOSED', 'The client went away'));
       });
 
       // The body, counted as it streams: past the limit the request is refused.
@@ -216,14 +215,14 @@ export function invocationHandler(d: InvokeDeps) {
       req.on('data', (chunk: Buffer) => {
         if (settled) return;
         received += chunk.length;
-        if (received > maxBody) return finish(new ApiError(413, 'PAYLOAD_TOO_LARGE', `The request body is larger than ${d.config.FUNCTIONS_MAX_BODY_MB} MB`));
+        if (received > maxBody) return finish(fail('PAYLOAD_TOO_LARGE', `The request body is larger than ${d.config.FUNCTIONS_MAX_BODY_MB} MB`));
         if (!upstream.write(chunk)) {
           req.pause();
           upstream.once('drain', () => req.resume());
         }
       });
       req.on('end', () => settled || upstream.end());
-      req.on('error', () => finish(new ApiError(400, 'BAD_REQUEST', 'The request body could not be read')));
+      req.on('error', () => finish(fail('BAD_REQUEST', 'The request body could not be read')));
     });
   }
 }

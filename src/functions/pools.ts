@@ -4,7 +4,7 @@
  * new version is deployed or the project's secrets change (old ones finish what they serve,
  * then stop), and stopped when idle. FUNCTIONS_MAX_INSTANCES bounds the whole process.
  */
-import { ApiError } from '../shared/errors.ts';
+import { fail } from '../shared/errors.ts';
 import type { Logger } from '../shared/log.ts';
 import { Instance, type InstanceSpec } from './instance.ts';
 import { removeSources } from './sources.ts';
@@ -74,7 +74,7 @@ export class FunctionPools {
 
   /** An instance ready to take one more request (counted in its inflight); release it after. */
   async acquire(t: FunctionTarget): Promise<Instance> {
-    if (this.closed) throw new ApiError(503, 'SHUTTING_DOWN', 'The functions runtime is shutting down', { headers: { 'Retry-After': '1' } });
+    if (this.closed) throw fail('SHUTTING_DOWN', 'The functions runtime is shutting down', { headers: { 'Retry-After': '1' } });
     let pool = this.pools.get(t.key);
     if (pool && pool.generation !== t.generation) {
       this.retire(pool);
@@ -89,7 +89,7 @@ export class FunctionPools {
     let chosen = least && (least.inflight < this.limits.concurrency || live.length >= this.limits.perVersion) ? least : undefined;
     if (!chosen) {
       if (this.size >= this.limits.maxInstances && !this.evictIdle()) {
-        if (!least) throw new ApiError(503, 'WORKER_LIMIT', `The functions runtime is at its limit of ${this.limits.maxInstances} instances; try again shortly`, { headers: { 'Retry-After': '1' } });
+        if (!least) throw fail('FUNCTIONS_BUSY', `The functions runtime is at its limit of ${this.limits.maxInstances} instances; try again shortly`, { headers: { 'Retry-After': '1' } });
         chosen = least;
       } else {
         chosen = await this.start(pool, t);

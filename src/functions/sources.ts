@@ -9,13 +9,13 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { ApiError } from '../shared/errors.ts';
+import { fail } from '../shared/errors.ts';
 import type { Pool } from '../shared/db/pool.ts';
 
 const unbrotli = promisify(zlib.brotliDecompress);
 const RUNNABLE = /\.(ts|js|mjs|mts|tsx|jsx)$/;
 
-export const bootError = (message: string) => new ApiError(503, 'BOOT_ERROR', `Function failed to boot: ${message}`);
+export const bootError = (message: string) => fail('BOOT_ERROR', `Function failed to boot: ${message}`);
 
 /** The entrypoint's file name: the base name of entrypoint_path (a path or a file: URL), else index.ts/js. */
 export function entryFileName(entrypointPath: string | null, contentType: string): string {
@@ -36,7 +36,7 @@ export async function materialize(pool: Pool, root: string, ref: string, id: str
     [ref, id],
   );
   const r = rows[0];
-  if (!r) throw new ApiError(404, 'NOT_FOUND', 'Requested function was not found');
+  if (!r) throw fail('NOT_FOUND', 'Requested function was not found');
   if (/eszip/i.test(r.content_type)) throw bootError('eszip bundles cannot run here; deploy the source (TypeScript or JavaScript)');
   // One directory per pool (a secrets change makes a new pool of the same version), removed with it.
   const dir = path.join(root, ref, id, `${r.version}-${r.ezbr_sha256.slice(0, 16)}-${randomBytes(4).toString('hex')}`);

@@ -117,6 +117,17 @@ export const ERRORS = {
   PROJECT_NOT_READY: { status: 503 },
   SHUTTING_DOWN: { status: 503 },
   DATABASE_TIMEOUT: { status: 504 },
+  // Edge functions (/functions/v1), as Supabase's runtime answers
+  UNAUTHORIZED_NO_AUTH_HEADER: { status: 401 },
+  UNAUTHORIZED_INVALID_JWT_FORMAT: { status: 401 },
+  UNAUTHORIZED_INVALID_JWT: { status: 401 },
+  CLIENT_CLOSED: { status: 499 },
+  BAD_GATEWAY: { status: 502 },
+  BOOT_ERROR: { status: 503 },
+  FUNCTIONS_BUSY: { status: 503 },
+  GATEWAY_TIMEOUT: { status: 504 },
+  /** A function stopped at its wall-clock or memory limit: Supabase's 546. */
+  WORKER_LIMIT: { status: 546 },
 } as const satisfies Record<string, Kind>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -115,7 +115,7 @@ export function licenseRoutes(s: Services): Router {
     const v = verifyLicenseKey(key, l.publicKey);
     if (!v.ok) throw fail('INVALID_LICENSE', v.message);
     const own = keyVerdict(v.payload, now, email);
-    if (!own.valid) throw new ApiError(400, own.code, own.message);
+    if (!own.valid) throw fail(own.code, own.message);
     // Without a server the signature is the validation; with one, its answer (when it gives one).
     let validated = true;
     if (server) {

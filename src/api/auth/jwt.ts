@@ -1,5 +1,6 @@
 import { compactVerify, createLocalJWKSet, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ApiError } from '../../shared/errors.ts';
+import { jwtError } from '../engine/errors.ts';
+
 import type { Config } from '../../shared/config.ts';
 
 export interface Claims extends JWTPayload {
@@ -18,14 +19,6 @@ export interface JwtOptions {
 
 const HMAC = ['HS256', 'HS384', 'HS512'];
 const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
-
-export function jwtError(code: 'PGRST301' | 'PGRST302' | 'PGRST303', message: string, details: string | null = null) {
-  const desc = message.replace(/"/g, "'");
-  return new ApiError(401, code, message, {
-    details,
-    headers: { 'WWW-Authenticate': code === 'PGRST302' ? 'Bearer' : `Bearer error="invalid_token", error_description="${desc}"` },
-  });
-}
 
 /** Verifies data-API tokens and caches the verified claims until they expire. */
 export class JwtVerifier {

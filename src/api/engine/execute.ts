@@ -7,7 +7,7 @@ import pg from 'pg';
 import { ApiError } from '../../shared/errors.ts';
 import { quoteIdent } from '../../shared/sql/ident.ts';
 import type { Pool } from '../../shared/db/pool.ts';
-import { httpStatusForSqlState } from './errors.ts';
+import { httpStatusForSqlState, restErrorWith } from './errors.ts';
 import { databaseUnavailable, retryAfter } from '../../shared/db/unavailable.ts';
 import type { ServerTiming } from './respond/server-timing.ts';
 import { FIELD_TEXT, HEADER_NAME } from './respond/response-gucs.ts';
@@ -136,11 +136,11 @@ export function pgToApiError(e: unknown, authenticated: boolean): ApiError {
   const unavailable = databaseUnavailable(e);
   // As PostgREST: 504 PGRST003 when no pooled connection came free, 503 PGRST000 when the database is out of reach.
   // Every 503/504 tells the client when to retry, whichever surface renders it.
-  if (unavailable?.kind === 'pool-timeout') return new ApiError(504, 'PGRST003', 'Timed out acquiring connection from connection pool.', { headers: retryAfter });
-  if (unavailable?.kind === 'no-schema-cache') return new ApiError(503, 'PGRST002', 'Could not query the database for the schema cache. Retrying.', { headers: retryAfter });
+  if (unavailable?.kind === 'pool-timeout') return restErrorWith('PGRST003', 'Timed out acquiring connection from connection pool.', { headers: retryAfter });
+  if (unavailable?.kind === 'no-schema-cache') return restErrorWith('PGRST002', 'Could not query the database for the schema cache. Retrying.', { headers: retryAfter });
   const err = e as pg.DatabaseError;
   if (!(err instanceof pg.DatabaseError) || typeof err.code !== 'string') {
-    return new ApiError(503, 'PGRST000', 'Database connection error.', { details: unavailable?.reason ?? (e as Error)?.message ?? null, headers: retryAfter });
+    return restErrorWith('PGRST000', 'Database connection error.', { details: unavailable?.reason ?? (e as Error)?.message ?? null, headers: retryAfter });
   }
   if (err.code === 'PGRST') return raisedPgrst(err);
   const status = httpStatusForSqlState(err.code, authenticated, err.message);
@@ -170,7 +170,7 @@ const parseObject = (text: string | undefined): Record<string, unknown> | undefi
  * the function chooses the whole error response (PostgREST 12); 500 PGRST121 when either JSON is unusable.
  */
 function raisedPgrst(err: pg.DatabaseError): ApiError {
-  const bad = (details: string, hint: string) => new ApiError(500, 'PGRST121', PGRST121, { details, hint });
+  const bad = (details: string, hint: string) => restErrorWith('PGRST121', PGRST121, { details, hint });
   const m = parseObject(err.message);
   if (!m || typeof m.code !== 'string' || typeof m.message !== 'string' || !optionalString(m.details) || !optionalString(m.hint)) {
     return bad(`Invalid JSON value for MESSAGE: '${err.message}'`, MESSAGE_SHAPE);

@@ -14,7 +14,7 @@ import { csvDocument } from './respond/csv.ts';
 import { runStatementsInRequestTx, type TxContext } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
-import { singularityError } from './errors.ts';
+import { singularityError, restErrorWith } from './errors.ts';
 import { contentLocation } from './respond/content-location.ts';
 import { explainResponse } from './respond/plan.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
@@ -104,7 +104,7 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
 export function resolveProfile(header: string | undefined, exposed: readonly string[]): string {
   if (!header) return exposed[0];
   if (!exposed.includes(header)) {
-    throw new ApiError(406, 'PGRST106', `Invalid schema: ${header}`, { hint: `Only the following schemas are exposed: ${exposed.join(', ')}` });
+    throw restErrorWith('PGRST106', `Invalid schema: ${header}`, { hint: `Only the following schemas are exposed: ${exposed.join(', ')}` });
   }
   return header;
 }

@@ -18,7 +18,7 @@ import { explainResponse } from './respond/plan.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
 import { checkStrict, txOutcome, type TxEnd } from './write.ts';
 import type { RestContext, RestRequest, RestResponse } from './read.ts';
-import { maxAffectedError, restError, singularityError } from './errors.ts';
+import { maxAffectedError, restError, singularityError, restErrorWith } from './errors.ts';
 
 /** The request body's media type as PostgREST tells RPC calls apart. */
 export type BodyKind = 'json' | 'text' | 'xml' | 'bytea' | 'form' | 'other';
@@ -126,9 +126,7 @@ export function chooseFunction(
   const chosen = named.length ? named : fallback;
   if (chosen.length === 1) return { fn: chosen[0], single: !named.length };
   if (chosen.length > 1) {
-    throw restError(
-      300,
-      'PGRST203',
+    throw restError('PGRST203',
       `Could not choose the best candidate function between: ${chosen.map(signature).join(', ')}`,
       null,
       'Try renaming the parameters or the function itself in the database so function overloading can be resolved',
@@ -154,9 +152,7 @@ export function chooseFunction(
         );
     if (near) hint = `Perhaps you meant to call the function ${schema}.${near}`;
   }
-  throw restError(
-    404,
-    'PGRST202',
+  throw restError('PGRST202',
     `Could not find the function ${schema}.${name}${onlySingle ? '' : listed} in the schema cache`,
     `Searched for the function ${schema}.${name}${searched}, but no matches were found in the schema cache.`,
     hint,
@@ -208,7 +204,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
       try {
         parsed = JSON.parse(text);
       } catch (e) {
-        throw new ApiError(400, 'PGRST102', 'Empty or invalid json', { details: (e as Error).message });
+        throw restErrorWith('PGRST102', 'Empty or invalid json', { details: (e as Error).message });
       }
       whole = text;
       if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) args = parsed as Record<string, unknown>;
@@ -227,7 +223,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
       : chooseFunction(ctx.cache, req.schema, req.resource, given, !isRead, kind);
   const strictMax = prefs.handling === 'strict' && prefs.maxAffected !== undefined;
   if (strictMax && !fn.returnsSet) {
-    throw restError(400, 'PGRST128', 'Function must return SETOF or TABLE when max-affected preference is used with handling=strict');
+    throw restError('PGRST128', 'Function must return SETOF or TABLE when max-affected preference is used with handling=strict');
   }
   if (q.columns && !isRead) args = Object.fromEntries(Object.entries(args).filter(([k]) => q.columns!.includes(k)));
 

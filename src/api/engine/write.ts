@@ -14,14 +14,14 @@ import { contentType, negotiate } from './respond/media.ts';
 import { contentRange } from './respond/range-status.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
 import type { RestContext, RestRequest, RestResponse } from './read.ts';
-import { maxAffectedError, restError, singularityError } from './errors.ts';
+import { maxAffectedError, restError, singularityError, restErrorWith, putNotSingleObject } from './errors.ts';
 import { explainResponse } from './respond/plan.ts';
 
 export type TxEnd = 'commit' | 'commit-allow-override' | 'rollback' | 'rollback-allow-override';
 
 function checkColumns(t: Table, cols: string[]) {
   for (const c of cols) {
-    if (!t.columnsByName.has(c)) throw restError(400, 'PGRST204', `Could not find the '${c}' column of '${t.name}' in the schema cache`);
+    if (!t.columnsByName.has(c)) throw restError('PGRST204', `Could not find the '${c}' column of '${t.name}' in the schema cache`);
   }
 }
 
@@ -35,7 +35,7 @@ function rowsJson(p: Payload, columns?: string[]): string {
 
 /** `id=eq.5` style filters on exactly the primary key, as PUT requires (PGRST105). */
 function pkFilterValues(t: Table, where: PlanCond[]): Record<string, string> {
-  const fail = () => restError(405, 'PGRST105', 'Filters must include all and only primary key columns with \'eq\' operators');
+  const fail = () => restError('PGRST105', 'Filters must include all and only primary key columns with \'eq\' operators');
   const values: Record<string, string> = {};
   for (const c of where) {
     if (c.kind !== 'filter' || c.negated || c.expr.kind !== 'simple' || c.expr.op !== 'eq' || c.expr.quant || c.field.jsonPath.length || !c.field.column) throw fail();
@@ -68,7 +68,7 @@ export function txOutcome(prefs: Preferences, txEnd: TxEnd): { rollback: boolean
 
 export function checkStrict(prefs: Preferences) {
   if (prefs.handling === 'strict' && prefs.invalid.length) {
-    throw restError(400, 'PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.invalid.join(', ')}`);
+    throw restError('PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.invalid.join(', ')}`);
   }
 }
 
@@ -79,7 +79,7 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   req.tx.timing?.mark('parsed');
   const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
   const media = accepted.kind === 'plan' ? accepted.for : accepted;
-  if (media.kind === 'binary' || media.kind === 'openapi') throw restError(406, 'PGRST107', `None of these media types are available: ${req.headers.accept}`);
+  if (media.kind === 'binary' || media.kind === 'openapi') throw restError('PGRST107', `None of these media types are available: ${req.headers.accept}`);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range: { offset: 0 }, aggregates: ctx.aggregates });
   const where = plan.where;
@@ -95,12 +95,12 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     checkColumns(table, columns);
     let onConflict: { columns: string[]; action: 'update' | 'nothing' } | undefined;
     if (method === 'PUT') {
-      if (q.ranges.some((r) => r.path.length === 0)) throw restError(400, 'PGRST114', 'limit/offset querystring parameters are not allowed for PUT');
+      if (q.ranges.some((r) => r.path.length === 0)) throw restError('PGRST114', 'limit/offset querystring parameters are not allowed for PUT');
       const keyValues = pkFilterValues(table, where);
-      if (payload.isArray && payload.rows.length !== 1) throw restError(400, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${payload.rows.length} rows`);
+      if (payload.isArray && payload.rows.length !== 1) throw putNotSingleObject(payload.rows.length);
       const row = payload.rows[0];
       for (const [k, v] of Object.entries(keyValues)) {
-        if (!(k in row) || String(row[k]) !== v) throw restError(400, 'PGRST115', 'Payload values do not match URL in primary key column(s)');
+        if (!(k in row) || String(row[k]) !== v) throw restError('PGRST115', 'Payload values do not match URL in primary key column(s)');
       }
       onConflict = { columns: table.pk, action: 'update' };
       isUpsert = true;
@@ -121,7 +121,7 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     };
   } else if (method === 'PATCH') {
     const payload = parseBody(req.headers['content-type'], req.body);
-    if (payload.isArray && payload.rows.length !== 1) throw restError(400, 'PGRST102', 'Expected a single JSON object for PATCH');
+    if (payload.isArray && payload.rows.length !== 1) throw restError('PGRST102', 'Expected a single JSON object for PATCH');
     const columns = payloadColumns(payload, q.columns);
     checkColumns(table, columns);
     const json = payload.jsonText !== undefined && !payload.isArray ? payload.jsonText : JSON.stringify(payload.rows[0] ?? {});
@@ -207,5 +207,5 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
 const queryEncode = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%20/g, '+');
 
 export function assertWritable(method: string) {
-  if (!['POST', 'PATCH', 'PUT', 'DELETE'].includes(method)) throw new ApiError(405, 'PGRST117', `Unsupported HTTP method: ${method}`);
+  if (!['POST', 'PATCH', 'PUT', 'DELETE'].includes(method)) throw restErrorWith('PGRST117', `Unsupported HTTP method: ${method}`);
 }

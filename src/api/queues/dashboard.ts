@@ -12,7 +12,7 @@ import { apiErrorHandler } from '../api-errors.ts';
 import { refuseCrossSite } from '../middleware/cross-site.ts';
 import { JOB_TYPES } from '../../shared/jobs/names.ts';
 import { redactSecrets } from '../../shared/jobs/redact.ts';
-import { ApiError } from '../../shared/errors.ts';
+import { fail } from '../../shared/errors.ts';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -21,7 +21,7 @@ const ALLOWED_ACTION = /^\/api\/queues\/(pause|resume|[^/]+\/(retry|clean)\/[^/]
 
 const onlyListedActions: RequestHandler = (req, _res, next) => {
   if (req.method === 'GET' || req.method === 'HEAD' || ALLOWED_ACTION.test(req.path)) return next();
-  next(new ApiError(405, 'METHOD_NOT_ALLOWED', `The queue dashboard does not allow ${req.method} ${req.baseUrl}${req.path}: only retry, remove, promote, pause and resume`));
+  next(fail('METHOD_NOT_ALLOWED', `The queue dashboard does not allow ${req.method} ${req.baseUrl}${req.path}: only retry, remove, promote, pause and resume`));
 };
 
 /**

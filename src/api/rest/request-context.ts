@@ -5,12 +5,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from '../../shared/errors.ts';
-import { jwtError, jwtVerifierFor, type Claims } from '../auth/jwt.ts';
+import { jwtVerifierFor, type Claims } from '../auth/jwt.ts';
 import { KEY_FORMAT } from '../auth/api-keys.ts';
 import { resolveProfile, type RestRequest } from '../engine/read.ts';
 import type { SchemaCacheData } from '../schema-cache/model.ts';
 import type { Services } from '../services.ts';
 import { schemaTenant, tenantRoleFor } from '../../shared/tenants/schema-tenants.ts';
+import { jwtError, cannotSetRole, roleNotFound, keyScopedToSchema } from '../engine/errors.ts';
 
 function cookiesOf(header: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -88,14 +89,14 @@ export function requestContext(s: Services): RequestContextBuilder {
    */
   function dbRoleOf(role: string, token: boolean, schema: string, cache: SchemaCacheData): string {
     const bearer401 = { headers: { 'WWW-Authenticate': 'Bearer' } };
-    const denied = () => new ApiError(token ? 403 : 401, '42501', `permission denied to set role "${role}"`, token ? {} : bearer401);
+    const denied = () => cannotSetRole(role, token, bearer401.headers);
     if (s.schemaCache.isTenantSchema(schema)) {
       // The configured anonymous role (DB_ANON_ROLE) is the tenant's anon role too.
       const mapped = tenantRoleFor(schemaTenant(schema), role === s.config.DB_ANON_ROLE ? 'anon' : role);
-      if (!mapped) throw cache.allRoles.has(role) ? denied() : new ApiError(401, '22023', `role "${role}" does not exist`, bearer401);
+      if (!mapped) throw cache.allRoles.has(role) ? denied() : roleNotFound(role, bearer401.headers);
       return mapped;
     }
-    if (!cache.allRoles.has(role)) throw new ApiError(401, '22023', `role "${role}" does not exist`, bearer401);
+    if (!cache.allRoles.has(role)) throw roleNotFound(role, bearer401.headers);
     if (!cache.roles.has(role)) throw denied();
     return role;
   }
@@ -106,7 +107,7 @@ export function requestContext(s: Services): RequestContextBuilder {
       const { role: tokenRole, claims, authenticated, keySchema, token } = await authOf(req);
       const asked = opts.schema ?? header(req, opts.profileHeader);
       // An API key of schema A never reads or writes schema B.
-      if (keySchema && asked && asked !== keySchema) throw new ApiError(403, '42501', `This API key is scoped to schema "${keySchema}"`);
+      if (keySchema && asked && asked !== keySchema) throw keyScopedToSchema(keySchema);
       const schema = resolveProfile(keySchema ?? asked, exposed);
       const role = dbRoleOf(tokenRole, token, schema, cache);
       const url = req.originalUrl ?? req.url ?? '';

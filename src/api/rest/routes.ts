@@ -27,11 +27,11 @@ const BASALT_VERSION = '0.1.0';
 export function sendRestError(res: ServerResponse, e: unknown, log?: Logger): void {
   let err: ApiError;
   if (e instanceof ApiError) err = e;
-  else if ((e as { type?: string })?.type === 'entity.too.large') err = restError(413, 'PGRST413', 'Payload too large');
+  else if ((e as { type?: string })?.type === 'entity.too.large') err = restError('PGRST413', 'Payload too large');
   else if (databaseUnavailable(e)) err = pgToApiError(e, false);
   else {
     log?.error({ err: e }, 'unhandled data API error');
-    err = restError(500, 'PGRSTX00', 'Internal server error');
+    err = restError('PGRSTX00', 'Internal server error');
   }
   for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
   // As PostgREST: every error names its code for proxies (RFC 9209).
@@ -137,7 +137,7 @@ export function restRouter(s: Services): Router {
     res.setHeader('Allow', 'OPTIONS,GET,HEAD,POST');
     res.status(200).end();
   });
-  r.all('/rpc/:fn', (req, _res, next) => next(restError(405, 'PGRST101', `Cannot use the ${req.method} method on RPC`)));
+  r.all('/rpc/:fn', (req, _res, next) => next(restError('PGRST101', `Cannot use the ${req.method} method on RPC`)));
   r.get('/:resource', read);
   r.head('/:resource', read);
   r.post('/:resource', raw, write);
@@ -153,8 +153,8 @@ export function restRouter(s: Services): Router {
   r.use((req, _res, next) =>
     // A path deeper than /<resource> or /rpc/<fn> names nothing (PostgREST's 404 PGRST125).
     next(/^\/[^/]+\/[^/]+/.test(req.path) && !/^\/rpc\/[^/]+\/?$/.test(req.path)
-      ? restError(404, 'PGRST125', 'Invalid path specified in request URL')
-      : restError(405, 'PGRST117', `Unsupported HTTP method: ${req.method}`)),
+      ? restError('PGRST125', 'Invalid path specified in request URL')
+      : restError('PGRST117', `Unsupported HTTP method: ${req.method}`)),
   );
   r.use((err: unknown, req: Request, res: Response, _next: NextFunction) => sendRestError(res, err, req.log));
   return r;

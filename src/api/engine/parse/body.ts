@@ -1,6 +1,7 @@
 /** Request bodies for writes and RPC: JSON, CSV with a header row, or a urlencoded form. */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { ApiError } from '../../../shared/errors.ts';
+import { restErrorWith, unsupportedContentType } from '../errors.ts';
 
 export interface Payload {
   /** The rows, always as an array (a single object becomes one row). */
@@ -14,7 +15,7 @@ export interface Payload {
   jsonText?: string;
 }
 
-const invalidJson = (details: string | null = null) => new ApiError(400, 'PGRST102', 'Empty or invalid json', { details });
+const invalidJson = (details: string | null = null) => restErrorWith('PGRST102', 'Empty or invalid json', { details });
 
 export function mediaTypeOf(contentType: string | undefined): string {
   return (contentType ?? 'application/json').split(';')[0].trim().toLowerCase();
@@ -32,7 +33,7 @@ export function parseBody(contentType: string | undefined, raw: Buffer | undefin
       throw invalidJson();
     }
     if (Array.isArray(json)) {
-      if (!json.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) throw new ApiError(400, 'PGRST102', 'All object keys must match');
+      if (!json.every((r) => r !== null && typeof r === 'object' && !Array.isArray(r))) throw restErrorWith('PGRST102', 'All object keys must match');
       return { rows: json as Record<string, unknown>[], isArray: true, jsonText: text };
     }
     if (json === null || typeof json !== 'object') throw invalidJson('The body must be a JSON object or an array of objects');
@@ -45,15 +46,15 @@ export function parseBody(contentType: string | undefined, raw: Buffer | undefin
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' || code === 'CSV_RECORD_INCONSISTENT_COLUMNS') {
-        throw new ApiError(400, 'PGRST102', 'All lines must have same number of fields');
+        throw restErrorWith('PGRST102', 'All lines must have same number of fields');
       }
-      throw new ApiError(400, 'PGRST102', 'Invalid CSV body', { details: (e as Error).message });
+      throw restErrorWith('PGRST102', 'Invalid CSV body', { details: (e as Error).message });
     }
   }
   if (type === 'application/x-www-form-urlencoded') {
     return { rows: [Object.fromEntries(new URLSearchParams(text))], isArray: false };
   }
-  throw new ApiError(415, 'PGRST107', `Content-Type not acceptable: ${type}`);
+  throw unsupportedContentType(type);
 }
 
 /**
@@ -66,7 +67,7 @@ export function payloadColumns(p: Payload, columns?: string[]): string[] {
   const first = Object.keys(p.rows[0]);
   const key = [...first].sort().join('\u0000');
   for (const r of p.rows) {
-    if (Object.keys(r).sort().join('\u0000') !== key) throw new ApiError(400, 'PGRST102', 'All object keys must match');
+    if (Object.keys(r).sort().join('\u0000') !== key) throw restErrorWith('PGRST102', 'All object keys must match');
   }
   return first;
 }

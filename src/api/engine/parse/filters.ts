@@ -14,6 +14,7 @@
 import { ApiError } from '../../../shared/errors.ts';
 import { memoize } from './memo.ts';
 import type { Field, FtsOperator, JsonPathStep, OpExpr, PathFilter, SimpleOperator } from './types.ts';
+import { restErrorWith } from '../errors.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Scanner with Parsec-compatible error reporting
@@ -325,14 +326,14 @@ export class Scanner {
       if (e instanceof RangeError) {
         // Nesting deep enough to exhaust the stack is a client error, not a crash.
         const { line, column } = sourcePos(s.cs, s.pos);
-        throw new ApiError(400, 'PGRST100', `"${name}" (line ${line}, column ${column})`, { details: 'nesting too deep' });
+        throw restErrorWith('PGRST100', `"${name}" (line ${line}, column ${column})`, { details: 'nesting too deep' });
       }
       if (e !== CONSUMED) throw e;
       r = FAIL;
     }
     if (r !== FAIL) return r;
     const { line, column } = sourcePos(s.cs, s.err.pos);
-    throw new ApiError(400, 'PGRST100', `"${name}" (line ${line}, column ${column})`, {
+    throw restErrorWith('PGRST100', `"${name}" (line ${line}, column ${column})`, {
       details: showErrorMessages(s.err.msgs),
     });
   }

@@ -14,6 +14,7 @@
 import { ApiError } from '../../../shared/errors.ts';
 import { parseTreePath } from './filters.ts';
 import type { PathRange } from './types.ts';
+import { restErrorWith, negativeOffset, negativeLimit } from '../errors.ts';
 
 /** An inclusive row range; `upper` undefined means unbounded. Empty when upper < lower. */
 interface RowRange {
@@ -25,7 +26,7 @@ const NEGATIVE_LIMIT = 'Limit should be greater than or equal to zero.';
 const LOWER_GT_UPPER = 'The lower boundary must be lower than or equal to the upper boundary in the Range header.';
 
 function unsatisfiable(details: string): ApiError {
-  return new ApiError(416, 'PGRST103', 'Requested range not satisfiable', { details });
+  return restErrorWith('PGRST103', 'Requested range not satisfiable', { details });
 }
 
 /**
@@ -107,8 +108,8 @@ export function parseLimitOffset(entries: ReadonlyArray<readonly [string, string
   }
   for (const { path, range } of embedded) {
     const spec = toSpec(range);
-    if (spec.offset < 0) throw new ApiError(400, '2201X', 'OFFSET must not be negative');
-    if (spec.limit !== undefined && spec.limit < 0) throw new ApiError(400, '2201W', 'LIMIT must not be negative');
+    if (spec.offset < 0) throw negativeOffset();
+    if (spec.limit !== undefined && spec.limit < 0) throw negativeLimit();
     if (spec.offset !== 0 || spec.limit !== undefined) out.push({ path, ...spec });
   }
   return out;

@@ -3,7 +3,7 @@ import type { SchemaCacheData, Table } from '../../schema-cache/model.ts';
 import { qnKey } from '../../schema-cache/model.ts';
 import { ApiError } from '../../../shared/errors.ts';
 import type { Field, LogicTree, QueryParams, SelectItem } from '../parse/types.ts';
-import { columnNotFound, notEmbedded, relatedOrderNotToOne, restError, tableNotFound } from '../errors.ts';
+import { columnNotFound, notEmbedded, relatedOrderNotToOne, restError, tableNotFound, restErrorWith, duplicateEmbed } from '../errors.ts';
 import { closest, findRelationship } from './embed-plan.ts';
 import type { EmbedPlan, PlanCond, PlanField, PlanOrder, ReadPlan, SelectField } from './types.ts';
 
@@ -79,7 +79,7 @@ interface BuildContext {
   depth: number;
 }
 
-const aggregatesNotAllowed = () => restError(400, 'PGRST123', 'Use of aggregate functions is not allowed');
+const aggregatesNotAllowed = () => restError('PGRST123', 'Use of aggregate functions is not allowed');
 
 function fieldItem(cache: SchemaCacheData, table: Table, item: Extract<SelectItem, { kind: 'field' }>, bc: BuildContext): SelectField {
   if (item.aggregate) {
@@ -130,7 +130,7 @@ function buildNode(cache: SchemaCacheData, table: Table, items: SelectItem[], ne
       // PostgREST names each embed's join `<table>_<alias>_<depth>`; a second one with the same
       // name is PostgreSQL's duplicate alias error (after the relationship is found).
       if (node.embeds.some((e) => e.outName === outName)) {
-        throw new ApiError(400, '42712', `table name "${table.name}_${outName}_${bc.depth + 1}" specified more than once`, { hint: null, details: null });
+        throw duplicateEmbed(`${table.name}_${outName}_${bc.depth + 1}`);
       }
       const target = cache.tables.get(qnKey(rel.foreignTable));
       if (!target) throw tableNotFound(rel.foreignTable.schema, rel.foreignTable.name);
@@ -138,7 +138,7 @@ function buildNode(cache: SchemaCacheData, table: Table, items: SelectItem[], ne
       const child = buildNode(cache, target, item.select, nextAlias, { ...bc, depth: bc.depth + 1 });
       const toManySpread = item.spread && !toOne;
       if (toManySpread && hasAggregates(child)) {
-        throw restError(400, 'PGRST127', 'Feature not implemented', 'Aggregates are not implemented for one-to-many or many-to-many spreads.');
+        throw restError('PGRST127', 'Feature not implemented', 'Aggregates are not implemented for one-to-many or many-to-many spreads.');
       }
       node.embeds.push({
         name: item.name,
@@ -178,7 +178,7 @@ function resolveCond(cache: SchemaCacheData, node: ReadPlan, tree: LogicTree): P
     const embed = node.embeds.find((e) => e.outName === f.field.name) ?? node.embeds.find((e) => e.name === f.field.name);
     if (embed) {
       if (f.expr.kind !== 'is' || (f.expr.value !== 'null' && f.expr.value !== 'not_null')) {
-        throw restError(400, 'PGRST100', `"failed to parse filter (${f.field.name})"`, 'Only is.null or not.is.null filters are allowed on embedded resources');
+        throw restError('PGRST100', `"failed to parse filter (${f.field.name})"`, 'Only is.null or not.is.null filters are allowed on embedded resources');
       }
       const isNull = (f.expr.value === 'null') !== f.negated;
       return { kind: 'embed-null', embed, isNull };
@@ -190,6 +190,6 @@ function resolveCond(cache: SchemaCacheData, node: ReadPlan, tree: LogicTree): P
 // A cast is a type name: identifiers (with one space, for `double precision`) and an optional [].
 const CAST = /^[A-Za-z_][A-Za-z0-9_]*(?: [A-Za-z_][A-Za-z0-9_]*)?(?:\[\])?$/;
 export function checkCast(cast: string): string {
-  if (!CAST.test(cast)) throw new ApiError(400, 'PGRST100', `"failed to parse select parameter (::${cast})"`, { details: 'a cast must be a type name' });
+  if (!CAST.test(cast)) throw restErrorWith('PGRST100', `"failed to parse select parameter (::${cast})"`, { details: 'a cast must be a type name' });
   return cast;
 }

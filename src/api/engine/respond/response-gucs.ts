@@ -1,5 +1,6 @@
 /** `response.headers` / `response.status` set by SQL (e.g. inside a function) shape the HTTP response. */
 import { ApiError } from '../../../shared/errors.ts';
+import { restErrorWith } from '../errors.ts';
 
 /** What an HTTP header name (a token) and a header value or reason phrase may contain; Node refuses anything else. */
 export const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -20,13 +21,13 @@ export function applyResponseGucs(
     try {
       list = JSON.parse(rawHeaders);
     } catch {
-      throw new ApiError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
+      throw restErrorWith('PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
     }
-    if (!Array.isArray(list)) throw new ApiError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
+    if (!Array.isArray(list)) throw restErrorWith('PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
     for (const h of list) {
       const entries = h && typeof h === 'object' ? Object.entries(h) : [];
       if (entries.length !== 1 || typeof entries[0][1] !== 'string' || !HEADER_NAME.test(entries[0][0]) || !FIELD_TEXT.test(entries[0][1])) {
-        throw new ApiError(500, 'PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
+        throw restErrorWith('PGRST111', 'response.headers guc must be a JSON array composed of objects with a single key and a string value');
       }
       const [k, v] = entries[0] as [string, string];
       if (k.toLowerCase() === 'set-cookie') {
@@ -44,7 +45,7 @@ export function applyResponseGucs(
   }
   if (rawStatus) {
     const n = Number(rawStatus);
-    if (!Number.isInteger(n) || n < 100 || n > 599) throw new ApiError(500, 'PGRST112', 'response.status guc must be a valid status code');
+    if (!Number.isInteger(n) || n < 100 || n > 599) throw restErrorWith('PGRST112', 'response.status guc must be a valid status code');
     return { status: n, cookies: cookies.length ? cookies : undefined };
   }
   return { cookies: cookies.length ? cookies : undefined };
