@@ -19,6 +19,7 @@ import { applyResponseGucs } from './respond/response-gucs.ts';
 import { checkStrict, txOutcome, type TxEnd } from './write.ts';
 import type { RestContext, RestRequest, RestResponse } from './read.ts';
 import { maxAffectedError, restError, singularityError, restErrorWith } from './errors.ts';
+import { editDistance } from './edit-distance.ts';
 
 /** The request body's media type as PostgREST tells RPC calls apart. */
 export type BodyKind = 'json' | 'text' | 'xml' | 'bytea' | 'form' | 'other';
@@ -75,19 +76,6 @@ function similarity(a: string, b: string): number {
   return len === 0 ? 1 : 1 - editDistance(x, y) / len;
 }
 
-function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
-}
 
 function bestMatch(word: string, candidates: string[], minScore: number): string | undefined {
   let best: string | undefined;

@@ -2,6 +2,7 @@
 import type { Relationship, SchemaCacheData, Table } from '../../schema-cache/model.ts';
 import { qnKey } from '../../schema-cache/model.ts';
 import { ambiguousRelationship, noRelationship } from '../errors.ts';
+import { editDistance } from '../edit-distance.ts';
 
 const singleCol = (r: Relationship, side: 0 | 1) => (r.columns.length === 1 ? r.columns[0][side] : undefined);
 
@@ -51,7 +52,7 @@ export function closest(word: string, candidates: string[], prefixes = false): s
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestD) {
       bestD = d;
       best = c;
@@ -64,16 +65,3 @@ export function closest(word: string, candidates: string[], prefixes = false): s
   return candidates.filter((c) => c.length >= 3 && (w.startsWith(c.toLowerCase()) || c.toLowerCase().startsWith(w))).sort((a, b) => Math.abs(a.length - w.length) - Math.abs(b.length - w.length))[0];
 }
 
-function levenshtein(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
-}
