@@ -35,6 +35,10 @@ export const CONNECTIONS = envInt('BENCH_CONNECTIONS', 50, 1);
 export const CORES = os.availableParallelism();
 /** A directory for V8 CPU profiles of every server process (written when they exit). */
 export const CPU_PROF = process.env.BENCH_CPU_PROF || undefined;
+/** Servers run as production runs them: compiled (npm run build), with the Procfile's flags. BENCH_SOURCE=ts runs the sources through tsx. */
+const COMPILED = process.env.BENCH_SOURCE !== 'ts';
+/** Node flags of each server as production starts it (Procfile); the baseline is plain node. */
+const PRODUCTION_FLAGS: Record<string, string[]> = JSON.parse(process.env.BENCH_FLAGS ?? 'null') ?? { 'src/api/main.ts': ['--max-semi-space-size=4'] };
 
 // ---- autocannon (it ships no types; this is the part of its API used here) ----
 
@@ -337,8 +341,10 @@ export class Bench {
 
   private startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<number> {
     return new Promise((resolve, reject) => {
-      const execArgv = ['--import', 'tsx', ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [])];
-      const child = fork(path.join(root, entry), [], { env, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+      const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [];
+      const execArgv = COMPILED ? [...(PRODUCTION_FLAGS[entry] ?? []), ...prof] : ['--import', 'tsx', ...prof];
+      const file = COMPILED ? path.join(root, 'dist', entry.replace(/\.ts$/, '.js')) : path.join(root, entry);
+      const child = fork(file, [], { env, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       this.children.push(child);
       this.guardWatch(child.pid, 'SIGTERM', 1);
       // Server output (logs) goes to stderr, keeping stdout for the results. On Ctrl-C the
@@ -387,7 +393,8 @@ export class Bench {
       DB_SCHEMAS: 'bench',
       LOG_LEVEL: 'warn',
     };
-    this.log(`starting Basalt and the baseline, ${CORES} process(es) each`);
+    if (COMPILED) execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
+    this.log(`starting Basalt and the baseline, ${CORES} process(es) each${COMPILED ? ', compiled (dist/)' : ', through tsx'}`);
     const [basaltPid, baselinePid] = await Promise.all([
       this.startChild('Basalt API', 'src/api/main.ts', { ...env, PORT: String(apiPort) }),
       this.startChild('baseline', 'bench/baseline-server.ts', { ...env, PORT: String(basePort), BENCH_SCENARIOS: JSON.stringify(scenarios) }),

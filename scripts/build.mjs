@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist');
 const stamp = path.join(out, '.built');
-const sources = ['src', 'scripts/start.ts', 'scripts/local-services.ts', 'package.json', 'scripts/build.mjs'];
+// The benchmark's baseline server too, so `npm run bench:*` compares compiled code with compiled code.
+const sources = ['src', 'scripts/start.ts', 'scripts/local-services.ts', 'bench/baseline-server.ts', 'package.json', 'scripts/build.mjs'];
 
 function* files(p) {
   if (!statSync(p).isDirectory()) return yield p;
