@@ -16,6 +16,7 @@ import { jobClientError } from '../shared/jobs/client-error.ts';
 import { CsvCopyInput, locateCsvLine } from './csv-copy-input.ts';
 import { pgErrorKind, sqlstateKind, type PgErrorKind } from '../shared/db/sqlstate.ts';
 import { percentOf, ProgressTicker } from './job-progress.ts';
+import { catalog } from '../shared/catalog/index.ts';
 
 interface Ctx {
   jobId: string;
@@ -191,8 +192,7 @@ async function stagingTable(client: PoolClient, target: string, p: BulkUpsertPay
     if (pgErrorKind(e) === 'undefined_table') throw clientError('TABLE_NOT_FOUND', `Table '${p.table}' does not exist`);
     throw e;
   }
-  const { rows } = await client.query<{ name: string; notnull: boolean }>(
-    `SELECT attname AS name, attnotnull AS notnull FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+  const { rows } = await client.query<{ name: string; notnull: boolean }>( catalog.relationColumns,
     [`pg_temp.${quoteIdent(STAGING)}`],
   );
   const have = new Set(rows.map((r) => r.name));

@@ -17,6 +17,7 @@ import { estimateRows } from './row-estimates.ts';
 import { percentOf, ProgressTicker } from './job-progress.ts';
 import { pgErrorKind } from '../shared/db/sqlstate.ts';
 import { withTransaction } from '../shared/db/pool.ts';
+import { catalog } from '../shared/catalog/index.ts';
 
 interface Ctx {
   jobId: string;
@@ -243,23 +244,14 @@ const LOCK_WAIT_MS = 30_000;
  * view, sequence and function of the schema. Rows come from the tables asked for and those partitions.
  */
 async function sqlPlan(client: PoolClient, p: ExportPayload) {
-  const rels = await client.query<{ oid: number; relkind: string; requested: boolean }>(
-    `SELECT c.oid::int8 AS oid, c.relkind::text AS relkind, c.relname OPERATOR(pg_catalog.=) ANY ($2::text[]) AS requested
-       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-      WHERE n.nspname OPERATOR(pg_catalog.=) $1
-        AND ((c.relname OPERATOR(pg_catalog.=) ANY ($2::text[]) AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))
-             OR ($3 AND c.relkind IN ('v', 'm')) OR ($4 AND c.relkind OPERATOR(pg_catalog.=) 'S'))`,
+  const rels = await client.query<{ oid: number; relkind: string; requested: boolean }>( catalog.exportRelations,
     [p.schema, p.tables, p.includeViews, p.includeSequences],
   );
   const relations = new Set(rels.rows.map((r) => Number(r.oid)));
   const dataTables = new Set(rels.rows.filter((r) => r.requested && r.relkind === 'r').map((r) => Number(r.oid)));
   const parted = rels.rows.filter((r) => r.requested && r.relkind === 'p').map((r) => r.oid);
   if (parted.length) {
-    const parts = await client.query<{ oid: number; relkind: string }>(
-      `SELECT t.relid::int8 AS oid, c.relkind::text AS relkind
-         FROM pg_catalog.unnest($1::oid[]) r(oid), pg_catalog.pg_partition_tree(r.oid) t
-         JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.relid
-        WHERE t.level > 0`,
+    const parts = await client.query<{ oid: number; relkind: string }>( catalog.partitions,
       [parted],
     );
     for (const r of parts.rows) {
@@ -269,9 +261,7 @@ async function sqlPlan(client: PoolClient, p: ExportPayload) {
   }
   const functions = new Set<number>();
   if (p.includeFunctions) {
-    const fns = await client.query<{ oid: number }>(
-      `SELECT p.oid::int8 AS oid FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
-        WHERE n.nspname OPERATOR(pg_catalog.=) $1`,
+    const fns = await client.query<{ oid: number }>( catalog.schemaFunctions,
       [p.schema],
     );
     for (const r of fns.rows) functions.add(Number(r.oid));
@@ -280,37 +270,15 @@ async function sqlPlan(client: PoolClient, p: ExportPayload) {
   // told to leave out the tables the export does not need (those the export's role may not
   // read among them). Needed: the roots, their partitions and ancestors, the relations a
   // view reads and a column's row type names, and so on.
-  const skip = await client.query<{ name: string }>(
-    `WITH RECURSIVE needed(oid) AS (
-       SELECT pg_catalog.unnest($2::oid[])
-       UNION
-       SELECT x.oid FROM needed n, LATERAL (
-         SELECT i.inhparent AS oid FROM pg_catalog.pg_inherits i WHERE i.inhrelid OPERATOR(pg_catalog.=) n.oid
-         UNION ALL
-         SELECT d.refobjid FROM pg_catalog.pg_rewrite r JOIN pg_catalog.pg_depend d
-             ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) r.oid
-          WHERE r.ev_class OPERATOR(pg_catalog.=) n.oid AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
-         UNION ALL
-         SELECT t.typrelid FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) d.refobjid
-          WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) n.oid
-            AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass AND t.typrelid OPERATOR(pg_catalog.<>) 0
-       ) x
-     )
-     SELECT c.relname AS name FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-      WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relkind IN ('r', 'p')
-        AND (c.oid OPERATOR(pg_catalog.<>) ALL (SELECT oid FROM needed) OR NOT pg_catalog.has_table_privilege(c.oid, 'SELECT'))`,
+  const skip = await client.query<{ name: string }>( catalog.exportSkipTables,
     [p.schema, [...relations]],
   );
   // A table asked for that the export's role may not read is refused, not left out.
-  const denied = await client.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_catalog.pg_class c
-      WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::oid[]) AND c.relkind IN ('r', 'p', 'v', 'm') AND NOT pg_catalog.has_table_privilege(c.oid, 'SELECT')`,
+  const denied = await client.query<{ name: string }>( catalog.unreadableRelations,
     [[...relations]],
   );
   if (denied.rows[0]) throw jobClientError('FORBIDDEN', `The export cannot read everything it was asked for: permission denied for table ${denied.rows[0].name}`);
-  const fks = await client.query<{ oid: number; target: number }>(
-    `SELECT k.oid::int8 AS oid, k.confrelid::int8 AS target FROM pg_catalog.pg_constraint k JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) k.connamespace
-      WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND k.contype OPERATOR(pg_catalog.=) 'f'`,
+  const fks = await client.query<{ oid: number; target: number }>( catalog.schemaForeignKeys,
     [p.schema],
   );
   const foreignKeys = new Map(fks.rows.map((r) => [Number(r.oid), Number(r.target)]));
@@ -329,13 +297,7 @@ interface Relation {
 
 /** The relations pg_dump wrote, in its order. */
 async function relationsByOid(client: PoolClient, oids: number[]): Promise<Relation[]> {
-  const { rows } = await client.query<Relation>(
-    `SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind, c.relispopulated AS populated,
-            ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
-                   WHERE a.attrelid OPERATOR(pg_catalog.=) c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated OPERATOR(pg_catalog.=) ''
-                   ORDER BY a.attnum) AS columns
-       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-      WHERE c.oid OPERATOR(pg_catalog.=) ANY ($1::oid[])`,
+  const { rows } = await client.query<Relation>( catalog.relationsByOid,
     [oids],
   );
   const byOid = new Map(rows.map((r) => [Number(r.oid), { ...r, oid: Number(r.oid) }]));
@@ -349,10 +311,7 @@ function countNewlines(b: Buffer): number {
 }
 
 async function relkinds(client: PoolClient, schema: string, tables: string[]): Promise<Map<string, string>> {
-  const { rows } = await client.query<{ name: string; relkind: string }>(
-    `SELECT c.relname AS name, c.relkind::text AS relkind
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = ANY($2) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')`,
+  const { rows } = await client.query<{ name: string; relkind: string }>( catalog.relationKinds,
     [schema, tables],
   );
   return new Map(rows.map((r) => [r.name, r.relkind]));

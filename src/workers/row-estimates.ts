@@ -6,17 +6,13 @@
  */
 import type { PoolClient } from '../shared/db/pool.ts';
 import { qualified } from '../shared/sql/ident.ts';
+import { catalog } from '../shared/catalog/index.ts';
 
 /** Up to this size, a table without statistics is counted (a few ms per MB). */
 const COUNT_MAX_BYTES = 32 * 1024 * 1024;
 
 export async function estimateRows(client: PoolClient, schema: string, names: string[], rowLimit?: number): Promise<Map<string, number>> {
-  const { rows } = await client.query<{ name: string; relkind: string; reltuples: number; relpages: number; size: string; block: string }>(
-    `SELECT c.relname AS name, c.relkind::text AS relkind, c.reltuples::float8 AS reltuples, c.relpages,
-            CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_relation_size(c.oid) ELSE 0 END::text AS size,
-            pg_catalog.current_setting('block_size') AS block
-       FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
-      WHERE n.nspname OPERATOR(pg_catalog.=) $1 AND c.relname OPERATOR(pg_catalog.=) ANY ($2::text[])`,
+  const { rows } = await client.query<{ name: string; relkind: string; reltuples: number; relpages: number; size: string; block: string }>( catalog.rowEstimateInputs,
     [schema, names],
   );
   const out = new Map<string, number>();
