@@ -231,3 +231,17 @@ describe("RAISE SQLSTATE 'PGRST'", () => {
     }
   });
 });
+
+describe('-> and ->> on the columns a function returns', () => {
+  it('reads a composite field and an array item of RETURNS TABLE columns, in select, filters and order', async () => {
+    const r = await call('GET', 'places', { params: [['select', 'id,place->>city,zip:place->zip,first:tags->>0'], ['order', 'place->zip.desc']] });
+    expect(r.status, r.text).toBe(200);
+    expect(r.json()).toEqual([
+      { id: 1, city: 'Lyon', zip: 69001, first: 'a' },
+      { id: 2, city: 'Nice', zip: 6000, first: 'c' },
+    ]);
+    const f = await call('GET', 'places', { params: [['select', 'id'], ['place->>city', 'eq.Nice']] });
+    expect(f.status, f.text).toBe(200);
+    expect(f.json()).toEqual([{ id: 2 }]);
+  });
+});

@@ -152,7 +152,7 @@ function resultTable(cache: SchemaCacheData, f: Func): Table | undefined {
   if (f.returnTable) return cache.tables.get(qnKey(f.returnTable));
   if (f.outArgs.length === 0) return undefined;
   const columns: Column[] = f.outArgs.map((a, i) => ({
-    name: a.name, position: i + 1, type: a.type, udt: a.type, elementUdt: null, category: 'U', nullable: true,
+    name: a.name, position: i + 1, type: a.type, udt: a.type, elementUdt: null, category: a.category, nullable: true,
     default: null, generated: false, identityAlways: false, comment: null, maxLength: null, enum: null,
   }));
   return {

@@ -197,7 +197,7 @@ export function buildSchemaCache(
       outArgs: modes
         .map((m, i) => ({ m, i }))
         .filter(({ m }) => m === 'o' || m === 'b' || m === 't')
-        .map(({ i }) => ({ name: r.arg_names[i] ?? '', type: r.arg_types[i] })),
+        .map(({ i }) => ({ name: r.arg_names[i] ?? '', type: r.arg_types[i], category: r.arg_categories?.[i] ?? 'U' })),
       variadic: r.variadic,
       returnsSet: r.returns_set,
       returnType: r.return_type,

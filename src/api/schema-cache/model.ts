@@ -88,7 +88,8 @@ export interface Func extends QualifiedName {
   /** Input arguments in order (IN, INOUT, VARIADIC). */
   args: FuncArg[];
   /** Output columns (OUT, INOUT, TABLE) for `RETURNS TABLE (...)` and OUT parameters. */
-  outArgs: { name: string; type: string }[];
+  /** OUT and TABLE columns; `category` is pg_type.typcategory, so `->` reads composites and arrays as JSON. */
+  outArgs: { name: string; type: string; category: string }[];
   variadic: boolean;
   returnsSet: boolean;
   returnType: string;

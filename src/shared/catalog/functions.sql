@@ -10,6 +10,9 @@ SELECT p.oid::pg_catalog.int8 AS oid,
        coalesce(p.proallargtypes::pg_catalog.oid[], p.proargtypes::pg_catalog.oid[])::pg_catalog.int8[] AS arg_type_oids,
        (SELECT coalesce(pg_catalog.array_agg(pg_catalog.format_type(t, NULL) ORDER BY i), '{}')
           FROM pg_catalog.unnest(coalesce(p.proallargtypes::pg_catalog.oid[], p.proargtypes::pg_catalog.oid[])) WITH ORDINALITY u(t, i)) AS arg_types,
+       (SELECT coalesce(pg_catalog.array_agg(ty.typcategory::pg_catalog.text ORDER BY i), '{}')
+          FROM pg_catalog.unnest(coalesce(p.proallargtypes::pg_catalog.oid[], p.proargtypes::pg_catalog.oid[])) WITH ORDINALITY u(t, i)
+          JOIN pg_catalog.pg_type ty ON ty.oid OPERATOR(pg_catalog.=) u.t) AS arg_categories,
        coalesce(p.proargmodes::pg_catalog.text[], '{}') AS arg_modes,
        p.pronargs AS nargs,
        p.pronargdefaults AS nargdefaults,
