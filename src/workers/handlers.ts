@@ -11,6 +11,7 @@ import { runImport } from './import.ts';
 import { runBulkUpsert } from './bulk-upsert.ts';
 import { runMigration } from './migrations.ts';
 import { runLicenseRevalidation } from './license.ts';
+import type { ClockSource } from '../shared/license/clock.ts';
 
 export interface JobContext {
   jobId: string;
@@ -24,6 +25,8 @@ export interface JobContext {
   log: Logger;
   signal: AbortSignal;
   progress: (p: JobProgress) => Promise<void>;
+  /** The licence clock (real time, or the test clock's offset in Redis); one per process. */
+  licenseClock: ClockSource;
 }
 
 export type JobHandler = (payload: unknown, ctx: JobContext) => Promise<unknown>;

@@ -12,8 +12,7 @@ import type { Logger } from '../shared/log.ts';
 import type { JobContext } from './handlers.ts';
 import { queueName } from '../shared/jobs/names.ts';
 import type { JobData } from '../shared/jobs/payloads.ts';
-import { redisConnection } from '../shared/jobs/queues.ts';
-import { clockMode, createClockSource, type ClockSource } from '../shared/license/clock.ts';
+import { clockMode } from '../shared/license/clock.ts';
 import { licensePublicKey } from '../shared/license/license-key.ts';
 import { LicenseStore } from '../shared/license/license-store.ts';
 import { askLicenseServer } from '../shared/license/license-server.ts';
@@ -23,16 +22,8 @@ import { DAY_MS, licenseStatus } from '../shared/license/license-status.ts';
 export const REVALIDATION_SCHEDULER_ID = 'license-revalidation';
 const STARTUP_DEDUP_ID = 'license-revalidation-startup';
 
-let clock: ClockSource | undefined;
-let clockRedis: Redis | undefined;
-
-function clockFor(config: Config): ClockSource {
-  clock ??= createClockSource(process.env, () => (clockRedis ??= redisConnection(config.REDIS_URL)), config.QUEUE_PREFIX);
-  return clock;
-}
-
 export async function runLicenseRevalidation(_payload: unknown, ctx: JobContext): Promise<unknown> {
-  const c = clockFor(ctx.config);
+  const c = ctx.licenseClock;
   await c.sync();
   const now = c.now();
   const store = new LicenseStore(ctx.pool, licensePublicKey(ctx.config.LICENSE_PUBLIC_KEY));

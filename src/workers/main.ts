@@ -10,6 +10,7 @@ import type { JobData, JobProgress } from '../shared/jobs/payloads.ts';
 import { handlers } from './handlers.ts';
 import { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import { scheduleLicenseRevalidation } from './license.ts';
+import { createClockSource } from '../shared/license/clock.ts';
 import { collectProcessMetrics, jobDuration } from '../shared/metrics/registry.ts';
 import { publishWorkerMetrics } from '../shared/metrics/worker-metrics.ts';
 
@@ -20,6 +21,9 @@ const artifacts = new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS);
 const tenantPools = new TenantPools(config, log, { statementTimeoutMs: config.JOB_STATEMENT_TIMEOUT_MS });
 const connection = redisConnection(config.REDIS_URL);
 const WORKER_ID = `${os.hostname()}:${process.pid}`;
+// Its own Redis connection, opened on first use: only licence jobs read the clock.
+let clockRedis: ReturnType<typeof redisConnection> | undefined;
+const licenseClock = createClockSource(process.env, () => (clockRedis ??= redisConnection(config.REDIS_URL)), config.QUEUE_PREFIX);
 // The API serves these with its own at /metrics (src/shared/metrics/worker-metrics.ts).
 collectProcessMetrics('worker');
 const metrics = publishWorkerMetrics(connection, config.QUEUE_PREFIX, WORKER_ID);
@@ -44,6 +48,7 @@ const bound: Partial<Record<JobType, Handler>> = Object.fromEntries(
         log: log.child({ jobId: job.id, type }),
         signal,
         progress: (p: JobProgress) => job.updateProgress({ ...p, worker: WORKER_ID } as unknown as object),
+        licenseClock,
       }),
   ]),
 );
@@ -126,6 +131,7 @@ async function shutdown(signal: string) {
   await metrics.stop();
   subscriber.disconnect();
   connection.disconnect();
+  clockRedis?.disconnect();
   await Promise.allSettled([pool.end(), tenantPools.close()]);
   log.info('worker stopped');
   process.exit(0);
