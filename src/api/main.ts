@@ -5,6 +5,7 @@ import { createLogger } from '../shared/log.ts';
 import { migrateControlSchema } from '../shared/control/runner.ts';
 import { enableAuthenticatorLogin } from '../shared/control/authenticator.ts';
 import { enableSqlRoleLogins } from '../shared/control/sql-roles.ts';
+import { applyDefaultGrants } from '../shared/control/default-grants.ts';
 import { prepareSchemaTenants } from '../shared/tenants/schema-tenants.ts';
 import { relayClusterMetrics } from './metrics/cluster.ts';
 
@@ -17,6 +18,7 @@ async function prepare() {
   if (applied.length) log.info({ applied }, 'control schema migrated');
   await enableAuthenticatorLogin(config, log);
   await enableSqlRoleLogins(config, log);
+  await applyDefaultGrants(config, log);
   await prepareSchemaTenants(config, log);
 }
 

@@ -38,6 +38,8 @@ export const configSchema = z.object({
   DB_SCHEMAS: csv('public'),
   /** Empty disables anonymous access (requests without a token get 401 PGRST302). */
   DB_ANON_ROLE: z.string().default('anon'),
+  /** `supabase`: anon and authenticated get ALL on what the server's login creates in public later, as on Supabase. */
+  DB_DEFAULT_GRANTS: z.enum(['service_role', 'supabase']).default('service_role'),
   /** The data API's login role connection; derived from DATABASE_URL (user `authenticator`) when unset. */
   DB_REST_URL: url(['postgres:', 'postgresql:']).optional(),
   DB_PRE_REQUEST: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]*\.[A-Za-z_][A-Za-z0-9_$]*$/, 'must be schema.function').optional(),
