@@ -7,6 +7,7 @@ import {
   type QualifiedName,
   type Relationship,
   type RelKind,
+  type Representation,
   type SchemaCacheData,
   type Table,
 } from './model.ts';
@@ -25,20 +26,28 @@ interface FkRow {
   in_key: boolean;
 }
 
+interface ReprRow {
+  domain_oid: number | string;
+  direction: 'to_json' | 'from_json' | 'from_text';
+  func_schema: string;
+  func_name: string;
+}
+
 type Queryable = Pick<pg.Pool, 'query'>;
 
 /** Loads the catalog for `schemas` in a handful of queries and builds the in-memory cache. */
 export async function loadSchemaCache(db: Queryable, schemas: string[], loginRole = 'authenticator'): Promise<SchemaCacheData> {
   const started = performance.now();
-  const [tables, columns, fks, viewCols, funcs, roles] = await Promise.all([
+  const [tables, columns, fks, viewCols, funcs, roles, reprs] = await Promise.all([
     db.query(catalog.tables, [schemas]),
     db.query(catalog.columns, [schemas]),
     db.query<FkRow>(catalog.foreignKeys),
     db.query(catalog.viewColumns, [schemas]),
     db.query(catalog.functions, [schemas]),
     db.query<{ name: string; granted: boolean }>(catalog.roles, [loginRole]),
+    db.query<ReprRow>(catalog.domainRepresentations),
   ]);
-  const data = buildSchemaCache(schemas, tables.rows, columns.rows, fks.rows, viewCols.rows, funcs.rows, roles.rows.filter((r) => r.granted).map((r) => r.name), roles.rows.map((r) => r.name));
+  const data = buildSchemaCache(schemas, tables.rows, columns.rows, fks.rows, viewCols.rows, funcs.rows, roles.rows.filter((r) => r.granted).map((r) => r.name), roles.rows.map((r) => r.name), reprs.rows);
   data.loadMs = Math.round(performance.now() - started);
   return data;
 }
@@ -53,7 +62,16 @@ export function buildSchemaCache(
   funcRows: any[],
   roles: string[] = [],
   allRoles: string[] = roles,
+  reprRows: ReprRow[] = [],
 ): SchemaCacheData {
+  const reprs = new Map<number, Representation>();
+  const DIRECTION = { to_json: 'toJson', from_json: 'fromJson', from_text: 'fromText' } as const;
+  for (const r of reprRows) {
+    const key = Number(r.domain_oid);
+    const e = reprs.get(key) ?? {};
+    e[DIRECTION[r.direction]] = { schema: r.func_schema, name: r.func_name };
+    reprs.set(key, e);
+  }
   const tables = new Map<string, Table>();
   for (const r of tableRows) {
     tables.set(`${r.schema}.${r.name}`, {
@@ -89,6 +107,8 @@ export function buildSchemaCache(
       maxLength: r.max_length,
       enum: r.enum,
     };
+    const repr = reprs.get(Number(r.type_oid));
+    if (repr) c.repr = repr;
     t.columns.push(c);
     t.columnsByName.set(c.name, c);
   }

@@ -27,6 +27,18 @@ export interface Column {
   comment: string | null;
   maxLength: number | null;
   enum: string[] | null;
+  /** Set when the column's type is a domain with json/text casts (PostgREST's data representations). */
+  repr?: Representation;
+}
+
+/** The cast functions of a domain representation; each is absent when no such cast exists. */
+export interface Representation {
+  /** domain → json, applied to the column on read. */
+  toJson?: QualifiedName;
+  /** json → domain, applied to body values on write. */
+  fromJson?: QualifiedName;
+  /** text → domain, applied to filter values. */
+  fromText?: QualifiedName;
 }
 
 export type RelKind = 'table' | 'view' | 'materialized_view' | 'foreign_table' | 'partitioned_table';

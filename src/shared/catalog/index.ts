@@ -41,4 +41,5 @@ export const catalog = {
   relationKinds: load('relation-kinds'),
   rowEstimateInputs: load('row-estimate-inputs'),
   relationColumns: load('relation-columns'),
+  domainRepresentations: load('domain-representations'),
 };

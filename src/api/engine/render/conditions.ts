@@ -1,5 +1,5 @@
 /** Filters and logic trees → WHERE conditions. Values are always parameters. */
-import { quoteIdent } from '../../../shared/sql/ident.ts';
+import { qualified, quoteIdent } from '../../../shared/sql/ident.ts';
 import type { OpExpr, SimpleOperator } from '../parse/types.ts';
 import type { PlanCond, PlanField } from '../plan/types.ts';
 import { fieldSql } from './fields.ts';
@@ -35,6 +35,18 @@ function quantList(value: string): string[] {
   return out;
 }
 
+/** A filter value: through the column's text → domain cast when it has one, else a bare parameter. */
+function valueSql(field: PlanField, value: string, p: Params): string {
+  const fromText = field.jsonPath.length ? undefined : field.column?.repr?.fromText;
+  return fromText ? `${qualified(fromText.schema, fromText.name)}(${p.add(value)}::text)` : p.add(value);
+}
+
+/** A list of filter values (in, any/all), each through the text → domain cast when there is one. */
+function listSql(field: PlanField, values: string[], p: Params): string {
+  const fromText = field.jsonPath.length ? undefined : field.column?.repr?.fromText;
+  return fromText ? `ARRAY(SELECT ${qualified(fromText.schema, fromText.name)}("_v") FROM unnest(${p.add(values)}::text[]) AS "_v")` : p.add(values);
+}
+
 function exprSql(lhs: string, field: PlanField, e: OpExpr, p: Params): string {
   switch (e.kind) {
     case 'is':
@@ -42,7 +54,7 @@ function exprSql(lhs: string, field: PlanField, e: OpExpr, p: Params): string {
     case 'in':
       // `in.()` matches nothing; `= ANY($n)` keeps one parameter whatever the list's length.
       if (e.values.length === 1 && e.values[0] === '') return 'FALSE';
-      return `${lhs} = ANY(${p.add(e.values)})`;
+      return `${lhs} = ANY(${listSql(field, e.values, p)})`;
     case 'fts': {
       const isTsvector = (field.column?.baseUdt ?? field.column?.udt) === 'tsvector' && field.jsonPath.length === 0;
       const q = e.language ? `${FTS[e.op]}(${p.add(e.language)}::regconfig, ${p.add(e.value)})` : `${FTS[e.op]}(${p.add(e.value)})`;
@@ -51,8 +63,8 @@ function exprSql(lhs: string, field: PlanField, e: OpExpr, p: Params): string {
     }
     case 'simple': {
       const op = OPS[e.op];
-      if (e.quant) return `${lhs} ${op} ${e.quant.toUpperCase()}(${p.add(quantList(e.value))})`;
-      return `${lhs} ${op} ${p.add(e.value)}`;
+      if (e.quant) return `${lhs} ${op} ${e.quant.toUpperCase()}(${listSql(field, quantList(e.value), p)})`;
+      return `${lhs} ${op} ${valueSql(field, e.value, p)}`;
     }
   }
 }

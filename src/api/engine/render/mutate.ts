@@ -69,6 +69,19 @@ function returningList(ret: Set<string> | '*', rowRef: string, inserted: string 
   return items.length ? items.join(', ') : '1 AS "pgrst_one"';
 }
 
+/**
+ * Columns whose domain has a json → domain cast: their body values go through the cast function
+ * instead of json_populate_record, which would read them as the domain's base type.
+ */
+function reprColumns(t: Table, columns: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const c of columns) {
+    const f = t.columnsByName.get(c)?.repr?.fromJson;
+    if (f) out.set(c, qualified(f.schema, f.name));
+  }
+  return out;
+}
+
 function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', wantInserted: boolean): string {
   const target = qualified(t.schema, t.name);
   // xmax = 0 tells an inserted row from an updated one; views have no xmax.
@@ -82,14 +95,26 @@ function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', w
       if (m.rowCount === 0) return none();
       if (cols.length === 0) return `INSERT INTO ${target} DEFAULT VALUES ${returning}`;
       let select: string;
+      const reprs = reprColumns(t, m.columns);
+      // Representation keys are left out of the populated record and read through their cast.
+      const stripped = (row: string) => (reprs.size ? `${row} - ${p.add([...reprs.keys()])}::text[]` : row);
       if (m.applyDefaults) {
         // A key missing from a row takes the column's default, evaluated per row.
         const exprs = m.columns.map((c) => {
           const def = t.columnsByName.get(c)?.default;
-          return `CASE WHEN "_j" ? ${p.add(c)} THEN "_r".${quoteIdent(c)} ELSE ${def ?? 'NULL'} END`;
+          const fn = reprs.get(c);
+          const key = p.add(c);
+          const value = fn ? `${fn}(("_j" -> ${key}::text)::json)` : `"_r".${quoteIdent(c)}`;
+          return `CASE WHEN "_j" ? ${key} THEN ${value} ELSE ${def ?? 'NULL'} END`;
         });
         const overriding = m.columns.some((c) => t.columnsByName.get(c)?.identityAlways) ? 'OVERRIDING SYSTEM VALUE ' : '';
-        select = `${overriding}SELECT ${exprs.join(', ')} FROM jsonb_array_elements(${p.add(m.json)}::jsonb) AS "_e"("_j") CROSS JOIN LATERAL jsonb_populate_record(NULL::${target}, "_j") AS "_r"`;
+        select = `${overriding}SELECT ${exprs.join(', ')} FROM jsonb_array_elements(${p.add(m.json)}::jsonb) AS "_e"("_j") CROSS JOIN LATERAL jsonb_populate_record(NULL::${target}, ${stripped('"_j"')}) AS "_r"`;
+      } else if (reprs.size) {
+        const exprs = m.columns.map((c) => {
+          const fn = reprs.get(c);
+          return fn ? `${fn}("_j" -> ${p.add(c)}::text)` : `"_r".${quoteIdent(c)}`;
+        });
+        select = `SELECT ${exprs.join(', ')} FROM json_array_elements(${p.add(m.json)}::json) AS "_e"("_j") CROSS JOIN LATERAL json_populate_record(NULL::${target}, (${stripped('"_j"::jsonb')})::json) AS "_r"`;
       } else {
         select = `SELECT ${cols.map((c) => `"_r".${c}`).join(', ')} FROM json_populate_recordset(NULL::${target}, ${p.add(m.json)}::json) AS "_r"`;
       }
@@ -108,15 +133,20 @@ function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', w
       const where = m.where.map((c) => condSql(c, 't0', p));
       if (cols.length === 0) return none();
       const body = p.add(m.json);
+      const reprs = reprColumns(t, m.columns);
       const sets = m.columns
         .map((c) => {
           const def = t.columnsByName.get(c)?.default;
+          const fn = reprs.get(c);
+          const read = fn ? `${fn}(${body}::json -> ${p.add(c)}::text)` : `"_r".${quoteIdent(c)}`;
           // missing=default: a listed column absent from the body goes back to its default.
-          const value = m.applyDefaults ? `CASE WHEN ${body}::jsonb ? ${p.add(c)} THEN "_r".${quoteIdent(c)} ELSE ${def ?? 'NULL'} END` : `"_r".${quoteIdent(c)}`;
+          const value = m.applyDefaults ? `CASE WHEN ${body}::jsonb ? ${p.add(c)} THEN ${read} ELSE ${def ?? 'NULL'} END` : read;
           return `${quoteIdent(c)} = ${value}`;
         })
         .join(', ');
-      return `UPDATE ${target} AS ${alias} SET ${sets} FROM json_populate_record(NULL::${target}, ${body}::json) AS "_r"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} RETURNING ${returningList(ret, alias, wantInserted ? 'false' : undefined)}`;
+      // Representation keys are left out of the populated record and read through their cast.
+      const record = reprs.size ? `(${body}::jsonb - ${p.add([...reprs.keys()])}::text[])::json` : `${body}::json`;
+      return `UPDATE ${target} AS ${alias} SET ${sets} FROM json_populate_record(NULL::${target}, ${record}) AS "_r"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} RETURNING ${returningList(ret, alias, wantInserted ? 'false' : undefined)}`;
     }
     case 'delete': {
       const where = m.where.map((c) => condSql(c, 't0', p));

@@ -91,6 +91,14 @@ interface OutCol {
 const AGG_SQL = { count: 'count', sum: 'sum', avg: 'avg', max: 'max', min: 'min' } as const;
 const castTo = (expr: string, type: string | undefined) => (type ? `CAST(${expr} AS ${type})` : expr);
 
+/** A selected field; a domain column with a json representation is rendered through its cast function. */
+function outputSql(f: SelectField, alias: string, p: Params): string {
+  const sql = fieldSql(f.field!, alias, p);
+  const toJson = f.field!.column?.repr?.toJson;
+  if (!toJson || f.field!.func || f.field!.jsonPath.length || f.cast || f.aggregate) return sql;
+  return `${qualified(toJson.schema, toJson.name)}(${sql})`;
+}
+
 /** The aggregates a to-one spread's columns carry up to the level that applies them. */
 function spreadAggregates(node: ReadPlan): Map<string, SelectField> {
   const out = new Map<string, SelectField>();
@@ -108,7 +116,7 @@ function outColumns(node: ReadPlan, p: Params, applyAggregates: boolean): OutCol
   // json has no equality operator: a grouped level groups by (and returns) its embeds as jsonb.
   const json = (expr: string) => (grouped ? `(${expr})::jsonb` : expr);
   const cols: OutCol[] = node.fields.map((f) => {
-    const value = f.field ? castTo(fieldSql(f.field, node.alias, p), f.cast) : '1';
+    const value = f.field ? castTo(outputSql(f, node.alias, p), f.cast) : '1';
     if (!f.aggregate || !applyAggregates) return { expr: value, name: f.outName, aggregated: false };
     const agg = `${AGG_SQL[f.aggregate]}(${f.field ? value : '*'})`;
     return { expr: castTo(agg, f.aggregateCast), name: f.outName, aggregated: true };
