@@ -47,6 +47,20 @@ describe('reads', () => {
   });
 });
 
+describe('functions and views', () => {
+  it('renders the rows a function returns', async () => {
+    const r = await get('/rpc/reddish_labels', [['select', 'id,color'], ['id', 'lt.100']]);
+    expect(r.status, r.text).toBe(200);
+    expect(r.json()).toEqual([{ id: 1, color: '#FF0000' }]);
+  });
+
+  it('renders and filters a view column of the domain type', async () => {
+    const r = await get('/label_colors', [['color', 'eq.#0000FF']]);
+    expect(r.status, r.text).toBe(200);
+    expect(r.json()).toEqual([{ id: 2, color: '#0000FF' }]);
+  });
+});
+
 describe('filters', () => {
   it('reads a filter value through the text cast', async () => {
     const r = await get('/labels', [['select', 'id,color'], ['color', 'eq.#0000FF']]);
