@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgrestClient } from '@supabase/postgrest-js';
 import { db, restUrl } from '../support/env.ts';
-import { JSON_CT, type Json, type Param, profileGet } from '../support/http.ts';
+import { profileGet, profileRows } from '../support/http.ts';
 import { loadSchemaCache } from '../../src/api/schema-cache/build.ts';
 import type { SchemaCacheData } from '../../src/api/schema-cache/model.ts';
 import { parseQueryParams } from '../../src/api/engine/parse/query-params.ts';
@@ -20,12 +20,7 @@ import { ApiError } from '../../src/shared/errors.ts';
 const get = profileGet(restUrl, 'rest_parity');
 const client = new PostgrestClient(restUrl, { schema: 'rest_parity' });
 
-async function rows(table: string, params: Param[]): Promise<Json> {
-  const r = await get(table, params);
-  expect(r.status, r.text).toBe(200);
-  expect(r.headers.get('content-type')).toBe(JSON_CT);
-  return r.json();
-}
+const rows = profileRows(restUrl, 'rest_parity');
 
 describe('count() without a column', () => {
   it('counts every row, under an alias, and cast', async () => {

@@ -11,17 +11,12 @@
 import { describe, expect, it } from 'vitest';
 import { PostgrestClient } from '@supabase/postgrest-js';
 import { restUrl } from '../support/env.ts';
-import { JSON_CT, type Json, type Param, profileGet } from '../support/http.ts';
+import { JSON_CT, profileGet, profileRows } from '../support/http.ts';
 
 const get = profileGet(restUrl, 'rest_parity');
 const client = new PostgrestClient(restUrl, { schema: 'rest_parity' });
 
-async function rows(table: string, params: Param[]): Promise<Json> {
-  const r = await get(table, params);
-  expect(r.status, r.text).toBe(200);
-  expect(r.headers.get('content-type')).toBe(JSON_CT);
-  return r.json();
-}
+const rows = profileRows(restUrl, 'rest_parity');
 
 const gamesWithMakers = [
   { name: 'SimCity', maker: { name: 'Maxis' } },

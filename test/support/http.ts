@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 /** The shapes HTTP tests share: a reply whose body is already read, as text and JSON. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
@@ -86,4 +87,15 @@ export function profileGet(base: string, profile: string) {
   const send = sender(base, profile);
   return async (table: string, params: Param[] = [], headers: Record<string, string> = {}): Promise<Reply> =>
     toReply(await send('GET', `/${table}`, { params, headers }));
+}
+
+/** `rows(table, params)`: a profile's GET that must answer 200 JSON; its body. */
+export function profileRows(base: string, profile: string) {
+  const get = profileGet(base, profile);
+  return async (table: string, params: Param[]): Promise<Json> => {
+    const r = await get(table, params);
+    expect(r.status, r.text).toBe(200);
+    expect(r.headers.get('content-type')).toBe(JSON_CT);
+    return r.json();
+  };
 }
