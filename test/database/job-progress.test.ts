@@ -5,22 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminAuth, apiUrl, db } from '../support/env.ts';
+import type { JobProgress } from '../../src/shared/jobs/payloads.ts';
 
-interface Progress {
-  rows: number;
-  bytes: number;
-  percent?: number;
-  totalRows?: number;
-  tableRows?: number;
-  tableTotalRows?: number;
-  totalBytes?: number;
-  statements?: number;
-  totalStatements?: number;
-  phase?: string;
-}
 interface Status {
   state: string;
-  progress: Progress | null;
+  progress: JobProgress | null;
   error: string | null;
 }
 
@@ -32,10 +21,10 @@ const post = (path: string, body: unknown) =>
   });
 
 /** Polls the job every 50 ms until it ends: every status seen while it was active, and the last. */
-async function watch(res: Response): Promise<{ running: Progress[]; last: Status }> {
+async function watch(res: Response): Promise<{ running: JobProgress[]; last: Status }> {
   expect(res.status, await res.clone().text()).toBe(202);
   const location = res.headers.get('location')!;
-  const running: Progress[] = [];
+  const running: JobProgress[] = [];
   const deadline = Date.now() + 60_000;
   for (;;) {
     const s = (await (await fetch(`${apiUrl}${location}`, { headers: { Authorization: adminAuth } })).json()) as Status;
@@ -46,7 +35,7 @@ async function watch(res: Response): Promise<{ running: Progress[]; last: Status
   }
 }
 
-function expectRising(running: Progress[], key: keyof Progress) {
+function expectRising(running: JobProgress[], key: keyof JobProgress) {
   expect(running.length, JSON.stringify(running)).toBeGreaterThanOrEqual(2);
   for (const p of running) {
     expect(p.percent).toBeGreaterThanOrEqual(0);
