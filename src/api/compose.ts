@@ -23,6 +23,7 @@ import { ProjectRuntimes } from './projects/runtimes.ts';
 import { SqlRolePools } from './database/sql-role-pools.ts';
 import { createMetrics, type Metrics } from './metrics/routes.ts';
 import type { Services } from './services.ts';
+import { serverVersionOnce } from '../shared/management/project-database.ts';
 
 export interface Composed {
   services: Services;
@@ -64,6 +65,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Comp
     }),
     sqlRolePools: new SqlRolePools(config, log),
     functionsAgent: new Agent({ keepAlive: true, maxSockets: Infinity }),
+    serverVersion: serverVersionOnce(pool),
   };
   // Project runtimes and metrics use the other services, so they come last.
   const services: Services = Object.assign(base, { projectRuntimes: undefined as unknown as ProjectRuntimes, metrics: undefined as unknown as Metrics });

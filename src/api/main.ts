@@ -8,6 +8,7 @@ import { enableSqlRoleLogins } from '../shared/control/sql-roles.ts';
 import { applyDefaultGrants } from '../shared/control/default-grants.ts';
 import { prepareSchemaTenants } from '../shared/tenants/schema-tenants.ts';
 import { relayClusterMetrics } from './metrics/cluster.ts';
+import { serveHttp } from '../shared/process/serve-http.ts';
 
 const config = loadConfig();
 const log = createLogger('api', config.LOG_LEVEL);
@@ -70,35 +71,8 @@ async function runServer(single: boolean) {
     observeHttp(req, res);
     handle(req, res);
   });
-  server.listen(config.PORT, config.HOST, () => {
-    log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
-    process.send?.({ ready: true });
-  });
-  server.on('error', (err) => {
-    log.fatal({ err: err.message }, 'cannot listen');
-    process.exit(1);
-  });
-
-  let stopping = false;
-  const stop = (sig: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal: sig }, 'draining: no new connections, finishing requests in flight');
-    server.close(async () => {
-      await close();
-      log.info('api stopped');
-      process.exit(0);
-    });
-    server.closeIdleConnections();
-    setTimeout(() => {
-      log.warn('shutdown timeout: closing remaining connections');
-      server.closeAllConnections();
-    }, config.SHUTDOWN_TIMEOUT_MS).unref();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  // Started by a supervisor (npm start, the tests) and not a cluster child: leave with it.
-  if (single) process.on('disconnect', () => stop('parent exited'));
+  // A cluster child leaves when its primary does; a single process when its supervisor does.
+  serveHttp(server, { port: config.PORT, host: config.HOST, log, name: 'api', shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, close, leaveWithParent: single });
 }
 
 try {

@@ -47,4 +47,6 @@ export interface Services {
   functionsAgent: Agent;
   /** GET /metrics and the METRICS_PORT listener. */
   metrics: Metrics;
+  /** The PostgreSQL server's version, read once (Management API projects' database.version). */
+  serverVersion: () => Promise<string>;
 }

@@ -17,6 +17,7 @@ import { functionsGatewayKey } from '../shared/functions/gateway.ts';
 import { denoBinary } from './deno-binary.ts';
 import { FunctionPools } from './pools.ts';
 import { invocationHandler } from './invoke.ts';
+import { serveHttp } from '../shared/process/serve-http.ts';
 
 const config = loadConfig();
 const log = createLogger('functions', config.LOG_LEVEL);
@@ -72,37 +73,20 @@ function main() {
   });
   // Longer than the API's idle keep-alive sockets live, so a reused one is not closed under a request.
   server.keepAliveTimeout = 65_000;
-  server.listen(config.FUNCTIONS_PORT, config.FUNCTIONS_HOST, () => {
-    log.info({ url: `http://${config.FUNCTIONS_HOST}:${config.FUNCTIONS_PORT}`, deno }, 'functions runtime listening');
-    process.send?.({ ready: true });
-  });
-  server.on('error', (err) => {
-    log.fatal({ err: err.message }, 'cannot listen');
-    process.exit(1);
-  });
-
-  let stopping = false;
-  const stop = (sig: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal: sig }, 'draining: finishing invocations in flight');
-    const end = async () => {
+  serveHttp(server, {
+    port: config.FUNCTIONS_PORT,
+    host: config.FUNCTIONS_HOST,
+    log,
+    describe: { deno },
+    name: 'functions runtime',
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    close: async () => {
       await pools.closeAll();
       await pool.end().catch(() => {});
       rmSync(root, { recursive: true, force: true });
-      log.info('functions runtime stopped');
-      process.exit(0);
-    };
-    server.close(() => void end());
-    server.closeIdleConnections();
-    setTimeout(() => {
-      server.closeAllConnections();
-      void end();
-    }, config.SHUTDOWN_TIMEOUT_MS).unref();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('disconnect', () => stop('parent exited'));
+    },
+    leaveWithParent: true,
+  });
 }
 
 try {

@@ -155,17 +155,13 @@ export function parseConfig(env: NodeJS.ProcessEnv, kind: 'api' | 'worker' = 'ap
   throw new ConfigError(problems);
 }
 
-let cached: Config | undefined;
-
 /**
- * The process's config. A bad environment ends the process with one readable message
- * listing every problem, never a stack trace.
+ * The process's config, read once by its main.ts and passed down. A bad environment ends
+ * the process with one readable message listing every problem, never a stack trace.
  */
 export function loadConfig(kind: 'api' | 'worker' = 'api'): Config {
-  if (cached) return cached;
   try {
-    cached = parseConfig(process.env, kind);
-    return cached;
+    return parseConfig(process.env, kind);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`basalt: ${e.message}\nSee README.md, "Configuration".\n`);

@@ -11,7 +11,7 @@ import { JsonArrayError, JsonArrayStream, type JsonArrayElement } from '../share
 import { qualified, quoteIdent } from '../shared/sql/ident.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { JobProgress } from '../shared/jobs/payloads.ts';
-import { bulkUpsertPayload, type BulkUpsertClientError, type BulkUpsertPayload, type BulkUpsertResult } from '../shared/jobs/payloads/bulk-upsert.ts';
+import type { BulkUpsertClientError, BulkUpsertPayload, BulkUpsertResult } from '../shared/jobs/payloads/bulk-upsert.ts';
 import { jobClientError } from '../shared/jobs/client-error.ts';
 import { CsvCopyInput, locateCsvLine } from './csv-copy-input.ts';
 import { pgErrorKind, sqlstateKind, type PgErrorKind } from '../shared/db/sqlstate.ts';
@@ -52,8 +52,7 @@ const clientError = (code: BulkUpsertClientError, message: string) => jobClientE
  * index; a retry that finds it answers it again instead of applying the file twice,
  * so even a plain insert (no upsertKey) is applied exactly once.
  */
-export async function runBulkUpsert(payload: unknown, ctx: Ctx): Promise<BulkUpsertResult> {
-  const p = bulkUpsertPayload.parse(payload);
+export async function runBulkUpsert(p: BulkUpsertPayload, ctx: Ctx): Promise<BulkUpsertResult> {
   // A project schema's table is written in its tenant's own session, as its owner, so its
   // triggers and defaults get the tenant's rights; the outcome is then recorded through
   // basalt.record_tenant_job_outcome (migration 0016) in the same transaction.

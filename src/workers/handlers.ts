@@ -5,7 +5,7 @@ import type { Logger } from '../shared/log.ts';
 import type { Config } from '../shared/config.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { JobType } from '../shared/jobs/names.ts';
-import type { ExportPayload, JobProgress } from '../shared/jobs/payloads.ts';
+import type { JobPayloads, JobProgress } from '../shared/jobs/payloads.ts';
 import { runExport } from './export.ts';
 import { runImport } from './import.ts';
 import { runBulkUpsert } from './bulk-upsert.ts';
@@ -29,12 +29,13 @@ export interface JobContext {
   licenseClock: ClockSource;
 }
 
-export type JobHandler = (payload: unknown, ctx: JobContext) => Promise<unknown>;
+/** Runs one kind's job; the payload was validated by the route that accepted it. */
+export type JobHandler<T extends JobType> = (payload: JobPayloads[T], ctx: JobContext) => Promise<unknown>;
 
-export const handlers: Partial<Record<JobType, JobHandler>> = {
-  export: (p, ctx) => runExport(p as ExportPayload, ctx),
-  import: (p, ctx) => runImport(p, ctx),
-  'bulk-upsert': (p, ctx) => runBulkUpsert(p, ctx),
-  migrations: (p, ctx) => runMigration(p, ctx),
-  license: (p, ctx) => runLicenseRevalidation(p, ctx),
+export const handlers: { [T in JobType]: JobHandler<T> } = {
+  export: runExport,
+  import: runImport,
+  'bulk-upsert': runBulkUpsert,
+  migrations: runMigration,
+  license: runLicenseRevalidation,
 };

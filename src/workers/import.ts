@@ -14,7 +14,7 @@ import { USER_SEARCH_PATH, withTransaction, type Pool, type PoolClient } from '.
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { JobProgress } from '../shared/jobs/payloads.ts';
 import { jobClientError } from '../shared/jobs/client-error.ts';
-import { IMPORT_FILE_ERROR, importPayload, type ImportPayload, type ImportResult } from '../shared/jobs/payloads/import.ts';
+import { IMPORT_FILE_ERROR, type ImportPayload, type ImportResult } from '../shared/jobs/payloads/import.ts';
 import { readDump } from '../shared/sql/dump-reader.ts';
 import { qualified, quoteIdent } from '../shared/sql/ident.ts';
 import type { Logger } from '../shared/log.ts';
@@ -39,8 +39,7 @@ interface Target {
   name: string;
 }
 
-export async function runImport(payload: unknown, ctx: Ctx): Promise<ImportResult> {
-  const p: ImportPayload = importPayload.parse(payload);
+export async function runImport(p: ImportPayload, ctx: Ctx): Promise<ImportResult> {
   const info = await ctx.artifacts.info(p.artifactId);
   if (!info?.complete) throw new UnrecoverableError(`The uploaded file ${p.artifactId} is missing or has expired`);
 

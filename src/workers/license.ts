@@ -11,7 +11,7 @@ import type { Config } from '../shared/config.ts';
 import type { Logger } from '../shared/log.ts';
 import type { JobContext } from './handlers.ts';
 import { queueName } from '../shared/jobs/names.ts';
-import type { JobData } from '../shared/jobs/payloads.ts';
+import type { JobData, JobPayloads } from '../shared/jobs/payloads.ts';
 import { clockMode } from '../shared/license/clock.ts';
 import { licensePublicKey } from '../shared/license/license-key.ts';
 import { LicenseStore } from '../shared/license/license-store.ts';
@@ -22,7 +22,7 @@ import { DAY_MS, licenseStatus } from '../shared/license/license-status.ts';
 export const REVALIDATION_SCHEDULER_ID = 'license-revalidation';
 const STARTUP_DEDUP_ID = 'license-revalidation-startup';
 
-export async function runLicenseRevalidation(_payload: unknown, ctx: JobContext): Promise<unknown> {
+export async function runLicenseRevalidation(_payload: JobPayloads['license'], ctx: JobContext): Promise<unknown> {
   const c = ctx.licenseClock;
   await c.sync();
   const now = c.now();

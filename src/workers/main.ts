@@ -6,8 +6,8 @@ import { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import { cancelChannel, CANCELLED, cancelKey, queueName, type JobType } from '../shared/jobs/names.ts';
 import os from 'node:os';
 import { redisConnection } from '../shared/jobs/queues.ts';
-import type { JobData, JobProgress } from '../shared/jobs/payloads.ts';
-import { handlers } from './handlers.ts';
+import type { JobData, JobPayloads, JobProgress } from '../shared/jobs/payloads.ts';
+import { handlers, type JobContext, type JobHandler } from './handlers.ts';
 import { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import { scheduleLicenseRevalidation } from './license.ts';
 import { createClockSource } from '../shared/license/clock.ts';
@@ -34,11 +34,14 @@ scheduleLicenseRevalidation(config, log, connection);
 
 type Handler = (job: Job<JobData>, signal: AbortSignal) => Promise<unknown>;
 
+/** A job's data carries its kind with its payload, so the kind's handler takes that payload. */
+const handle = <T extends JobType>(data: JobData<T>, ctx: JobContext) => (handlers[data.type as T] as JobHandler<T>)(data.payload as JobPayloads[T], ctx);
+
 const bound: Partial<Record<JobType, Handler>> = Object.fromEntries(
-  Object.entries(handlers).map(([type, run]) => [
+  Object.keys(handlers).map((type) => [
     type,
     (job: Job<JobData>, signal: AbortSignal) =>
-      run!(job.data.payload, {
+      handle(job.data, {
         jobId: job.id!,
         attempt: job.attemptsMade + 1,
         pool,

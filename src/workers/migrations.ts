@@ -7,10 +7,7 @@ import { isApiError } from '../shared/errors.ts';
 import { jobClientError } from '../shared/jobs/client-error.ts';
 import type { JobProgress } from '../shared/jobs/payloads.ts';
 import { percentOf, ProgressTicker } from './job-progress.ts';
-import {
-  migrationPayload,
-  type MigrationResult,
-} from '../shared/jobs/payloads/migrations.ts';
+import type { MigrationPayload, MigrationResult } from '../shared/jobs/payloads/migrations.ts';
 
 /** Serialises custom migrations across every worker; any fixed key works. */
 export const MIGRATIONS_LOCK_KEY = 7_403_112_006;
@@ -57,10 +54,7 @@ const result = (r: HistoryRow): MigrationResult => ({
  * Refusals (bad SQL, a failing statement, a version already taken) fail the job
  * without retries; anything else (lost connection, …) is retried by BullMQ.
  */
-export async function runMigration(payload: unknown, ctx: Ctx): Promise<MigrationResult> {
-  const parsed = migrationPayload.safeParse(payload);
-  if (!parsed.success) throw refused(MIGRATION_ERROR.failed, `Invalid migration payload: ${parsed.error.message}`);
-  const p = parsed.data;
+export async function runMigration(p: MigrationPayload, ctx: Ctx): Promise<MigrationResult> {
   let statements;
   try {
     statements = await splitStatements(p.sql);

@@ -79,7 +79,7 @@ describe('bulk upsert and worker failure', () => {
     await db().query(`CREATE TABLE public.${t} (id int, v text)`);
     const store = new ArtifactStore(db(), 3600);
     const input = await store.writeInput({ filename: 'x.csv', contentType: 'text/csv' }, Readable.from([Buffer.from('id,v\n1,a\n2,b\n')]));
-    const payload = { artifactId: input.id, table: t, format: 'csv', columns: ['id', 'v'] };
+    const payload = { artifactId: input.id, schema: 'public', table: t, format: 'csv' as const, columns: ['id', 'v'] };
     const ctx = { jobId: randomUUID(), pool: db(), tenantPools, artifacts: store, config: { JOB_RESULT_TTL_SECONDS: 3600 }, progress: async () => {} };
     const first = await runBulkUpsert(payload, ctx);
     expect(first).toEqual({ rowsAffected: 2, totalRecords: 2, table: t });
@@ -100,7 +100,7 @@ describe('bulk upsert and worker failure', () => {
       await db().query(`CREATE TABLE ${schema}.items (id int, v text, who text DEFAULT current_user); ALTER TABLE ${schema}.items OWNER TO ${schema}_user`);
       const store = new ArtifactStore(db(), 3600);
       const input = await store.writeInput({ filename: 'x.csv', contentType: 'text/csv' }, Readable.from([Buffer.from('id,v\n1,a\n2,b\n')]));
-      const payload = { artifactId: input.id, schema, table: 'items', format: 'csv', columns: ['id', 'v'] };
+      const payload = { artifactId: input.id, schema, table: 'items', format: 'csv' as const, columns: ['id', 'v'] };
       const ctx = { jobId: randomUUID(), pool: db(), tenantPools, artifacts: store, config: { JOB_RESULT_TTL_SECONDS: 3600 }, progress: async () => {} };
       const first = await runBulkUpsert(payload, ctx);
       expect(first).toEqual({ rowsAffected: 2, totalRecords: 2, table: 'items' });

@@ -18,6 +18,7 @@ import { poll } from '../support/processes.ts';
 import { freePort, startRedis, type Service } from '../../scripts/local-services.ts';
 import { queueName } from '../../src/shared/jobs/names.ts';
 import { JobQueues } from '../../src/shared/jobs/queues.ts';
+import { exportPayload } from '../../src/shared/jobs/payloads/export.ts';
 import { ApiError } from '../../src/shared/errors.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'basalt-redis-outage-'));
@@ -214,7 +215,7 @@ describe('Redis unavailable', () => {
     const nowhere = `redis://127.0.0.1:${await freePort()}`;
     const queues = new JobQueues(nowhere, { attempts: 1, resultTtlSeconds: 60, prefix: PREFIX });
     try {
-      for (const attempt of [() => queues.enqueue('export', { tables: ['redis_outage_rows'], format: 'json' }), () => queues.status('00000000-0000-4000-8000-000000000000')]) {
+      for (const attempt of [() => queues.enqueue('export', exportPayload.parse({ tables: ['redis_outage_rows'], format: 'json' })), () => queues.status('00000000-0000-4000-8000-000000000000')]) {
         const t0 = Date.now();
         const err = await attempt().then(() => undefined, (e: unknown) => e);
         expect(Date.now() - t0).toBeLessThan(3000);

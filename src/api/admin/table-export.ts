@@ -18,6 +18,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { fail } from '../../shared/errors.ts';
 import { withTransaction, type PoolClient } from '../../shared/db/pool.ts';
 import { runJob } from '../jobs/respond.ts';
+import { exportPayload } from '../../shared/jobs/payloads/export.ts';
 import { CopyTextRows } from '../../shared/db/copy-text.ts';
 import { qualified } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
@@ -49,7 +50,7 @@ export function tableExportRoutes(s: Services): Router {
       const { rowCount } = await schemaTransaction(s, schema, (c) => c.query(`SELECT 1 FROM ${rel} LIMIT 1`));
       if (!rowCount) throw noData(table.name);
       // Always answered at once: the file is read from GET /api/jobs/:id/result.
-      return runJob(s, req, res, 'export', { schema, tables: [table.name], format, includeData: true, rowLimit: limit }, { respondAsync: true });
+      return runJob(s, req, res, 'export', exportPayload.parse({ schema, tables: [table.name], format, includeData: true, rowLimit: limit }), { respondAsync: true });
     }
 
     // A project schema's table (or view) is read in its tenant's own session, as its owner.

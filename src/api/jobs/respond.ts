@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { JobType } from '../../shared/jobs/names.ts';
 import type { JobStatus } from '../../shared/jobs/queues.ts';
+import type { JobPayloads } from '../../shared/jobs/payloads.ts';
 import { fail } from '../../shared/errors.ts';
 import { failureError } from '../../shared/jobs/client-error.ts';
 import type { Services } from '../services.ts';
@@ -16,12 +17,12 @@ export const wantsAsync = (req: Request) =>
  * 503 before the job is stored, 202 once it is (src/shared/jobs/queues.ts). Every enqueue
  * of the API goes through here; `{ respondAsync: true }` always answers 202 at once.
  */
-export async function runJob(
+export async function runJob<T extends JobType>(
   s: Services,
   req: Request,
   res: Response,
-  type: JobType,
-  payload: unknown,
+  type: T,
+  payload: JobPayloads[T],
   then: ((status: JobStatus) => Promise<void>) | { respondAsync: true },
 ): Promise<void> {
   const job = await s.queues.enqueue(type, payload);

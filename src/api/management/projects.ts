@@ -19,7 +19,7 @@ import {
   setProjectStatus,
   type ManagementProject,
 } from '../../shared/management/projects.ts';
-import { dropProject, insertProject, provisionProjectDatabase, serverVersion } from '../../shared/management/project-database.ts';
+import { dropProject, insertProject, provisionProjectDatabase } from '../../shared/management/project-database.ts';
 import { projectApiKeys } from '../../shared/management/project-keys.ts';
 import { parseBody } from './body.ts';
 import { notFound } from './errors.ts';
@@ -66,7 +66,7 @@ export async function projectView(s: Services, p: ManagementProject) {
     region: p.region,
     created_at: p.createdAt.toISOString(),
     status: p.status,
-    database: { host: new URL(s.config.DATABASE_URL).hostname, version: await serverVersion(s.pool) },
+    database: { host: new URL(s.config.DATABASE_URL).hostname, version: await s.serverVersion() },
   };
 }
 

@@ -1,25 +1,26 @@
-import { z } from 'zod';
 import type { JobType } from './names.ts';
-import { migrationPayload } from './payloads/migrations.ts';
-import { exportPayload } from './payloads/export.ts';
-import { importPayload } from './payloads/import.ts';
-import { bulkUpsertPayload } from './payloads/bulk-upsert.ts';
+import type { MigrationPayload } from './payloads/migrations.ts';
+import type { ExportPayload } from './payloads/export.ts';
+import type { ImportPayload } from './payloads/import.ts';
+import type { BulkUpsertPayload } from './payloads/bulk-upsert.ts';
 
-export { exportPayload, type ExportPayload } from './payloads/export.ts';
+export type { ExportPayload } from './payloads/export.ts';
 
-/** Payload schemas by job kind; kinds that later issues implement accept any object until then. */
-export const payloadSchemas: Record<JobType, z.ZodType> = {
-  export: exportPayload,
-  import: importPayload,
-  'bulk-upsert': bulkUpsertPayload,
-  migrations: migrationPayload,
-  license: z.record(z.string(), z.unknown()),
-};
-
-export interface JobData {
-  type: JobType;
-  payload: unknown;
+/**
+ * What each job kind carries. The route that accepts a job validates its input with the
+ * kind's schema (src/shared/jobs/payloads/*.ts) once; from there on the payload is typed.
+ */
+export interface JobPayloads {
+  export: ExportPayload;
+  import: ImportPayload;
+  'bulk-upsert': BulkUpsertPayload;
+  migrations: MigrationPayload;
+  /** Licence revalidation reads everything it needs from the licence store. */
+  license: Record<string, never>;
 }
+
+/** A queued job's data: its kind and that kind's payload. */
+export type JobData<T extends JobType = JobType> = { [K in T]: { type: K; payload: JobPayloads[K] } }[T];
 
 /**
  * Progress a worker reports as it goes (GET /api/jobs/:id). Besides what is done, the total

@@ -5,7 +5,7 @@ import { ApiError, fail } from '../errors.ts';
 import { failFastRedis, isRedisUnavailable, neverSent, reconnectForever, redisReady, redisUnavailableError, whileRedisUp } from '../redis.ts';
 import { describeFailure, jobFailure, type JobFailure } from './client-error.ts';
 import { cancelChannel, CANCELLED, JOB_TYPES, cancelKey, queueName, type JobType } from './names.ts';
-import { payloadSchemas, type JobData, type JobProgress } from './payloads.ts';
+import type { JobData, JobPayloads, JobProgress } from './payloads.ts';
 
 export type JobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelling' | 'cancelled';
 
@@ -60,16 +60,12 @@ export class JobQueues {
     return this.queues.get(t)!;
   }
 
-  async enqueue(type: JobType, payload: unknown): Promise<Job<JobData>> {
-    const parsed = payloadSchemas[type].safeParse(payload);
-    if (!parsed.success) {
-      const msg = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
-      throw fail('VALIDATION_ERROR', `Invalid ${type} request: ${msg}`);
-    }
+  /** Stores a job whose payload its route has validated (the one place input is checked). */
+  async enqueue<T extends JobType>(type: T, payload: JobPayloads[T]): Promise<Job<JobData>> {
     if (!(await redisReady(this.connection))) throw redisUnavailableError(NOT_ENQUEUED);
     const jobId = randomUUID();
     try {
-      return await this.queue(type).add(type, { type, payload: parsed.data }, {
+      return await this.queue(type).add(type, { type, payload } as JobData, {
         jobId,
         attempts: this.opts.attempts,
         backoff: { type: 'exponential', delay: 1000 },
@@ -87,7 +83,7 @@ export class JobQueues {
   async find(id: string): Promise<Job<JobData> | undefined> {
     return whileRedisUp(this.connection, NOT_READ, async () => {
       const found = await Promise.all([...this.queues.values()].map((q) => q.getJob(id)));
-      return found.find((j): j is Job<JobData> => !!j);
+      return found.find((j) => !!j) as Job<JobData> | undefined;
     });
   }
 

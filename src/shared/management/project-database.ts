@@ -196,11 +196,14 @@ export async function dropProject(pool: Pool, p: Pick<ManagementProject, 'ref' |
   await pool.query('DELETE FROM basalt.management_projects WHERE ref = $1', [p.ref]);
 }
 
-let versionCache: string | undefined;
 /** The server's PostgreSQL version (e.g. 15.4), as the project's database.version. */
 export async function serverVersion(pool: Pool): Promise<string> {
-  if (versionCache) return versionCache;
   const { rows } = await pool.query<{ v: string }>(`SELECT split_part(current_setting('server_version'), ' ', 1) AS v`);
-  versionCache = rows[0].v;
-  return versionCache;
+  return rows[0].v;
+}
+
+/** serverVersion, read once the first time it is asked for (a failed read is retried next time). */
+export function serverVersionOnce(pool: Pool): () => Promise<string> {
+  let read: Promise<string> | undefined;
+  return () => (read ??= serverVersion(pool).catch((e) => ((read = undefined), Promise.reject(e))));
 }
