@@ -402,7 +402,7 @@ describe('no door out of the project database', () => {
       try {
         await c.connect();
         const { rows } = await c.query(
-          `SELECT pg_catalog.to_regprocedure('basalt.raise_error(text,text,text)') IS NOT NULL AS ready,
+          `SELECT pg_catalog.to_regprocedure('basalt.notify_schema_change()') IS NOT NULL AS ready,
                   (SELECT d.datdba::regrole::text FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) AS owner`,
         );
         admitted.push({ user, ...rows[0] });

@@ -144,12 +144,11 @@ export async function provisionProjectDatabase(pool: Pool, config: Config, p: Ma
       projectAdminUrl(config, p.dbName),
       async (client) => {
         await client.query(`SELECT pg_catalog.set_config('basalt.project_owner', $1, true)`, [p.ownerRole]);
-        // Supabase's auth.uid()/auth.jwt() helpers, then grants and the reload trigger, then
-        // basalt.raise_error that the data API's writes call: as the default database has them.
+        // Supabase's auth.uid()/auth.jwt() helpers, then grants and the reload trigger, as the
+        // default database has them.
         await client.query(controlMigration('auth_helpers'));
         await client.query(BOOTSTRAP);
         await client.query(controlMigration('schema_reload_trigger'));
-        await client.query(controlMigration('raise_error'));
       },
       { applicationName: 'basalt-project-setup' },
     );

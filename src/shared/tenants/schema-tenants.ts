@@ -111,9 +111,9 @@ export async function provisionSchemaTenant(c: pg.ClientBase, config: Config, t:
   const schema = q(t.schema);
   const owner = q(t.owner);
   await c.query(`GRANT USAGE ON SCHEMA ${schema} TO ${api}`);
-  // Supabase's helpers (auth.uid(), …) and the data API's basalt.raise_error.
-  await c.query(`GRANT USAGE ON SCHEMA auth, basalt TO ${api}`);
-  await c.query(`GRANT EXECUTE ON FUNCTION auth.jwt(), auth.uid(), auth.role(), auth.email(), basalt.raise_error(text, text, text) TO ${api}`);
+  // Supabase's helpers (auth.uid(), …).
+  await c.query(`GRANT USAGE ON SCHEMA auth TO ${api}`);
+  await c.query(`GRANT EXECUTE ON FUNCTION auth.jwt(), auth.uid(), auth.role(), auth.email() TO ${api}`);
   await c.query(`GRANT USAGE ON SCHEMA auth TO ${owner}`);
   // Jobs on the tenant's tables record their outcome in their own transaction (migration 0016).
   await c.query(`GRANT USAGE ON SCHEMA basalt TO ${q(t.login)}`);
