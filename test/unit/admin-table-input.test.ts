@@ -8,8 +8,10 @@ import { splitStatements } from '../../src/shared/sql/statements.ts';
 import { expectApiError } from './expect-api-error.ts';
 
 const expectRefused = (fn: () => unknown, status: number, code: string) => expectApiError(fn, { status, code });
-const col = (name: string, pk: number | null, baseType = 'integer'): ColumnShape => ({ name, type: baseType, baseType, json: false, generated: false, identity: false, pk });
-const table = (pk: ColumnShape[]): TableShape => ({ schema: 's', name: 't', relkind: 'r', columns: pk, pk });
+const col = (name: string, pk: number | null, baseType = 'integer'): ColumnShape => ({
+  name, type: baseType, baseType, udt: baseType === 'integer' ? 'int4' : baseType, category: baseType === 'integer' ? 'N' : 'S', nullable: pk === null, generated: false, identity: false, identityAlways: false, pk,
+});
+const table = (pk: ColumnShape[]): TableShape => ({ oid: 1, schema: 's', name: 't', relkind: 'r', columns: pk, pk });
 
 describe('splitType', () => {
   it('separates numeric modifiers and keeps array brackets on the name', () => {
