@@ -1,7 +1,9 @@
 // Pure checks (no database): the parser gate for SQL fragments and the DDL it feeds.
 import { describe, expect, it } from 'vitest';
-import { expression, functionArgument, returnType, typeName } from '../../src/api/pg-meta/sql-fragments.ts';
-import * as ddl from '../../src/api/pg-meta/ddl.ts';
+import { expression, functionArgument, returnType, typeName } from '../../src/api/ddl/sql-fragments.ts';
+import { createTable, updateTable } from '../../src/api/ddl/table-ddl.ts';
+import { createRole } from '../../src/api/ddl/role-ddl.ts';
+import { createPolicy } from '../../src/api/ddl/policy-ddl.ts';
 import { renderListing } from '../../src/api/pg-meta/listing.ts';
 
 const refused = async (p: Promise<unknown>) => {
@@ -32,19 +34,19 @@ describe('sql fragments', () => {
 
 describe('ddl', () => {
   it('quotes identifiers and escapes literals', async () => {
-    expect(ddl.createTable({ schema: 'a"b', name: "x'y", comment: "it's" })).toEqual([`CREATE TABLE "a""b"."x'y" ()`, `COMMENT ON TABLE "a""b"."x'y" IS E'it''s'`]);
-    expect(ddl.createRole({ name: 'r', password: "p'\\w", config: { search_path: 'public, extensions' } })).toEqual([
+    expect(createTable({ schema: 'a"b', name: "x'y", columns: [], comment: "it's" })).toEqual([`CREATE TABLE "a""b"."x'y" ()`, `COMMENT ON TABLE "a""b"."x'y" IS E'it''s'`]);
+    expect(createRole({ name: 'r', password: "p'\\w", config: { search_path: 'public, extensions' } })).toEqual([
       `CREATE ROLE "r" WITH PASSWORD E'p''\\\\w'`,
       `ALTER ROLE "r" SET search_path TO E'public', E'extensions'`,
     ]);
-    expect(() => ddl.createRole({ name: 'r', config: { 'x; DROP': '1' } })).toThrow(/configuration parameter/);
-    expect(await ddl.createPolicy({ name: 'p', schema: 's', table: 't', action: 'PERMISSIVE', command: 'ALL', roles: ['public', 'anon'], definition: 'true' })).toEqual([
+    expect(() => createRole({ name: 'r', config: { 'x; DROP': '1' } })).toThrow(/configuration parameter/);
+    expect(createPolicy({ name: 'p', schema: 's', table: 't', action: 'PERMISSIVE', command: 'ALL', roles: ['public', 'anon'], using: await expression('true') })).toEqual([
       `CREATE POLICY "p" ON "s"."t" AS PERMISSIVE FOR ALL TO PUBLIC, "anon" USING (true)`,
     ]);
   });
 
   it('renders table updates in a safe order', () => {
-    expect(ddl.updateTable({ schema: 's', name: 't', pkConstraint: 't_pkey' }, { name: 'u', schema: 'v', primary_keys: [{ name: 'id' }] })).toEqual([
+    expect(updateTable({ schema: 's', name: 't', pkConstraint: 't_pkey' }, { name: 'u', schema: 'v', primaryKey: ['id'] })).toEqual([
       `ALTER TABLE "s"."t" DROP CONSTRAINT "t_pkey"`,
       `ALTER TABLE "s"."t" ADD PRIMARY KEY ("id")`,
       `ALTER TABLE "s"."t" RENAME TO "u"`,

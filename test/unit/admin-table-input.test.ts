@@ -1,15 +1,18 @@
 /** Pure pieces of the admin table endpoints: type text splitting, row ids, the query frame. */
 import { describe, expect, it } from 'vitest';
 import { splitType } from '../../src/api/admin/column-definition.ts';
-import { rowKey } from '../../src/api/admin/table-rows.ts';
+import { engineTable, keyCondition, rowKey } from '../../src/api/admin/table-rows.ts';
+import { renderMutation } from '../../src/api/engine/render/mutate.ts';
 import { frameViolation } from '../../src/api/admin/admin-query.ts';
 import { newName, type ColumnShape, type TableShape } from '../../src/api/admin/table-target.ts';
 import { splitStatements } from '../../src/shared/sql/statements.ts';
 import { expectApiError } from './expect-api-error.ts';
 
 const expectRefused = (fn: () => unknown, status: number, code: string) => expectApiError(fn, { status, code });
-const col = (name: string, pk: number | null, baseType = 'integer'): ColumnShape => ({ name, type: baseType, baseType, json: false, generated: false, identity: false, pk });
-const table = (pk: ColumnShape[]): TableShape => ({ schema: 's', name: 't', relkind: 'r', columns: pk, pk });
+const col = (name: string, pk: number | null, baseType = 'integer'): ColumnShape => ({
+  name, type: baseType, baseType, udt: baseType === 'integer' ? 'int4' : baseType, category: baseType === 'integer' ? 'N' : 'S', nullable: pk === null, generated: false, identity: false, identityAlways: false, pk,
+});
+const table = (pk: ColumnShape[]): TableShape => ({ oid: 1, schema: 's', name: 't', relkind: 'r', columns: pk, pk });
 
 describe('splitType', () => {
   it('separates numeric modifiers and keeps array brackets on the name', () => {
@@ -37,6 +40,24 @@ describe('rowKey', () => {
     expectRefused(() => rowKey(table([col('a', 1), col('b', 2)]), '[1]'), 400, 'VALIDATION_ERROR');
     expectRefused(() => rowKey(table([col('id', 1)]), { a: 1 }), 400, 'VALIDATION_ERROR');
     expectRefused(() => rowKey(table([col('id', 1)]), ''), 400, 'VALIDATION_ERROR');
+  });
+});
+
+describe('keyCondition', () => {
+  const render = (t: TableShape, keys: string[][]) => {
+    const e = engineTable(t);
+    return renderMutation(e, { kind: 'delete', where: [keyCondition(e, keys)] }, { table: e, alias: 'r', fields: [], embeds: [], where: [], order: [], offset: 0 }, { representation: false, format: 'object', stripNulls: false });
+  };
+  it('binds row ids as parameters, whatever their count and key width', () => {
+    const one = render(table([col('id', 1)]), [["1'; DROP TABLE t; --"]]);
+    expect(one.sql).toContain('"t0"."id" = $1');
+    expect(one.params).toEqual(["1'; DROP TABLE t; --"]);
+    const many = render(table([col('id', 1)]), [['1'], ['2'], ['3']]);
+    expect(many.sql).toContain('"t0"."id" = ANY($1)');
+    expect(many.params).toEqual([['1', '2', '3']]);
+    const pairs = render(table([col('a', 1), col('b', 2, 'text')]), [['1', 'x'], ['2', "y'"]]);
+    expect(pairs.sql).toContain('("t0"."a", "t0"."b") IN (SELECT "_k"."a", "_k"."b" FROM json_populate_recordset(NULL::"s"."t", $1::json) AS "_k")');
+    expect(pairs.params).toEqual([JSON.stringify([{ a: '1', b: 'x' }, { a: '2', b: "y'" }])]);
   });
 });
 

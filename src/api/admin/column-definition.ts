@@ -1,25 +1,26 @@
 /**
- * A column definition as users write it ({name, type, length, nullable, defaultValue}),
- * turned into SQL text that holds nothing the user wrote verbatim:
+ * A column definition as Admin API users write it ({name, type, length, nullable, defaultValue}),
+ * mapped onto the DDL builders' column model (src/api/ddl/column-ddl.ts) so that the SQL holds
+ * nothing the user wrote verbatim:
  *  - the name must be a plain identifier and is quoted;
  *  - the type is resolved against pg_type with to_regtype (so VARCHAR, INTEGER, DECIMAL,
  *    int[], timestamptz, a schema's own enum … all work) and spelled by format_type;
  *    modifiers (`length`, or NAME(n) / NAME(p,s) in the type) are integers, applied by the
  *    type's own typmod function, so PostgreSQL validates them;
- *  - a default is a VALUE: PostgreSQL itself checks it casts to the type ($1::text::type)
- *    and renders it as a literal (quote_literal($1)), both with the value as a bind
- *    parameter. CREATE TABLE takes no parameters, so the server-quoted literal is what goes
- *    into the DDL; quote_literal doubles quotes and backslashes, so no value can end it.
+ *  - a default is a VALUE: PostgreSQL itself checks it casts to the type ($1::text::type,
+ *    the value a bind parameter); the builder renders it as a literal (quoteLiteral), as
+ *    CREATE TABLE takes no parameters.
  *    A short list of well-known expressions (now(), current_timestamp, gen_random_uuid(), …)
- *    is recognised by exact match for date/time and uuid columns and rendered from this file.
+ *    is recognised by exact match for date/time and uuid columns and written by this file.
  * Runs on the DDL's own client, after its search_path is set, so types resolve as the DDL will.
  */
 import { z } from 'zod';
 import type pg from 'pg';
 import { fail } from '../../shared/errors.ts';
 import { catalog } from '../../shared/catalog/index.ts';
-import { quoteIdent } from '../../shared/sql/ident.ts';
 import { newName } from './table-target.ts';
+import type { ColumnDefault, ColumnSpec } from '../ddl/column-ddl.ts';
+import { trustedSql } from '../ddl/sql-fragments.ts';
 
 export const columnInput = z.object({
   name: z.unknown(),
@@ -31,10 +32,9 @@ export const columnInput = z.object({
 });
 export type ColumnInput = z.infer<typeof columnInput>;
 
-export interface ColumnSql {
-  name: string;
-  /** `"name" type [NOT NULL] [DEFAULT …]`. */
-  sql: string;
+/** The column, and whether it belongs to the table's primary key (declared once for all its columns). */
+export interface AdminColumn {
+  spec: ColumnSpec;
   primaryKey: boolean;
 }
 
@@ -94,30 +94,31 @@ async function resolveType(c: pg.PoolClient, written: string, length: number | n
   }
 }
 
-/** The DEFAULT clause, or '' for none. */
-async function renderDefault(c: pg.PoolClient, value: unknown, type: { sql: string; baseSql: string; category: string; serial: boolean }, column: string): Promise<string> {
-  if (value === undefined || value === null) return '';
+/** The default, or undefined for none. */
+async function columnDefault(c: pg.PoolClient, value: unknown, type: { sql: string; baseSql: string; category: string; serial: boolean }, column: string): Promise<ColumnDefault | undefined> {
+  if (value === undefined || value === null) return undefined;
   if (type.serial) throw fail('VALIDATION_ERROR', `Column "${column}": a serial column takes no defaultValue (it uses its sequence)`);
   const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
   const expression = EXPRESSIONS[text.trim().toLowerCase()];
-  if (expression?.fits(type)) return ` DEFAULT ${expression.sql}`;
+  if (expression?.fits(type)) return { kind: 'expression', sql: trustedSql(expression.sql) };
   try {
     // The cast checks the value; baseSql comes from format_type, never from the request.
-    const { rows } = await c.query<{ lit: string }>(`SELECT pg_catalog.quote_literal($1::text) AS lit, ($1::text::${type.baseSql}) IS NULL AS checked`, [text]);
-    return ` DEFAULT ${rows[0].lit}`;
+    await c.query(`SELECT ($1::text::${type.baseSql}) IS NULL AS checked`, [text]);
+    return { kind: 'literal', value: text };
   } catch (e) {
     throw fail('VALIDATION_ERROR', `Column "${column}": defaultValue is not a valid ${type.baseSql}: ${(e as Error).message}`);
   }
 }
 
-/** One column's SQL; `c` must be the DDL's client (inside its transaction). */
-export async function columnSql(c: pg.PoolClient, raw: unknown, what = 'column name'): Promise<ColumnSql> {
+/** One column; `c` must be the DDL's client (inside its transaction). */
+export async function adminColumn(c: pg.PoolClient, raw: unknown, what = 'column name'): Promise<AdminColumn> {
   const parsed = columnInput.safeParse(raw ?? {});
   if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
   const col = parsed.data;
   const name = newName(col.name, what);
   const type = await resolveType(c, col.type, col.length, name);
   const notNull = col.primaryKey || col.nullable === false;
-  const def = await renderDefault(c, col.defaultValue, type, name);
-  return { name, sql: `${quoteIdent(name)} ${type.sql}${notNull ? ' NOT NULL' : ''}${def}`, primaryKey: col.primaryKey === true };
+  const def = await columnDefault(c, col.defaultValue, type, name);
+  // type.sql is format_type's spelling (or a serial pseudo-type name), never the request's text.
+  return { spec: { name, type: trustedSql(type.sql), default: def, nullable: notNull ? false : undefined }, primaryKey: col.primaryKey === true };
 }

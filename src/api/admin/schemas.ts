@@ -5,7 +5,8 @@ import pg from 'pg';
 import { isSystemSchema } from '../../shared/sql/system-schemas.ts';
 import { fail } from '../../shared/errors.ts';
 import { withTransaction } from '../../shared/db/pool.ts';
-import { quoteIdent } from '../../shared/sql/ident.ts';
+import { createSchema, dropSchema } from '../ddl/schema-ddl.ts';
+import { dropOwnedBy, dropRole } from '../ddl/role-ddl.ts';
 import type { Services } from '../services.ts';
 import { dropSchemaTenantRoles, provisionSchemaTenant, schemaTenant, TENANT_SCHEMA_MAX } from '../../shared/tenants/schema-tenants.ts';
 import { pgErrorKind } from '../../shared/db/sqlstate.ts';
@@ -40,12 +41,10 @@ export function schemaRoutes(s: Services): Router {
     const { schemaName, password } = parsed.data;
     if (isSystem(schemaName)) throw fail('VALIDATION_ERROR', `'${schemaName}' is a reserved schema name`);
     const username = `${schemaName}_user`;
-    const schema = quoteIdent(schemaName);
-    const owner = quoteIdent(username);
     try {
       await withTransaction(s.pool, async (c) => {
         await c.query('SELECT basalt.create_login_role($1, $2)', [username, password]);
-        await c.query(`CREATE SCHEMA ${schema} AUTHORIZATION ${owner}`);
+        for (const sql of createSchema({ name: schemaName, owner: username })) await c.query(sql);
         // The tenant's own login and data-API roles; the server-wide ones get nothing here.
         await provisionSchemaTenant(c, s.config, schemaTenant(schemaName, username));
         await c.query('INSERT INTO basalt.projects (schema_name, username) VALUES ($1, $2)', [schemaName, username]);
@@ -71,12 +70,11 @@ export function schemaRoutes(s: Services): Router {
       await withTransaction(s.pool, async (c) => {
         const project = await c.query<{ username: string }>('DELETE FROM basalt.projects WHERE schema_name = $1 RETURNING username', [name]);
         await c.query('DELETE FROM basalt.api_keys WHERE schema_name = $1', [name]);
-        await c.query(`DROP SCHEMA ${quoteIdent(name)}${cascade ? ' CASCADE' : ''}`);
+        for (const sql of dropSchema(name, cascade)) await c.query(sql);
         const user = project.rows[0]?.username;
         if (user) {
           await dropSchemaTenantRoles(c, schemaTenant(name, user));
-          await c.query(`DROP OWNED BY ${quoteIdent(user)}`);
-          await c.query(`DROP ROLE ${quoteIdent(user)}`);
+          for (const sql of [...dropOwnedBy(user), ...dropRole(user)]) await c.query(sql);
         }
       });
     } catch (e) {

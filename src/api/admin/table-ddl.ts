@@ -8,7 +8,9 @@ import pg from 'pg';
 import { fail } from '../../shared/errors.ts';
 import { qualified, quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
-import { columnSql } from './column-definition.ts';
+import { createTable, createTableLike, dropTable } from '../ddl/table-ddl.ts';
+import { addColumn } from '../ddl/column-ddl.ts';
+import { adminColumn } from './column-definition.ts';
 import { postgresInputError } from './postgres-input-error.ts';
 import { findTable, newName, queryOf, requireTable, schemaTransaction, targetSchema } from './table-target.ts';
 import { pgErrorKind } from '../../shared/db/sqlstate.ts';
@@ -29,15 +31,14 @@ export function tableDdlRoutes(s: Services): Router {
     try {
       await schemaTransaction(s, schema, async (c) => {
         const cols = [];
-        for (const col of b.columns as unknown[]) cols.push(await columnSql(c, col));
+        for (const col of b.columns as unknown[]) cols.push(await adminColumn(c, col));
         const seen = new Set<string>();
-        for (const col of cols) {
-          if (seen.has(col.name)) throw fail('VALIDATION_ERROR', `Column "${col.name}" is defined twice`);
-          seen.add(col.name);
+        for (const { spec } of cols) {
+          if (seen.has(spec.name)) throw fail('VALIDATION_ERROR', `Column "${spec.name}" is defined twice`);
+          seen.add(spec.name);
         }
-        const pk = cols.filter((x) => x.primaryKey).map((x) => quoteIdent(x.name));
-        const parts = [...cols.map((x) => x.sql), ...(pk.length ? [`PRIMARY KEY (${pk.join(', ')})`] : [])];
-        await c.query(`CREATE TABLE ${qualified(schema, table)} (\n  ${parts.join(',\n  ')}\n)`);
+        const primaryKey = cols.filter((x) => x.primaryKey).map((x) => x.spec.name);
+        for (const sql of createTable({ schema, name: table, columns: cols.map((x) => x.spec), primaryKey })) await c.query(sql);
       });
     } catch (e) {
       if (pgErrorKind(e) === 'duplicate_table') throw tableExists(schema, table);
@@ -51,7 +52,9 @@ export function tableDdlRoutes(s: Services): Router {
     const table = await requireTable(s.pool, schema, req.params.tableName);
     const cascade = queryOf(req).get('cascade') === 'true';
     try {
-      await schemaTransaction(s, schema, (c) => c.query(`DROP TABLE ${qualified(schema, table.name)}${cascade ? ' CASCADE' : ''}`));
+      await schemaTransaction(s, schema, async (c) => {
+        for (const sql of dropTable(schema, table.name, cascade)) await c.query(sql);
+      });
     } catch (e) {
       if (e instanceof pg.DatabaseError && pgErrorKind(e) === 'dependent_objects') {
         // detail lists the dependents, e.g. "view v depends on table t".
@@ -72,7 +75,7 @@ export function tableDdlRoutes(s: Services): Router {
     const copyData = b.copyData === true;
     try {
       await schemaTransaction(s, schema, async (c) => {
-        await c.query(`CREATE TABLE ${qualified(schema, target)} (LIKE ${qualified(schema, source.name)} INCLUDING ALL)`);
+        for (const sql of createTableLike(schema, target, { schema, name: source.name })) await c.query(sql);
         if (!copyData) return;
         // Generated columns are computed again; identity values are kept, and their new sequences moved past them.
         const cols = source.columns.filter((x) => !x.generated);
@@ -101,8 +104,8 @@ export function tableDdlRoutes(s: Services): Router {
     if (table.columns.some((x) => x.name === name)) throw fail('COLUMN_EXISTS', `Column "${name}" already exists in table "${table.name}"`);
     try {
       await schemaTransaction(s, schema, async (c) => {
-        const col = await columnSql(c, { name, type: b.dataType, length: b.length, nullable: b.nullable, defaultValue: b.defaultValue }, 'columnName');
-        await c.query(`ALTER TABLE ${qualified(schema, table.name)} ADD COLUMN ${col.sql}`);
+        const col = await adminColumn(c, { name, type: b.dataType, length: b.length, nullable: b.nullable, defaultValue: b.defaultValue }, 'columnName');
+        for (const sql of addColumn({ schema, name: table.name }, col.spec)) await c.query(sql);
       });
     } catch (e) {
       if (pgErrorKind(e) === 'duplicate_column') throw fail('COLUMN_EXISTS', `Column "${name}" already exists in table "${table.name}"`);

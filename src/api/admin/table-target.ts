@@ -25,14 +25,20 @@ export interface ColumnShape {
   type: string;
   /** Type as SQL without modifiers (for casts that must not truncate). */
   baseType: string;
-  json: boolean;
+  /** pg_type.typname and typcategory (the data engine's renderer reads them). */
+  udt: string;
+  category: string;
+  nullable: boolean;
   generated: boolean;
   identity: boolean;
+  /** GENERATED ALWAYS AS IDENTITY. */
+  identityAlways: boolean;
   /** 1-based position in the primary key, null when not part of it. */
   pk: number | null;
 }
 
 export interface TableShape {
+  oid: number;
   schema: string;
   name: string;
   relkind: string;
@@ -72,11 +78,11 @@ export function newName(value: unknown, what: string): string {
 /** The relation, or undefined. `tablesOnly` limits it to plain and partitioned tables. */
 export async function findTable(pool: pg.Pool | pg.PoolClient, schema: string, name: string, tablesOnly = true): Promise<TableShape | undefined> {
   if (name.includes('\0') || name.length > 63) return undefined;
-  const { rows } = await pool.query<{ relkind: string; columns: ColumnShape[] }>(catalog.relationShape, [schema, name]);
+  const { rows } = await pool.query<{ oid: string; relkind: string; columns: ColumnShape[] }>(catalog.relationShape, [schema, name]);
   const row = rows[0];
   if (!row || (tablesOnly && row.relkind !== 'r' && row.relkind !== 'p')) return undefined;
   const pk = row.columns.filter((c) => c.pk !== null).sort((a, b) => a.pk! - b.pk!);
-  return { schema, name, relkind: row.relkind, columns: row.columns, pk };
+  return { oid: Number(row.oid), schema, name, relkind: row.relkind, columns: row.columns, pk };
 }
 
 /** Like findTable, but 404 TABLE_NOT_FOUND when it is not there. */

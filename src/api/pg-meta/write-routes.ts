@@ -5,16 +5,24 @@ import { fail } from '../../shared/errors.ts';
 import { withTransaction } from '../../shared/db/pool.ts';
 import { pgMetaSql } from './sql/index.ts';
 import { findById, getById, listCatalog, type CatalogName, type Row } from './catalog.ts';
-import * as ddl from './ddl.ts';
+import { createSchema, dropSchema, updateSchema } from '../ddl/schema-ddl.ts';
+import { createTable, dropTable, updateTable, type TableChange } from '../ddl/table-ddl.ts';
+import { addColumn, dropColumn, updateColumn, type ColumnDefault } from '../ddl/column-ddl.ts';
+import { createPolicy, dropPolicy, updatePolicy } from '../ddl/policy-ddl.ts';
+import { createRole, dropRole, updateRole } from '../ddl/role-ddl.ts';
+import { createExtension, dropExtension, updateExtension } from '../ddl/extension-ddl.ts';
+import { createFunction, dropFunction, updateFunctionName } from '../ddl/function-ddl.ts';
+import { expression, functionArgument, returnType, trustedSql, typeName, type CheckedSql } from '../ddl/sql-fragments.ts';
 import { fromDatabaseError } from './errors.ts';
 import { boolParam, columnIdParam, oidParam, searchParams } from './params.ts';
 import { dbOf } from './catalog-routes.ts';
 
 /**
  * Create, update and delete for tables, columns, schemas, policies, roles, extensions and
- * functions, with postgres-meta's bodies. Each request runs in one transaction: the DDL
- * (ddl.ts), then the object read back in postgres-meta's shape. A database error is the
- * caller's: 400 with PostgreSQL's message and fields.
+ * functions, with postgres-meta's bodies. Each body is mapped here onto the DDL builders'
+ * model (src/api/ddl/), its SQL fragments checked by the parser (sql-fragments.ts). Each
+ * request runs in one transaction: the DDL, then the object read back in postgres-meta's
+ * shape. A database error is the caller's: 400 with PostgreSQL's message and fields.
  */
 
 function body<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
@@ -144,20 +152,45 @@ const functionUpdate = z.object({ name: str.optional(), schema: str.optional(), 
 
 const s = (v: unknown) => String(v);
 
+type DefaultFormat = z.infer<typeof defaultFormat>;
+
+/** postgres-meta's default_value: a literal (strings as given, anything else as JSON text), or a checked expression. */
+async function columnDefault(value: unknown, format: DefaultFormat | undefined): Promise<ColumnDefault> {
+  if (format === 'expression') {
+    if (typeof value !== 'string') throw fail('VALIDATION_ERROR', 'default_value must be a string when default_value_format is expression');
+    return { kind: 'expression', sql: await expression(value, 'default_value') };
+  }
+  if (value === null) return { kind: 'null' };
+  return { kind: 'literal', value: typeof value === 'string' ? value : JSON.stringify(value) };
+}
+
+const checkedOrNone = async (text: string | undefined, what: string) => (text ? expression(text, what) : undefined);
+
+function tableChange(b: z.infer<typeof tableUpdate>): TableChange {
+  return {
+    name: b.name,
+    schema: b.schema,
+    rls: { enabled: b.rls_enabled, forced: b.rls_forced },
+    replicaIdentity: b.replica_identity === undefined ? undefined : b.replica_identity === 'INDEX' ? { kind: 'INDEX', index: b.replica_identity_index } : { kind: b.replica_identity },
+    primaryKey: b.primary_keys?.map((k) => k.name),
+    comment: b.comment,
+  };
+}
+
 export function writeRoutes(): Router {
   const r = Router();
 
   // ---- schemas
   r.post('/schemas', async (req, res) => {
     const b = body(schemaCreate, req);
-    await inTransaction(res, async (c) => (await run(c, ddl.createSchema(b)), findOne(c, 'schemas', { name: b.name })));
+    await inTransaction(res, async (c) => (await run(c, createSchema(b)), findOne(c, 'schemas', { name: b.name })));
   });
   r.patch('/schemas/:id', async (req, res) => {
     const id = oidParam(req.params.id, 'schema');
     const b = body(schemaUpdate, req);
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'schemas', id);
-      await run(c, ddl.updateSchema(s(cur.name), b));
+      await run(c, updateSchema(s(cur.name), b));
       return getById(c, 'schemas', id);
     });
   });
@@ -165,7 +198,7 @@ export function writeRoutes(): Router {
     const id = oidParam(req.params.id, 'schema');
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'schemas', id);
-      await run(c, ddl.dropSchema(s(cur.name), cascadeOf(req)));
+      await run(c, dropSchema(s(cur.name), cascadeOf(req)));
       return cur;
     });
   });
@@ -174,7 +207,7 @@ export function writeRoutes(): Router {
   r.post('/tables', async (req, res) => {
     const b = body(tableCreate, req);
     await inTransaction(res, async (c) => {
-      await run(c, ddl.createTable(b));
+      await run(c, createTable({ schema: b.schema, name: b.name, columns: [], comment: b.comment }));
       return { ...(await findOne(c, 'tables', { schema: b.schema, name: b.name })), columns: [] };
     });
   });
@@ -184,7 +217,7 @@ export function writeRoutes(): Router {
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'tables', id);
       const pk = (await c.query<{ name: string }>(pgMetaSql.primaryKeyConstraint, [id])).rows[0]?.name ?? null;
-      await run(c, ddl.updateTable({ schema: s(cur.schema), name: s(cur.name), pkConstraint: pk }, b));
+      await run(c, updateTable({ schema: s(cur.schema), name: s(cur.name), pkConstraint: pk }, tableChange(b)));
       return getById(c, 'tables', id);
     });
   });
@@ -192,7 +225,7 @@ export function writeRoutes(): Router {
     const id = oidParam(req.params.id, 'table');
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'tables', id);
-      await run(c, ddl.dropTable(s(cur.schema), s(cur.name), cascadeOf(req)));
+      await run(c, dropTable(s(cur.schema), s(cur.name), cascadeOf(req)));
       return cur;
     });
   });
@@ -203,7 +236,18 @@ export function writeRoutes(): Router {
     await inTransaction(res, async (c) => {
       const table = await findById(c, 'tables', b.table_id);
       if (!table) throw fail('NOT_FOUND', `Cannot find a table with ID ${b.table_id}`);
-      await run(c, await ddl.createColumn({ schema: s(table.schema), name: s(table.name) }, b));
+      const column = {
+        name: b.name,
+        type: await typeName(b.type),
+        identity: b.is_identity ? (b.identity_generation ?? 'BY DEFAULT') : undefined,
+        default: b.default_value !== undefined ? await columnDefault(b.default_value, b.default_value_format) : undefined,
+        nullable: b.is_nullable,
+        primaryKey: b.is_primary_key,
+        unique: b.is_unique,
+        check: await checkedOrNone(b.check, 'check'),
+        comment: b.comment,
+      };
+      await run(c, addColumn({ schema: s(table.schema), name: s(table.name) }, column));
       return findOne(c, 'columns', { table_id: b.table_id, name: b.name });
     });
   });
@@ -214,16 +258,28 @@ export function writeRoutes(): Router {
       const cur = await getById(c, 'columns', id);
       const [tableId, attnum] = id.split('.');
       const { rows: cons } = await c.query<{ name: string; type: string }>(pgMetaSql.columnConstraints, [tableId, attnum]);
-      const stmts = await ddl.updateColumn(
+      const change = {
+        name: b.name,
+        type: b.type !== undefined ? await typeName(b.type) : undefined,
+        dropDefault: b.drop_default,
+        default: !b.drop_default && b.default_value !== undefined ? await columnDefault(b.default_value, b.default_value_format) : undefined,
+        identity: b.is_identity,
+        identityGeneration: b.identity_generation,
+        nullable: b.is_nullable,
+        unique: b.is_unique,
+        check: b.check === undefined ? undefined : b.check === null || b.check === '' ? null : await expression(b.check, 'check'),
+        comment: b.comment,
+      };
+      const stmts = updateColumn(
         {
           schema: s(cur.schema),
           table: s(cur.table),
           name: s(cur.name),
-          is_identity: cur.is_identity === true,
+          identity: cur.is_identity === true,
           uniqueConstraints: cons.filter((k) => k.type === 'u').map((k) => k.name),
           checkConstraints: cons.filter((k) => k.type === 'c').map((k) => k.name),
         },
-        b,
+        change,
       );
       await run(c, stmts);
       return getById(c, 'columns', id);
@@ -233,7 +289,7 @@ export function writeRoutes(): Router {
     const id = columnIdParam(req.params.id);
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'columns', id);
-      await run(c, ddl.dropColumn(s(cur.schema), s(cur.table), s(cur.name), cascadeOf(req)));
+      await run(c, dropColumn(s(cur.schema), s(cur.table), s(cur.name), cascadeOf(req)));
       return cur;
     });
   });
@@ -241,14 +297,24 @@ export function writeRoutes(): Router {
   // ---- policies
   r.post('/policies', async (req, res) => {
     const b = body(policyCreate, req);
-    await inTransaction(res, async (c) => (await run(c, await ddl.createPolicy(b)), findOne(c, 'policies', { schema: b.schema, table: b.table, name: b.name })));
+    await inTransaction(res, async (c) => {
+      const policy = { ...b, using: await checkedOrNone(b.definition, 'definition'), withCheck: await checkedOrNone(b.check, 'check') };
+      await run(c, createPolicy(policy));
+      return findOne(c, 'policies', { schema: b.schema, table: b.table, name: b.name });
+    });
   });
   r.patch('/policies/:id', async (req, res) => {
     const id = oidParam(req.params.id, 'policy');
     const b = body(policyUpdate, req);
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'policies', id);
-      await run(c, await ddl.updatePolicy({ name: s(cur.name), schema: s(cur.schema), table: s(cur.table) }, b));
+      const change = {
+        name: b.name,
+        using: b.definition !== undefined ? await expression(b.definition, 'definition') : undefined,
+        withCheck: b.check !== undefined ? await expression(b.check, 'check') : undefined,
+        roles: b.roles,
+      };
+      await run(c, updatePolicy({ name: s(cur.name), schema: s(cur.schema), table: s(cur.table) }, change));
       return getById(c, 'policies', id);
     });
   });
@@ -256,7 +322,7 @@ export function writeRoutes(): Router {
     const id = oidParam(req.params.id, 'policy');
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'policies', id);
-      await run(c, ddl.dropPolicy(s(cur.name), s(cur.schema), s(cur.table)));
+      await run(c, dropPolicy(s(cur.name), s(cur.schema), s(cur.table)));
       return cur;
     });
   });
@@ -264,14 +330,14 @@ export function writeRoutes(): Router {
   // ---- roles
   r.post('/roles', async (req, res) => {
     const b = body(roleCreate, req);
-    await inTransaction(res, async (c) => (await run(c, ddl.createRole(b)), findOne(c, 'roles', { name: b.name })));
+    await inTransaction(res, async (c) => (await run(c, createRole(b)), findOne(c, 'roles', { name: b.name })));
   });
   r.patch('/roles/:id', async (req, res) => {
     const id = oidParam(req.params.id, 'role');
     const b = body(roleUpdate, req);
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'roles', id);
-      await run(c, ddl.updateRole(s(cur.name), b));
+      await run(c, updateRole(s(cur.name), b));
       return getById(c, 'roles', id);
     });
   });
@@ -279,7 +345,7 @@ export function writeRoutes(): Router {
     const id = oidParam(req.params.id, 'role');
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'roles', id);
-      await run(c, ddl.dropRole(s(cur.name)));
+      await run(c, dropRole(s(cur.name)));
       return cur;
     });
   });
@@ -287,13 +353,13 @@ export function writeRoutes(): Router {
   // ---- extensions (their id is their name)
   r.post('/extensions', async (req, res) => {
     const b = body(extensionCreate, req);
-    await inTransaction(res, async (c) => (await run(c, ddl.createExtension(b)), findOne(c, 'extensions', { name: b.name })));
+    await inTransaction(res, async (c) => (await run(c, createExtension(b)), findOne(c, 'extensions', { name: b.name })));
   });
   r.patch('/extensions/:name', async (req, res) => {
     const b = body(extensionUpdate, req);
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'extensions', req.params.name);
-      await run(c, ddl.updateExtension(s(cur.name), b));
+      await run(c, updateExtension(s(cur.name), b));
       return getById(c, 'extensions', req.params.name);
     });
   });
@@ -301,7 +367,7 @@ export function writeRoutes(): Router {
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'extensions', req.params.name);
       if (cur.installed_version === null) throw fail('NOT_FOUND', `Extension ${cur.name} is not installed`);
-      await run(c, ddl.dropExtension(s(cur.name), cascadeOf(req)));
+      await run(c, dropExtension(s(cur.name), cascadeOf(req)));
       return cur;
     });
   });
@@ -310,7 +376,19 @@ export function writeRoutes(): Router {
   const signature = (f: Row) => ({ schema: s(f.schema), name: s(f.name), identityArgs: s(f.identity_argument_types) });
   r.post('/functions', async (req, res) => {
     const b = body(functionCreate, req);
-    const statement = await ddl.createFunction(b);
+    const args: CheckedSql[] = [];
+    for (const a of b.args) args.push(await functionArgument(a));
+    const statement = createFunction({
+      name: b.name,
+      schema: b.schema,
+      args,
+      returns: await returnType(b.return_type),
+      definition: b.definition,
+      language: b.language,
+      behavior: b.behavior,
+      securityDefiner: b.security_definer,
+      config: b.config_params,
+    });
     await inTransaction(res, async (c) => {
       const before = new Set((await listCatalog(c, 'functions', { includeSystemSchemas: true, equals: { schema: b.schema, name: b.name } })).map((f) => f.id));
       await run(c, [statement]);
@@ -330,23 +408,24 @@ export function writeRoutes(): Router {
         // Same signature and attributes, new body: CREATE OR REPLACE keeps the function's id.
         const config = (cur.config_params ?? undefined) as Record<string, string> | undefined;
         stmts.push(
-          await ddl.createFunction(
+          createFunction(
             {
               name: s(cur.name),
               schema: s(cur.schema),
-              args: [],
+              // The current argument list as PostgreSQL prints it.
+              args: [trustedSql(s(cur.argument_types))],
+              returns: await returnType(s(cur.return_type)),
               definition: b.definition,
-              return_type: s(cur.return_type),
               language: s(cur.language),
               behavior: cur.behavior as 'VOLATILE',
-              security_definer: cur.security_definer === true,
-              config_params: config,
+              securityDefiner: cur.security_definer === true,
+              config,
             },
-            { replace: true, argumentTypes: s(cur.argument_types) },
+            true,
           ),
         );
       }
-      stmts.push(...ddl.updateFunctionName(signature(cur), b));
+      stmts.push(...updateFunctionName(signature(cur), b));
       await run(c, stmts);
       return getById(c, 'functions', id);
     });
@@ -355,7 +434,7 @@ export function writeRoutes(): Router {
     const id = oidParam(req.params.id, 'function');
     await inTransaction(res, async (c) => {
       const cur = await getById(c, 'functions', id);
-      await run(c, ddl.dropFunction(signature(cur), cascadeOf(req)));
+      await run(c, dropFunction(signature(cur), cascadeOf(req)));
       return cur;
     });
   });

@@ -12,7 +12,8 @@ import {
   type Table,
 } from './model.ts';
 
-const KINDS: Record<string, RelKind> = { r: 'table', p: 'partitioned_table', v: 'view', m: 'materialized_view', f: 'foreign_table' };
+/** pg_class.relkind → the relation kind. */
+export const KINDS: Record<string, RelKind> = { r: 'table', p: 'partitioned_table', v: 'view', m: 'materialized_view', f: 'foreign_table' };
 
 interface FkRow {
   name: string;

@@ -1,6 +1,7 @@
 -- One relation $2 of schema $1 (table, view, materialized view or foreign table): its kind
 -- and its columns in order, each with its type as SQL (with and without modifiers),
--- whether it is JSON or generated, and its position in the primary key (null if not in it).
+-- whether it is generated or an identity, and its position in the primary key (null if not in it);
+-- also its type's name and category and its nullability, for the data engine's write renderer.
 -- Schema-qualified throughout.
 SELECT c.oid::pg_catalog.int8 AS oid,
        c.relkind::pg_catalog.text AS relkind,
@@ -8,9 +9,12 @@ SELECT c.oid::pg_catalog.int8 AS oid,
                   'name', a.attname,
                   'type', pg_catalog.format_type(a.atttypid, a.atttypmod),
                   'baseType', pg_catalog.format_type(a.atttypid, NULL),
-                  'json', t.typname OPERATOR(pg_catalog.=) ANY ('{json,jsonb}'::pg_catalog.name[]),
+                  'udt', t.typname,
+                  'category', t.typcategory,
+                  'nullable', NOT a.attnotnull,
                   'generated', a.attgenerated OPERATOR(pg_catalog.<>) '',
                   'identity', a.attidentity OPERATOR(pg_catalog.<>) '',
+                  'identityAlways', a.attidentity OPERATOR(pg_catalog.=) 'a',
                   -- int2vector subscripts start at 0; positions here start at 1
                   'pk', (pg_catalog.array_position(pk.indkey::pg_catalog.int2[], a.attnum)
                          OPERATOR(pg_catalog.-) pg_catalog.array_lower(pk.indkey::pg_catalog.int2[], 1)) OPERATOR(pg_catalog.+) 1

@@ -26,7 +26,12 @@ export type PlanCond =
   | { kind: 'filter'; field: PlanField; negated: boolean; expr: OpExpr }
   /** `rel=is.null` (no related rows) / `rel=not.is.null` (some). */
   | { kind: 'embed-null'; embed: EmbedPlan; isNull: boolean }
-  | { kind: 'and' | 'or'; negated: boolean; children: PlanCond[] };
+  | { kind: 'and' | 'or'; negated: boolean; children: PlanCond[] }
+  /**
+   * `(a, b) IN (the given rows)`: a set of composite keys (admin row ids). The values are read as
+   * the columns' types through the table's row type, as write bodies are.
+   */
+  | { kind: 'row-in'; table: Table; columns: string[]; rows: string[][] };
 
 export interface PlanOrder {
   /** Absent when ordering by a spread's output column (`spreadColumn`). */

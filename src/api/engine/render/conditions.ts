@@ -75,6 +75,12 @@ export function condSql(c: PlanCond, alias: string, p: Params): string {
       const sql = exprSql(fieldSql(c.field, alias, p), c.field, c.expr, p);
       return c.negated ? `NOT (${sql})` : sql;
     }
+    case 'row-in': {
+      const cols = c.columns.map(quoteIdent);
+      const json = JSON.stringify(c.rows.map((r) => Object.fromEntries(c.columns.map((name, i) => [name, r[i]]))));
+      const row = (a: string) => cols.map((x) => `${a}.${x}`).join(', ');
+      return `(${row(quoteIdent(alias))}) IN (SELECT ${row('"_k"')} FROM json_populate_recordset(NULL::${qualified(c.table.schema, c.table.name)}, ${p.add(json)}::json) AS "_k")`;
+    }
     case 'embed-null':
       return `${quoteIdent(c.embed.lateral)}."_exists" ${c.isNull ? 'IS NULL' : 'IS NOT NULL'}`;
     case 'and':

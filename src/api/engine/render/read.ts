@@ -169,7 +169,7 @@ export function levelSql(node: ReadPlan, p: Params, join?: { from: string; where
 
 function mentions(c: ReadPlan['where'][number], e: EmbedPlan): boolean {
   if (c.kind === 'embed-null') return c.embed === e;
-  if (c.kind === 'filter') return false;
+  if (c.kind === 'filter' || c.kind === 'row-in') return false;
   return c.children.some((x) => mentions(x, e));
 }
 

@@ -2,7 +2,8 @@ import { parse, scan } from '../../shared/sql/pg-parser.ts';
 import { fail } from '../../shared/errors.ts';
 
 /**
- * postgres-meta's bodies carry pieces of SQL by design (a column's type, a policy's USING
+ * Pieces of SQL a caller wrote, checked before the DDL builders place them. postgres-meta's
+ * bodies carry pieces of SQL by design (a column's type, a policy's USING
  * expression, a default expression, a function's argument list). They cannot travel as
  * parameters, so each is checked with PostgreSQL's own parser before it is placed in DDL:
  * it must parse as exactly that one kind of fragment inside a probe statement, and may
@@ -10,6 +11,13 @@ import { fail } from '../../shared/errors.ts';
  */
 
 type Node = Record<string, any>;
+
+declare const checked: unique symbol;
+/** SQL text that may be placed in DDL: a fragment that passed a check here, or text PostgreSQL printed. */
+export type CheckedSql = string & { readonly [checked]: true };
+
+/** Text PostgreSQL itself printed from the catalog (format_type, …) or written in this code base: trusted as is. */
+export const trustedSql = (text: string) => text as CheckedSql;
 
 const bad = (what: string, text: string, why: string) =>
   fail('INVALID_SQL_FRAGMENT', `Invalid ${what} ${JSON.stringify(text)}: ${why}`);
@@ -44,38 +52,38 @@ function soleTarget(stmts: Node[]): Node | null {
 }
 
 /** A type name such as `text`, `numeric(10,2)`, `public.mood[]`; returned as given. */
-export async function typeName(text: string, what = 'type'): Promise<string> {
+export async function typeName(text: string, what = 'type'): Promise<CheckedSql> {
   const val = soleTarget(await parseProbe(what, text, `SELECT NULL::${text}`));
   const cast = val?.TypeCast as Node | undefined;
   if (!cast || !cast.arg?.A_Const?.isnull) throw bad(what, text, 'it is not a type name');
-  return text.trim();
+  return trustedSql(text.trim());
 }
 
 /** A scalar expression (defaults, CHECK, USING / WITH CHECK); returned parenthesised. */
-export async function expression(text: string, what = 'expression'): Promise<string> {
+export async function expression(text: string, what = 'expression'): Promise<CheckedSql> {
   const val = soleTarget(await parseProbe(what, text, `SELECT (${text})`));
   if (!val) throw bad(what, text, 'it is not a single expression');
-  return `(${text.trim()})`;
+  return trustedSql(`(${text.trim()})`);
 }
 
 /** One function argument declaration: `[mode] [name] type [DEFAULT expr]`. */
-export async function functionArgument(text: string): Promise<string> {
+export async function functionArgument(text: string): Promise<CheckedSql> {
   const stmts = await parseProbe('function argument', text, `CREATE FUNCTION pg_temp.probe(${text}) RETURNS void LANGUAGE sql AS ''`);
   const fn = stmts.length === 1 ? (stmts[0]!.CreateFunctionStmt as Node | undefined) : undefined;
   if (!fn || fn.parameters?.length !== 1 || fn.options?.length !== 2) throw bad('function argument', text, 'it is not one argument declaration');
-  return text.trim();
+  return trustedSql(text.trim());
 }
 
 /** A function's return type: a type name, optionally SETOF; or TABLE (name type, ...). */
-export async function returnType(text: string): Promise<string> {
+export async function returnType(text: string): Promise<CheckedSql> {
   if (typeof text !== 'string') throw bad('return type', String(text), 'it is not a string');
   const setof = /^\s*setof\s+/i.exec(text);
-  if (setof) return `SETOF ${await typeName(text.slice(setof[0].length), 'return type')}`;
+  if (setof) return trustedSql(`SETOF ${await typeName(text.slice(setof[0].length), 'return type')}`);
   if (/^\s*table\s*\(/i.test(text)) {
     const stmts = await parseProbe('return type', text, `CREATE FUNCTION pg_temp.probe() RETURNS ${text} LANGUAGE sql AS ''`);
     const fn = stmts.length === 1 ? (stmts[0]!.CreateFunctionStmt as Node | undefined) : undefined;
     if (!fn || fn.options?.length !== 2) throw bad('return type', text, 'it is not a TABLE (...) return type');
-    return text.trim();
+    return trustedSql(text.trim());
   }
   return typeName(text, 'return type');
 }
