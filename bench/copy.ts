@@ -175,6 +175,8 @@ async function main() {
     WEB_CONCURRENCY: '1',
     WORKER_CONCURRENCY: '1',
     LOG_LEVEL: 'warn',
+    // As npm start runs it (files in a local directory), unless BENCH_ARTIFACT_STORE=postgres.
+    ...(process.env.BENCH_ARTIFACT_STORE === 'postgres' ? { ARTIFACT_STORE: 'postgres' } : { ARTIFACT_STORE: 'fs', ARTIFACT_DIR: path.join(tmp, 'artifacts') }),
   };
   log('starting Basalt API and worker');
   const [api, worker] = await Promise.all([startChild('API', 'src/api/main.ts', env), startChild('worker', 'src/workers/main.ts', env)]);
@@ -281,6 +283,7 @@ async function main() {
     if (rows[0].n !== (ROWS * 3) / 2 || rows[0].updated < ROWS) throw new Error(`unexpected table state after upsert: ${JSON.stringify(rows[0])}`);
   };
   const apiUpsert = async () => {
+    const cpu0 = cpuNow();
     const t0 = performance.now();
     const form = new FormData();
     form.append('table', 'bench_copy');
@@ -291,7 +294,7 @@ async function main() {
     const t1 = performance.now();
     const s = await waitJob(res.headers.get('location')!);
     const seconds = (performance.now() - t0) / 1000;
-    log(`    upload+check→202 ${ms(t1 - t0)}, job ${ms(jobMs(s))} (202→completed seen ${ms(performance.now() - t1)})`);
+    log(`    upload+check→202 ${ms(t1 - t0)}, job ${ms(jobMs(s))} (202→completed seen ${ms(performance.now() - t1)}); ${cpuSince(cpu0)}`);
     if (s.result.totalRecords !== ROWS || s.result.rowsAffected !== ROWS) throw new Error(`bulk-upsert result ${JSON.stringify(s.result)}`);
     return seconds;
   };
@@ -307,8 +310,10 @@ COMMIT;
 `,
   );
   const psqlUpsert = async () => {
+    const cpu0 = cpuNow();
     const t0 = performance.now();
     await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', pgs.url, '-f', sqlFile]);
+    log(`    ${cpuSince(cpu0)} (client: psql)`);
     return (performance.now() - t0) / 1000;
   };
   log('bulk upsert: Basalt, psql, psql, Basalt');
