@@ -510,8 +510,9 @@ export class FileArtifactStore extends ArtifactCatalog {
       });
       await Promise.all(earlier.map((e) => unlinkQuietly(this.file(e))));
       let size = 0;
+      // Written in FILE_BLOCK blocks: a follower then reads in blocks too, and both sides make few calls.
       await pipelineAsync(
-        countBytes(source, (n) => (size = n)),
+        inBlocks(countBytes(source, (n) => (size = n)), FILE_BLOCK),
         fh.createWriteStream({ highWaterMark: FILE_BLOCK }),
       );
       const { rows } = await this.pool.query<ArtifactRow>(
@@ -539,10 +540,13 @@ export class FileArtifactStore extends ArtifactCatalog {
     try {
       let size = 0;
       await pipelineAsync(
-        countBytes(source, (n) => {
-          size = n;
-          if (maxBytes !== undefined && n > maxBytes) throw fail('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
-        }),
+        inBlocks(
+          countBytes(source, (n) => {
+            size = n;
+            if (maxBytes !== undefined && n > maxBytes) throw fail('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
+          }),
+          FILE_BLOCK,
+        ),
         fh.createWriteStream({ highWaterMark: FILE_BLOCK }),
       );
       const { rows } = await this.pool.query<ArtifactRow>(
