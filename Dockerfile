@@ -18,6 +18,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The artifact directory (ARTIFACT_STORE=fs): a volume mounted here starts out owned by node.
+RUN mkdir -p /var/lib/basalt/artifacts && chown node:node /var/lib/basalt/artifacts
 
 USER node
 EXPOSE 3000

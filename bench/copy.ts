@@ -8,16 +8,17 @@
  *     Twice: curl --compressed (takes the stored brotli; the headline figure) and plain
  *     curl (the API decodes). Each run logs CPU seconds by process.
  *  2. bulk upsert: the same 1 M rows shifted by half (500 000 conflict, 500 000 new),
- *     CSV, via POST /api/database/advance/bulk-upsert (upload included); vs psql:
+ *     CSV, via POST /api/database/advance/bulk-upsert (upload with curl -F included); vs psql:
  *     \copy into a temp staging table + one INSERT … ON CONFLICT DO UPDATE, one transaction.
  *  3. peak RSS of the API processes and the worker (VmHWM, and VmRSS sampled every 100 ms).
  *
- * Each measurement runs A B B A (Basalt, psql, psql, Basalt); the table is reset
+ * ARTIFACT_STORE is fs (files in the temp dir), as under npm start; BENCH_ARTIFACT_STORE=postgres
+ * measures the chunk store. Each measurement runs A B B A (Basalt, psql, psql, Basalt); the table is reset
  * and vacuumed before every upsert. Starts its own PostgreSQL and Redis in a temp dir
  * and removes everything at the end. Writes bench/results/copy.json.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openAsBlob, readdirSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -175,6 +176,8 @@ async function main() {
     WEB_CONCURRENCY: '1',
     WORKER_CONCURRENCY: '1',
     LOG_LEVEL: 'warn',
+    // As npm start runs it (files in a local directory), unless BENCH_ARTIFACT_STORE=postgres.
+    ...(process.env.BENCH_ARTIFACT_STORE === 'postgres' ? { ARTIFACT_STORE: 'postgres' } : { ARTIFACT_STORE: 'fs', ARTIFACT_DIR: path.join(tmp, 'artifacts') }),
   };
   log('starting Basalt API and worker');
   const [api, worker] = await Promise.all([startChild('API', 'src/api/main.ts', env), startChild('worker', 'src/workers/main.ts', env)]);
@@ -281,17 +284,24 @@ async function main() {
     if (rows[0].n !== (ROWS * 3) / 2 || rows[0].updated < ROWS) throw new Error(`unexpected table state after upsert: ${JSON.stringify(rows[0])}`);
   };
   const apiUpsert = async () => {
+    const cpu0 = cpuNow();
     const t0 = performance.now();
-    const form = new FormData();
-    form.append('table', 'bench_copy');
-    form.append('upsertKey', 'id');
-    form.append('file', await openAsBlob(csvFile, { type: 'text/csv' }), 'upsert.csv');
-    const res = await fetch(`${base}/api/database/advance/bulk-upsert`, { method: 'POST', headers: { Authorization: auth, Prefer: 'respond-async' }, body: form });
-    if (res.status !== 202) throw new Error(`bulk-upsert answered ${res.status}: ${await res.text()}`);
+    // curl, as psql: a C client on each side (Node's fetch spent more CPU sending the form than
+    // the API spent receiving it).
+    const answer = await new Promise<string>((resolve, reject) =>
+      execFile(
+        'curl',
+        ['-sS', '-D', '-', '-o', '/dev/null', '-H', 'Expect:', '-H', `Authorization: ${auth}`, '-H', 'Prefer: respond-async', '-F', 'table=bench_copy', '-F', 'upsertKey=id', '-F', `file=@${csvFile};type=text/csv`, `${base}/api/database/advance/bulk-upsert`],
+        (err, out, stderr) => (err ? reject(new Error(`curl failed: ${stderr || err.message}`)) : resolve(out)),
+      ),
+    );
+    const status = Number([...answer.matchAll(/^HTTP\/[\d.]+ (\d+)/gm)].at(-1)?.[1]);
+    if (status !== 202) throw new Error(`bulk-upsert answered ${status}: ${answer}`);
+    const location = /^location: (\S+)/im.exec(answer)![1]!;
     const t1 = performance.now();
-    const s = await waitJob(res.headers.get('location')!);
+    const s = await waitJob(location);
     const seconds = (performance.now() - t0) / 1000;
-    log(`    upload+check→202 ${ms(t1 - t0)}, job ${ms(jobMs(s))} (202→completed seen ${ms(performance.now() - t1)})`);
+    log(`    upload+check→202 ${ms(t1 - t0)}, job ${ms(jobMs(s))} (202→completed seen ${ms(performance.now() - t1)}); ${cpuSince(cpu0)}`);
     if (s.result.totalRecords !== ROWS || s.result.rowsAffected !== ROWS) throw new Error(`bulk-upsert result ${JSON.stringify(s.result)}`);
     return seconds;
   };
@@ -307,8 +317,10 @@ COMMIT;
 `,
   );
   const psqlUpsert = async () => {
+    const cpu0 = cpuNow();
     const t0 = performance.now();
     await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', pgs.url, '-f', sqlFile]);
+    log(`    ${cpuSince(cpu0)} (client: psql)`);
     return (performance.now() - t0) / 1000;
   };
   log('bulk upsert: Basalt, psql, psql, Basalt');

@@ -275,6 +275,9 @@ async function main() {
   env.FUNCTIONS_PORT = String(ports.functions);
   env.FUNCTIONS_URL ??= `http://127.0.0.1:${ports.functions}`;
   writeFileSync(portsFile, JSON.stringify(ports));
+  // The API and the worker run here, on one host: job files go to a directory both read
+  // (docs/operations.md, "Artifact store"), unless ARTIFACT_STORE=postgres asks otherwise.
+  if (env.ARTIFACT_STORE !== 'postgres') env.ARTIFACT_DIR ??= path.join(dataDir, 'artifacts');
   let privateDb: string | undefined;
   if (clusterDir) {
     say(`starting a private PostgreSQL in ${path.relative(root, clusterDir).startsWith('..') ? clusterDir : path.relative(root, clusterDir)} on 127.0.0.1:${ports.pg}`);

@@ -18,6 +18,8 @@ const root = path.resolve(import.meta.dirname, '..');
 export default async function setup(project: TestProject) {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'basalt-test-'));
   chmodSync(tmp, 0o755);
+  // Before test-env.ts is read anywhere: the API, the workers and the test files share this directory.
+  process.env.TEST_ARTIFACT_DIR ??= path.join(tmp, 'artifacts');
   const services: Service[] = [];
   const children: ChildProcess[] = [];
 

@@ -8,7 +8,7 @@ import { createPool } from '../shared/db/pool.ts';
 import { restConnectionUrl } from '../shared/control/authenticator.ts';
 import { TenantPools } from '../shared/tenants/tenant-pools.ts';
 import { JobQueues } from '../shared/jobs/queues.ts';
-import { ArtifactStore } from '../shared/jobs/artifacts.ts';
+import { createArtifactStore } from '../shared/jobs/artifacts.ts';
 import { SchemaCache } from './schema-cache/cache.ts';
 import { ApiKeyStore } from './auth/api-keys.ts';
 import { boundedRedis } from '../shared/redis.ts';
@@ -51,7 +51,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Comp
     authBans: new AuthBans(redis, config),
     networkRestrictions: new NetworkRestrictions(pool, redis, { prefix: config.QUEUE_PREFIX, log }),
     queues: new JobQueues(config.REDIS_URL, { attempts: config.JOB_ATTEMPTS, resultTtlSeconds: config.JOB_RESULT_TTL_SECONDS, prefix: config.QUEUE_PREFIX }),
-    artifacts: new ArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS),
+    artifacts: createArtifactStore(pool, config),
     apiKeys: new ApiKeyStore(pool, log),
     licensing: createLicensing({ config, pool, redis }),
     customHostnames: new ActiveHostnames({ pool, redis }),

@@ -61,6 +61,13 @@ export const configSchema = z.object({
   JOB_RESULT_TTL_SECONDS: int(86_400, 60),
   JOB_LOCK_MS: int(30_000, 1_000),
   JOB_ATTEMPTS: int(3, 1),
+  /**
+   * Where job inputs and outputs are kept: `fs`, files in ARTIFACT_DIR (one host, or a volume the API
+   * and every worker mount); `postgres`, chunks in the database (any number of hosts). Default: fs
+   * when ARTIFACT_DIR is set, else postgres.
+   */
+  ARTIFACT_STORE: z.enum(['fs', 'postgres']).optional(),
+  ARTIFACT_DIR: z.string().min(1).optional(),
   WORKER_CONCURRENCY: int(2, 1),
   /** Statement timeout for job work (COPY); 0 means none. */
   JOB_STATEMENT_TIMEOUT_MS: int(0),
@@ -150,6 +157,7 @@ const workerSchema = configSchema.extend({
 
 export function parseConfig(env: NodeJS.ProcessEnv, kind: 'api' | 'worker' = 'api'): Config {
   const r = (kind === 'worker' ? workerSchema : configSchema).safeParse(env);
+  if (r.success && r.data.ARTIFACT_STORE === 'fs' && !r.data.ARTIFACT_DIR) throw new ConfigError(['ARTIFACT_DIR: is required when ARTIFACT_STORE is fs']);
   if (r.success) return r.data;
   const problems = r.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
   throw new ConfigError(problems);

@@ -8,7 +8,7 @@ import { withTransaction, type Pool, type PoolClient } from '../shared/db/pool.t
 import { becomeOwner, type TenantPools } from '../shared/tenants/tenant-pools.ts';
 import { projectOwner, schemaTenant } from '../shared/tenants/schema-tenants.ts';
 import { JsonArrayError, JsonArrayStream, type JsonArrayElement } from '../shared/db/json-array-stream.ts';
-import { qualified, quoteIdent } from '../shared/sql/ident.ts';
+import { qualified, quoteIdent, quoteLiteral } from '../shared/sql/ident.ts';
 import type { ArtifactStore } from '../shared/jobs/artifacts.ts';
 import type { JobProgress } from '../shared/jobs/payloads.ts';
 import type { BulkUpsertClientError, BulkUpsertPayload, BulkUpsertResult } from '../shared/jobs/payloads/bulk-upsert.ts';
@@ -130,10 +130,12 @@ export async function runBulkUpsert(p: BulkUpsertPayload, ctx: Ctx): Promise<Bul
           else {
             // JSON rows may leave keys out: one statement per set of keys present (files have few),
             // so a left-out column takes its DEFAULT on insert and keeps its stored value on update.
-            const sets = await client.query<{ present: string }>(`SELECT DISTINCT ${quoteIdent(PRESENT)} AS present FROM pg_temp.${quoteIdent(STAGING)} ORDER BY 1 DESC`);
-            for (const { present } of sets.rows) {
+            // The masks were collected while streaming: no scan of the staging table to find them,
+            // and no filter at all when every row names the same keys (the usual file).
+            const masks = [...(stage as JsonRecordsToCopy).masks].sort().reverse();
+            for (const present of masks) {
               const columns = p.columns.filter((_, i) => present[i] === '1');
-              rowsAffected += await apply(columns, ` WHERE ${quoteIdent(PRESENT)} = '${present}'`);
+              rowsAffected += await apply(columns, masks.length === 1 ? '' : ` WHERE ${quoteIdent(PRESENT)} = ${quoteLiteral(present)}`);
             }
           }
         } catch (e) {
@@ -226,6 +228,8 @@ function csvField(v: unknown): string {
 /** JSON records → COPY CSV lines, collected into ~64 KiB writes. Object mode in, bytes out. */
 class JsonRecordsToCopy extends Transform {
   count = 0;
+  /** The presence masks seen (a few at most in real files), so the apply step needs no scan to find them. */
+  readonly masks = new Set<string>();
   private buf = '';
   private readonly known: Set<string>;
   constructor(
@@ -272,6 +276,7 @@ class JsonRecordsToCopy extends Transform {
       out += csvField(has ? o[c] : null) + ',';
       present += has ? '1' : '0';
     }
+    this.masks.add(present);
     return out + present + '\n';
   }
 }

@@ -155,12 +155,15 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
             const rel = qualified(t.schema, t.name);
             const list = t.columns.map(quoteIdent).join(', ');
             yield `\n-- Data for ${rel.replace(/\s+/g, ' ')}\nCOPY ${rel} (${list}) FROM stdin;\n`;
-            const stream = client.query(copyOut(`COPY (SELECT ${list} FROM ONLY ${rel}${limit}) TO STDOUT`));
+            const out = copyOut(`COPY (SELECT ${list} FROM ONLY ${rel}${limit}) TO STDOUT`);
+            const stream = client.query(out);
+            let counted = 0;
             for await (const chunk of stream as AsyncIterable<Buffer>) {
               if (ctx.signal?.aborted) throw new Error('cancelled');
               bytes += chunk.length;
-              // COPY's text format escapes newlines inside values: one line per row.
-              const n = countNewlines(chunk);
+              // One CopyData message per row, counted as the protocol is decoded.
+              const n = out.messages - counted;
+              counted = out.messages;
               rows += n;
               tableRows += n;
               yield chunk;
@@ -192,13 +195,16 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
         const t = p.tables[0];
         await estimate([t]);
         startTable(t);
-        const stream = client.query(copyOut(`COPY (SELECT * FROM ${qualified(p.schema, t)}${limit}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+        const out = copyOut(`COPY (SELECT * FROM ${qualified(p.schema, t)}${limit}) TO STDOUT WITH (FORMAT csv, HEADER true)`);
+        const stream = client.query(out);
         let header = true;
+        let counted = 0;
         for await (const chunk of stream as AsyncIterable<Buffer>) {
           if (ctx.signal?.aborted) throw new Error('cancelled');
           bytes += chunk.length;
-          // Line count: exact unless values hold newlines; the header line is not a row.
-          const n = countNewlines(chunk) - (header ? 1 : 0);
+          // One CopyData message per row (quoted newlines included); the header is not a row.
+          const n = out.messages - counted - (header ? 1 : 0);
+          counted = out.messages;
           rows += n;
           tableRows += n;
           header = false;
@@ -302,12 +308,6 @@ async function relationsByOid(client: PoolClient, oids: number[]): Promise<Relat
   );
   const byOid = new Map(rows.map((r) => [Number(r.oid), { ...r, oid: Number(r.oid) }]));
   return oids.map((o) => byOid.get(o)).filter((r): r is Relation => !!r);
-}
-
-function countNewlines(b: Buffer): number {
-  let n = 0;
-  for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
-  return n;
 }
 
 async function relkinds(client: PoolClient, schema: string, tables: string[]): Promise<Map<string, string>> {

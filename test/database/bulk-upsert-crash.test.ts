@@ -4,14 +4,14 @@
  * test/foundation/worker-crash.test.ts, so that killing workers disturbs no one else.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { adminAuth, apiUrl, databaseUrl, db, redisUrl, testEnv } from '../support/env.ts';
+import { adminAuth, apiUrl, databaseUrl, db, redisUrl, testArtifactDir, testEnv } from '../support/env.ts';
 import { parseConfig } from '../../src/shared/config.ts';
 import { createLogger } from '../../src/shared/log.ts';
 import { TenantPools } from '../../src/shared/tenants/tenant-pools.ts';
 import { isolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { ArtifactStore } from '../../src/shared/jobs/artifacts.ts';
+import { createArtifactStore } from '../../src/shared/jobs/artifacts.ts';
 import { runBulkUpsert } from '../../src/workers/bulk-upsert.ts';
 import { poll, stopProcess } from '../support/processes.ts';
 
@@ -77,7 +77,7 @@ describe('bulk upsert and worker failure', () => {
   it('a retry after the commit (worker died before reporting) answers the stored result and writes nothing again', async () => {
     const t = `${TABLE}_again`;
     await db().query(`CREATE TABLE public.${t} (id int, v text)`);
-    const store = new ArtifactStore(db(), 3600);
+    const store = createArtifactStore(db(), { JOB_RESULT_TTL_SECONDS: 3600, ARTIFACT_DIR: testArtifactDir() });
     const input = await store.writeInput({ filename: 'x.csv', contentType: 'text/csv' }, Readable.from([Buffer.from('id,v\n1,a\n2,b\n')]));
     const payload = { artifactId: input.id, schema: 'public', table: t, format: 'csv' as const, columns: ['id', 'v'] };
     const ctx = { jobId: randomUUID(), pool: db(), tenantPools, artifacts: store, config: { JOB_RESULT_TTL_SECONDS: 3600 }, progress: async () => {} };
@@ -98,7 +98,7 @@ describe('bulk upsert and worker failure', () => {
     expect(made.status).toBe(201);
     try {
       await db().query(`CREATE TABLE ${schema}.items (id int, v text, who text DEFAULT current_user); ALTER TABLE ${schema}.items OWNER TO ${schema}_user`);
-      const store = new ArtifactStore(db(), 3600);
+      const store = createArtifactStore(db(), { JOB_RESULT_TTL_SECONDS: 3600, ARTIFACT_DIR: testArtifactDir() });
       const input = await store.writeInput({ filename: 'x.csv', contentType: 'text/csv' }, Readable.from([Buffer.from('id,v\n1,a\n2,b\n')]));
       const payload = { artifactId: input.id, schema, table: 'items', format: 'csv' as const, columns: ['id', 'v'] };
       const ctx = { jobId: randomUUID(), pool: db(), tenantPools, artifacts: store, config: { JOB_RESULT_TTL_SECONDS: 3600 }, progress: async () => {} };

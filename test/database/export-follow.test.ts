@@ -6,7 +6,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ArtifactStore } from '../../src/shared/jobs/artifacts.ts';
 import { adminAuth, apiUrl, db } from '../support/env.ts';
 import { isolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
 import { poll, stopProcess } from '../support/processes.ts';
@@ -81,33 +80,16 @@ describe('GET /api/jobs/:id/result?follow=true', () => {
     expect(Buffer.from(await stored.arrayBuffer()).equals(followed)).toBe(true);
     expect(followed.toString('utf8')).toContain(`${ROWS}\t${pad(ROWS)}\n\\.\n`);
 
-    // The stored output is brotli: a client that accepts br gets it as stored, with the
-    // stored length; one that does not (above: fetch sends gzip, deflate) gets it decoded.
+    // The test stack stores files (ARTIFACT_STORE=fs, as npm start): outputs are kept as they are,
+    // and every client, one that accepts br too, gets them unencoded with their length.
     const info = (await db().query(`SELECT size, content_size, encoding FROM basalt.artifacts WHERE job_id = $1`, [location.split('/').pop()])).rows[0];
-    expect(info.encoding).toBe('br');
-    expect(Number(info.content_size)).toBe(done.result.bytes);
-    expect(Number(info.size)).toBeLessThan(done.result.bytes);
-    const br = await rawGet(`${apiUrl}${location}/result`, { Authorization: adminAuth, 'Accept-Encoding': 'gzip, br;q=0.5' });
+    expect(info.encoding).toBeNull();
+    expect(Number(info.size)).toBe(done.result.bytes);
+    const br = await rawGet(`${apiUrl}${location}/result`, { Authorization: adminAuth, 'Accept-Encoding': 'br' });
     expect(br.status).toBe(200);
-    expect(br.headers['content-encoding']).toBe('br');
-    expect(br.headers.vary).toMatch(/Accept-Encoding/i);
-    expect(br.headers['content-length']).toBe(String(info.size));
-    expect(zlib.brotliDecompressSync(br.body).equals(followed)).toBe(true);
-    const refused = await rawGet(`${apiUrl}${location}/result`, { Authorization: adminAuth, 'Accept-Encoding': 'br;q=0, gzip' });
-    expect(refused.headers['content-encoding']).toBeUndefined();
-    expect(refused.body.equals(followed)).toBe(true);
-  }, 60_000);
-
-  it('follows as stored brotli when the client accepts br (curl --compressed, browsers)', async () => {
-    const location = await enqueue(apiUrl, { tables: [T], format: 'sql' });
-    const res = await rawGet(`${apiUrl}${location}/result?follow=true`, { Authorization: adminAuth, 'Accept-Encoding': 'br' });
-    expect(res.status).toBe(200);
-    expect(res.headers['content-encoding']).toBe('br');
-    expect(res.headers['transfer-encoding']).toBe('chunked');
-    const text = zlib.brotliDecompressSync(res.body).toString('utf8');
-    const done = await jobStatus(apiUrl, location);
-    expect(Buffer.byteLength(text)).toBe(done.result.bytes);
-    expect(text.split('\n').filter((l) => /^\d+\t/.test(l))).toHaveLength(ROWS);
+    expect(br.headers['content-encoding']).toBeUndefined();
+    expect(br.headers['content-length']).toBe(String(done.result.bytes));
+    expect(br.body.equals(followed)).toBe(true);
   }, 60_000);
 
   it('on a finished job answers as without follow (Content-Length)', async () => {
@@ -132,55 +114,10 @@ describe('GET /api/jobs/:id/result?follow=true', () => {
 });
 
 describe('a retried attempt is never spliced into a follower', () => {
-  it('store: a follower of attempt 1 fails when attempt 2 replaces the output; attempt 2 reads back whole', async () => {
-    const store = new ArtifactStore(db(), 600);
-    const jobId = randomUUID();
-    const MiB = 1 << 20;
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    async function* attempt1() {
-      yield Buffer.alloc(MiB, 'a');
-      await gate; // stalls, as a dying worker would
-      yield Buffer.alloc(MiB, 'a');
-      yield Buffer.alloc(MiB, 'a');
-    }
-    const first = store.writeJobOutput(jobId, { filename: 'x', contentType: 'text/plain' }, attempt1());
-    first.catch(() => {});
-    const a = await poll(async () => store.currentOutput(jobId), 'attempt 1 output', 10_000, 20);
-    const follower = store.follow(a.id);
-    const got: Buffer[] = [];
-    const followed = (async () => {
-      for await (const c of follower) got.push(c as Buffer);
-    })();
-    // It may fail while attempt 2 is still being written, before the assertion below awaits it:
-    // mark it handled now so that Node does not report an unhandled rejection meanwhile.
-    followed.catch(() => {});
-    await poll(async () => (got.length ? true : undefined), 'first chunk', 10_000, 20);
-
-    async function* attempt2() {
-      for (let i = 0; i < 3; i++) yield Buffer.alloc(MiB, 'b');
-    }
-    const second = await store.writeJobOutput(jobId, { filename: 'x', contentType: 'text/plain' }, attempt2());
-    release();
-    await expect(followed).rejects.toThrow(/gone before it was complete/);
-    await expect(first).rejects.toThrow();
-    expect(Buffer.concat(got).every((b) => b === 'a'.charCodeAt(0))).toBe(true);
-
-    const again: Buffer[] = [];
-    for await (const c of store.follow(second.id)) again.push(c as Buffer);
-    const whole = Buffer.concat(again);
-    expect(whole.length).toBe(3 * MiB);
-    expect(whole.every((b) => b === 'b'.charCodeAt(0))).toBe(true);
-    const { rows } = await db().query(`SELECT count(*)::int AS n FROM basalt.artifacts WHERE job_id = $1`, [jobId]);
-    expect(rows[0].n).toBe(1);
-    await db().query(`DELETE FROM basalt.artifacts WHERE job_id = $1`, [jobId]);
-    await store.close();
-  }, 30_000);
-
-  describe('through the API, with the worker killed', () => {
+  describe.each(['fs', 'postgres'] as const)('through the API (artifact store %s), with the worker killed', (store) => {
     let stack: IsolatedStack;
     beforeAll(async () => {
-      stack = await isolatedStack('follow');
+      stack = await isolatedStack(`follow${store}`, { ARTIFACT_STORE: store });
     }, 60_000);
     afterAll(async () => {
       await stack?.stop();
@@ -211,5 +148,34 @@ describe('a retried attempt is never spliced into a follower', () => {
       expect(dataLines).toHaveLength(ROWS);
       expect(new Set(dataLines.map((l) => l.split('\t')[0])).size).toBe(ROWS);
     }, 150_000);
+
+    it.runIf(store === 'postgres')('the chunk store keeps outputs brotli: a br client gets them as stored, following or not; others decoded', async () => {
+      await stack.spawn('src/workers/main.ts');
+      const location = await enqueue(stack.base, { tables: [T], format: 'sql' });
+      const res = await rawGet(`${stack.base}${location}/result?follow=true`, { Authorization: adminAuth, 'Accept-Encoding': 'br' });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-encoding']).toBe('br');
+      expect(res.headers['transfer-encoding']).toBe('chunked');
+      const followed = zlib.brotliDecompressSync(res.body);
+      const done = await poll(async () => {
+        const s = await stack.status(location);
+        return s.state === 'completed' ? s : undefined;
+      }, 'completion', 60_000, 100);
+      expect(followed.length).toBe(done.result.bytes);
+      expect(followed.toString('utf8').split('\n').filter((l) => /^\d+\t/.test(l))).toHaveLength(ROWS);
+      const info = (await db().query(`SELECT size, content_size, encoding FROM basalt.artifacts WHERE job_id = $1`, [location.split('/').pop()])).rows[0];
+      expect(info.encoding).toBe('br');
+      expect(Number(info.content_size)).toBe(done.result.bytes);
+      expect(Number(info.size)).toBeLessThan(done.result.bytes);
+      const br = await rawGet(`${stack.base}${location}/result`, { Authorization: adminAuth, 'Accept-Encoding': 'gzip, br;q=0.5' });
+      expect(br.headers['content-encoding']).toBe('br');
+      expect(br.headers.vary).toMatch(/Accept-Encoding/i);
+      expect(br.headers['content-length']).toBe(String(info.size));
+      expect(zlib.brotliDecompressSync(br.body).equals(followed)).toBe(true);
+      const refused = await rawGet(`${stack.base}${location}/result`, { Authorization: adminAuth, 'Accept-Encoding': 'br;q=0, gzip' });
+      expect(refused.headers['content-encoding']).toBeUndefined();
+      expect(refused.headers['content-length']).toBe(String(done.result.bytes));
+      expect(refused.body.equals(followed)).toBe(true);
+    }, 90_000);
   });
 });

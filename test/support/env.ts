@@ -22,6 +22,6 @@ export function db(): pg.Pool {
   return pool;
 }
 
-export { TEST_ADMIN, TEST_JWT_SECRET, testEnv } from './test-env.ts';
+export { TEST_ADMIN, TEST_JWT_SECRET, testArtifactDir, testEnv } from './test-env.ts';
 import { TEST_ADMIN } from './test-env.ts';
 export const adminAuth = 'Basic ' + Buffer.from(`${TEST_ADMIN.user}:${TEST_ADMIN.password}`).toString('base64');

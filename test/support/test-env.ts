@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 /** The environment the test API and workers run with; tests that start extra workers reuse it. */
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-characters-long';
@@ -8,6 +10,12 @@ export const TEST_ADMIN = { user: 'admin', password: 'test-admin-password' };
 /** The test-only licence keypair (test/fixtures/license): keys the tests issue verify in the test API. */
 export const TEST_LICENSE_PUBLIC_KEY = readFileSync(new URL('../fixtures/license/test-public-key.pem', import.meta.url), 'utf8');
 export const TEST_LICENSE_PRIVATE_KEY_FILE = new URL('../fixtures/license/TEST-ONLY-private-key.pem', import.meta.url).pathname;
+
+/**
+ * The artifact directory of the test stack (the default of npm start: ARTIFACT_STORE=fs). The global
+ * setup picks it before the test processes start, so every API and worker a test starts shares it.
+ */
+export const testArtifactDir = (): string => process.env.TEST_ARTIFACT_DIR ?? path.join(os.tmpdir(), 'basalt-test-artifacts');
 
 export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: number; functionsPort?: number }): Record<string, string> {
   return {
@@ -30,6 +38,8 @@ export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: numbe
     DB_AGGREGATES_ENABLED: 'true',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     JOB_LOCK_MS: '2000',
+    ARTIFACT_STORE: 'fs',
+    ARTIFACT_DIR: testArtifactDir(),
     JOB_WAIT_MS: '20000',
     SCHEMA_RELOAD_DEBOUNCE_MS: '20',
     SHUTDOWN_TIMEOUT_MS: '5000',

@@ -76,7 +76,7 @@ export function jobRoutes(s: Services): Router {
     let body;
     if (artifact.complete) {
       res.setHeader('Content-Length', String(passEncoded ? artifact.size : artifact.contentSize));
-      body = s.artifacts.stream(artifact.id);
+      body = s.artifacts.stream(artifact.id, artifact.size);
     } else {
       // Size unknown yet: chunked. A failure midway aborts the connection (no final chunk).
       const jobId = status.id;

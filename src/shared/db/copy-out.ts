@@ -29,6 +29,8 @@ class FastCopyOut extends CopyToQueryStream {
   private head: Buffer | null = null;
   private code = 0;
   private remaining = 0;
+  /** CopyData messages begun so far: COPY sends one per row (a CSV header is one too). */
+  messages = 0;
 
   override _parse(chunk: Buffer): boolean | undefined {
     let buf = chunk;
@@ -67,6 +69,7 @@ class FastCopyOut extends CopyToQueryStream {
         break;
       }
       this.code = buf[i]!;
+      if (this.code === CopyData) this.messages++;
       this.remaining = buf.readUInt32BE(i + 1) - 4;
       i += 5;
       if (this.remaining === 0 && !INTERSPERSED.has(this.code) && this.code !== CopyData) {
@@ -92,7 +95,7 @@ class FastCopyOut extends CopyToQueryStream {
   }
 }
 
-/** A `COPY … TO STDOUT` query for `client.query()`: a readable of the COPY output, in blocks. */
-export function copyOut(sql: string): CopyToStreamQuery {
-  return new FastCopyOut(sql) as unknown as CopyToStreamQuery;
+/** A `COPY … TO STDOUT` query for `client.query()`: a readable of the COPY output, in blocks; `messages` counts its rows. */
+export function copyOut(sql: string): CopyToStreamQuery & { readonly messages: number } {
+  return new FastCopyOut(sql) as unknown as CopyToStreamQuery & { readonly messages: number };
 }

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import zlib from 'node:zlib';
-import { finished } from 'node:stream/promises';
+import { finished, pipeline as pipelineAsync } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import pg from 'pg';
 import type { ClientBase } from 'pg';
@@ -63,28 +66,160 @@ const toInfo = (r: ArtifactRow): ArtifactInfo => ({
   expiresAt: r.expires_at,
 });
 
+/** What the API and the workers do with job inputs and outputs; `createArtifactStore` picks the implementation. */
+export interface ArtifactStore {
+  /**
+   * Streams `source` into the job's output so that followers can read it while it is written.
+   * Each attempt gets a fresh artifact id; creating it deletes any earlier attempt's output,
+   * so a follower of that attempt fails rather than splice two attempts. On failure the
+   * partial output is deleted; a worker that dies leaves it to the retry (or the expiry sweep).
+   */
+  writeJobOutput(jobId: string, meta: { filename: string; contentType: string; compress?: boolean }, source: AsyncIterable<Buffer | string>): Promise<ArtifactInfo>;
+  /** Stores an uploaded input: complete, or not there at all. */
+  writeInput(meta: { filename: string; contentType: string }, source: AsyncIterable<Buffer | string>, maxBytes?: number): Promise<ArtifactInfo>;
+  info(id: string): Promise<ArtifactInfo | undefined>;
+  /** The job's complete output. */
+  jobOutput(jobId: string): Promise<ArtifactInfo | undefined>;
+  /** The job's output as it stands, complete or still being written (follow mode). */
+  currentOutput(jobId: string): Promise<ArtifactInfo | undefined>;
+  /** Resolves when something is notified for `key` (an artifact id, or `job:<id>`), or after `ms`. */
+  waitFor(key: string, ms: number): { promise: Promise<void>; cancel: () => void };
+  /**
+   * Reads an artifact that may still be written, as it grows, and ends once it is complete and
+   * every byte was read. It errors if the artifact disappears before it is complete, or if
+   * `alive` answers false while it waits: the reader never mixes two attempts.
+   */
+  follow(id: string, opts?: { alive?: () => Promise<boolean> }): Readable;
+  /** A complete artifact's stored bytes; `size` (the stored size), when given, is checked. */
+  stream(id: string, size?: number): Readable;
+  /** An artifact's stored bytes, decoded if it is stored compressed. */
+  content(info: Pick<ArtifactInfo, 'id' | 'encoding' | 'size'>): Readable;
+  /** Reads a small artifact whole, decoded (sync job answers); callers check the size first. */
+  readAll(id: string): Promise<Buffer>;
+  /**
+   * A job's small JSON result (an import's or a bulk upsert's), written on `client` in the job's
+   * own transaction, so it commits with the work it describes: the exactly-once marker.
+   */
+  writeResult(client: ClientBase, jobId: string, filename: string, value: unknown): Promise<void>;
+  /** The result writeResult stored for a job that committed, read on `client` (inside the caller's transaction) or the pool. */
+  readResult<T>(jobId: string, client?: ClientBase): Promise<T | undefined>;
+  /** Drops an artifact nothing will read again (an upload that was refused or has been applied). */
+  remove(id: string): Promise<void>;
+  /** Deletes expired artifacts; returns how many. */
+  deleteExpired(): Promise<number>;
+  /** Stops the LISTEN connection (shutdown). */
+  close(): Promise<void>;
+}
+
+export interface ArtifactStoreConfig {
+  JOB_RESULT_TTL_SECONDS: number;
+  ARTIFACT_STORE?: 'fs' | 'postgres';
+  ARTIFACT_DIR?: string;
+}
+
+/** The store the configuration asks for: files in ARTIFACT_DIR (when set, unless ARTIFACT_STORE=postgres), else PostgreSQL chunks. */
+export function createArtifactStore(pool: Pool, config: ArtifactStoreConfig): ArtifactStore {
+  const kind = config.ARTIFACT_STORE ?? (config.ARTIFACT_DIR ? 'fs' : 'postgres');
+  if (kind === 'postgres') return new PostgresArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS);
+  if (!config.ARTIFACT_DIR) throw new Error('ARTIFACT_STORE=fs needs ARTIFACT_DIR');
+  return new FileArtifactStore(pool, config.JOB_RESULT_TTL_SECONDS, config.ARTIFACT_DIR);
+}
+
 /**
- * Job inputs and outputs, kept in the database in 1 MiB chunks so that any API or
- * worker instance can stream them, and memory stays flat whatever their size.
+ * What both stores share: every artifact has a row in basalt.artifacts (its metadata, the
+ * one-output-per-job index, expiry), and the small job results that serve as exactly-once
+ * markers are always chunks in PostgreSQL, written in the job's own transaction.
  */
-export class ArtifactStore {
-  private readonly signals: ChunkSignals;
+abstract class ArtifactCatalog implements ArtifactStore {
+  protected readonly signals: ChunkSignals;
 
   constructor(
-    private readonly pool: Pool,
-    private readonly ttlSeconds: number,
+    protected readonly pool: Pool,
+    protected readonly ttlSeconds: number,
   ) {
     this.signals = new ChunkSignals(pool);
   }
 
+  abstract writeJobOutput(jobId: string, meta: { filename: string; contentType: string; compress?: boolean }, source: AsyncIterable<Buffer | string>): Promise<ArtifactInfo>;
+  abstract writeInput(meta: { filename: string; contentType: string }, source: AsyncIterable<Buffer | string>, maxBytes?: number): Promise<ArtifactInfo>;
+  abstract follow(id: string, opts?: { alive?: () => Promise<boolean> }): Readable;
+  abstract stream(id: string, size?: number): Readable;
+  abstract remove(id: string): Promise<void>;
+  abstract deleteExpired(): Promise<number>;
+
+  async info(id: string): Promise<ArtifactInfo | undefined> {
+    const { rows } = await this.pool.query<ArtifactRow>(
+      'SELECT * FROM basalt.artifacts WHERE id = $1 AND expires_at > now()',
+      [id],
+    );
+    return rows[0] ? toInfo(rows[0]) : undefined;
+  }
+
+  async jobOutput(jobId: string): Promise<ArtifactInfo | undefined> {
+    const { rows } = await this.pool.query<ArtifactRow>(
+      `SELECT * FROM basalt.artifacts WHERE job_id = $1 AND role = 'output' AND complete AND expires_at > now()`,
+      [jobId],
+    );
+    return rows[0] ? toInfo(rows[0]) : undefined;
+  }
+
+  async currentOutput(jobId: string): Promise<ArtifactInfo | undefined> {
+    const { rows } = await this.pool.query<ArtifactRow>(
+      `SELECT * FROM basalt.artifacts WHERE job_id = $1 AND role = 'output' AND expires_at > now()`,
+      [jobId],
+    );
+    return rows[0] ? toInfo(rows[0]) : undefined;
+  }
+
+  waitFor(key: string, ms: number): { promise: Promise<void>; cancel: () => void } {
+    return this.signals.arm(key, ms);
+  }
+
+  async close(): Promise<void> {
+    await this.signals.close();
+  }
+
+  content(info: Pick<ArtifactInfo, 'id' | 'encoding' | 'size'>): Readable {
+    return decode(this.stream(info.id, info.size), info.encoding);
+  }
+
+  async readAll(id: string): Promise<Buffer> {
+    const info = await this.info(id);
+    if (!info) throw new Error(`artifact ${id} is gone`);
+    const parts: Buffer[] = [];
+    for await (const c of this.content(info)) parts.push(c as Buffer);
+    return Buffer.concat(parts);
+  }
+
+  async writeResult(client: ClientBase, jobId: string, filename: string, value: unknown): Promise<void> {
+    const id = randomUUID();
+    const data = Buffer.from(JSON.stringify(value));
+    await client.query(
+      `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, size, complete, expires_at)
+       VALUES ($1, $2, 'output', $3, 'application/json', $4, true, now() + make_interval(secs => $5))`,
+      [id, jobId, filename, data.length, this.ttlSeconds],
+    );
+    await client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, 0, $2)', [id, data]);
+  }
+
+  async readResult<T>(jobId: string, client?: ClientBase): Promise<T | undefined> {
+    const { rows } = await (client ?? this.pool).query<{ data: Buffer }>(
+      `SELECT c.data FROM basalt.artifacts a JOIN basalt.artifact_chunks c ON c.artifact_id = a.id AND c.seq = 0
+        WHERE a.job_id = $1 AND a.role = 'output' AND a.complete`,
+      [jobId],
+    );
+    return rows[0] ? (JSON.parse(rows[0].data.toString('utf8')) as T) : undefined;
+  }
+}
+
+/**
+ * Artifacts kept in the database in 1 MiB chunks, so that any API or worker instance, on any
+ * host, can stream them, and memory stays flat whatever their size (ARTIFACT_STORE=postgres).
+ */
+export class PostgresArtifactStore extends ArtifactCatalog {
   /**
-   * Streams `source` into the job's output, one chunk committed at a time so that
-   * followers (GET /api/jobs/:id/result?follow=true) can read it while it is written.
-   * Each attempt gets a fresh artifact id: creating it deletes any earlier attempt's
-   * output (and its chunks), so a follower of that attempt finds its artifact gone
-   * and fails rather than splice two attempts. Readers that do not follow see only
-   * complete outputs (`jobOutput`). On failure the partial output is deleted; a worker
-   * that dies leaves it to the retry (or the expiry sweep).
+   * One chunk committed at a time, each with a NOTIFY, so that followers read the output
+   * while it is written. Readers that do not follow see only complete outputs (`jobOutput`).
    */
   async writeJobOutput(
     jobId: string,
@@ -188,36 +323,6 @@ export class ArtifactStore {
     return total;
   }
 
-  async info(id: string): Promise<ArtifactInfo | undefined> {
-    const { rows } = await this.pool.query<ArtifactRow>(
-      'SELECT * FROM basalt.artifacts WHERE id = $1 AND expires_at > now()',
-      [id],
-    );
-    return rows[0] ? toInfo(rows[0]) : undefined;
-  }
-
-  async jobOutput(jobId: string): Promise<ArtifactInfo | undefined> {
-    const { rows } = await this.pool.query<ArtifactRow>(
-      `SELECT * FROM basalt.artifacts WHERE job_id = $1 AND role = 'output' AND complete AND expires_at > now()`,
-      [jobId],
-    );
-    return rows[0] ? toInfo(rows[0]) : undefined;
-  }
-
-  /** The job's output as it stands, complete or still being written (follow mode). */
-  async currentOutput(jobId: string): Promise<ArtifactInfo | undefined> {
-    const { rows } = await this.pool.query<ArtifactRow>(
-      `SELECT * FROM basalt.artifacts WHERE job_id = $1 AND role = 'output' AND expires_at > now()`,
-      [jobId],
-    );
-    return rows[0] ? toInfo(rows[0]) : undefined;
-  }
-
-  /** Resolves when something is notified for `key` (an artifact id, or `job:<id>`), or after `ms`. */
-  waitFor(key: string, ms: number): { promise: Promise<void>; cancel: () => void } {
-    return this.signals.arm(key, ms);
-  }
-
   /**
    * Reads an artifact that may still be written, chunk by chunk as they are committed,
    * and ends once it is complete and every byte was read. Between chunks it waits for
@@ -279,11 +384,6 @@ export class ArtifactStore {
     return Readable.from(chunks(), { objectMode: false });
   }
 
-  /** Stops the LISTEN connection (API shutdown). */
-  async close(): Promise<void> {
-    await this.signals.close();
-  }
-
   /**
    * Reads chunk by chunk (one prefetched), so a reader holds about 2 MiB whatever the
    * size, and holds a connection only while a chunk is fetched: a slow client never
@@ -292,7 +392,7 @@ export class ArtifactStore {
    * no binary results in node-postgres) cost about three times as much, in PostgreSQL
    * encoding it and in Node decoding it.
    */
-  stream(id: string): Readable {
+  stream(id: string, _size?: number): Readable {
     const fetchChunk = this.chunkReader(id);
     async function* chunks() {
       let next = fetchChunk(0);
@@ -327,45 +427,6 @@ export class ArtifactStore {
     };
   }
 
-  /** An artifact's stored bytes, decoded if it is stored compressed. */
-  content(info: Pick<ArtifactInfo, 'id' | 'encoding'>): Readable {
-    return decode(this.stream(info.id), info.encoding);
-  }
-
-  /** Reads a small artifact whole, decoded (sync job answers); callers check the size first. */
-  async readAll(id: string): Promise<Buffer> {
-    const info = await this.info(id);
-    if (!info) throw new Error(`artifact ${id} is gone`);
-    const parts: Buffer[] = [];
-    for await (const c of this.content(info)) parts.push(c as Buffer);
-    return Buffer.concat(parts);
-  }
-
-  /**
-   * A job's small JSON result (an import's or a bulk upsert's), written on `client` in the job's
-   * own transaction, so it commits with the work it describes: the exactly-once marker.
-   */
-  async writeResult(client: ClientBase, jobId: string, filename: string, value: unknown): Promise<void> {
-    const id = randomUUID();
-    const data = Buffer.from(JSON.stringify(value));
-    await client.query(
-      `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, size, complete, expires_at)
-       VALUES ($1, $2, 'output', $3, 'application/json', $4, true, now() + make_interval(secs => $5))`,
-      [id, jobId, filename, data.length, this.ttlSeconds],
-    );
-    await client.query('INSERT INTO basalt.artifact_chunks (artifact_id, seq, data) VALUES ($1, 0, $2)', [id, data]);
-  }
-
-  /** The result writeResult stored for a job that committed, read on `client` (inside the caller's transaction) or the pool. */
-  async readResult<T>(jobId: string, client?: ClientBase): Promise<T | undefined> {
-    const { rows } = await (client ?? this.pool).query<{ data: Buffer }>(
-      `SELECT c.data FROM basalt.artifacts a JOIN basalt.artifact_chunks c ON c.artifact_id = a.id AND c.seq = 0
-        WHERE a.job_id = $1 AND a.role = 'output' AND a.complete`,
-      [jobId],
-    );
-    return rows[0] ? (JSON.parse(rows[0].data.toString('utf8')) as T) : undefined;
-  }
-
   /** Drops an artifact nothing will read again (an upload that was refused or has been applied). */
   async remove(id: string): Promise<void> {
     await this.pool.query('DELETE FROM basalt.artifacts WHERE id = $1', [id]);
@@ -375,6 +436,270 @@ export class ArtifactStore {
     const r = await this.pool.query('DELETE FROM basalt.artifacts WHERE expires_at <= now()');
     return r.rowCount ?? 0;
   }
+}
+
+
+/** A follower at the end of a growing file looks again this often when no change event came. */
+const FILE_POLL_MS = 50;
+/** …and asks the database whether the artifact is complete (or gone) at least this often. */
+const FILE_CHECK_MS = 250;
+/** Reads and writes of files go in blocks this big. */
+const FILE_BLOCK = 1 << 20;
+const ARTIFACT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Artifacts as files in one directory shared by the API and the workers (one host, or a volume
+ * both mount: ARTIFACT_STORE=fs), their rows still in basalt.artifacts. An export's bytes go
+ * from the worker's COPY to a file and from the file to the client's socket as they are, with no
+ * database round trip per chunk: PostgreSQL does only the COPY, as it does for psql. Outputs are
+ * stored uncompressed (`compress` is ignored): serving them needs no decoding for any client,
+ * and compressing cost the worker more CPU than the bytes it saved on a local disk.
+ *
+ * Files are not fsynced: a complete artifact whose file is shorter than its row says (a power
+ * loss) is refused on read, never served truncated.
+ */
+export class FileArtifactStore extends ArtifactCatalog {
+  private ready?: Promise<unknown>;
+
+  constructor(
+    pool: Pool,
+    ttlSeconds: number,
+    private readonly dir: string,
+  ) {
+    super(pool, ttlSeconds);
+  }
+
+  private file(id: string): string {
+    if (!ARTIFACT_ID.test(id)) throw new Error(`artifact id must be a UUID, got '${id.slice(0, 64)}'`);
+    return path.join(this.dir, id);
+  }
+
+  /** Creates `id`'s file (which must not exist yet). */
+  private async create(id: string): Promise<FileHandle> {
+    this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 }).catch((e) => {
+      this.ready = undefined;
+      throw e;
+    });
+    await this.ready;
+    return open(this.file(id), 'wx', 0o600);
+  }
+
+  /**
+   * The file is created before its row commits, so a follower that finds the row finds the file.
+   * Followers learn of new bytes from the file itself (fs.watch, or polling); the row is updated
+   * only at the end, with the size, and NOTIFY wakes them to see it.
+   */
+  async writeJobOutput(
+    jobId: string,
+    meta: { filename: string; contentType: string; compress?: boolean },
+    source: AsyncIterable<Buffer | string>,
+  ): Promise<ArtifactInfo> {
+    const id = randomUUID();
+    const fh = await this.create(id);
+    try {
+      const earlier = await withTransaction(this.pool, async (c) => {
+        const gone = await c.query<{ id: string }>(`DELETE FROM basalt.artifacts WHERE job_id = $1 AND role = 'output' RETURNING id`, [jobId]);
+        await c.query(
+          `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, expires_at)
+           VALUES ($1, $2, 'output', $3, $4, now() + make_interval(secs => $5))`,
+          [id, jobId, meta.filename, meta.contentType, this.ttlSeconds],
+        );
+        // The job's followers find the new output; an earlier attempt's followers find theirs gone.
+        await c.query('SELECT pg_notify($1, k) FROM unnest($2::text[]) k', [CHANNEL, [`job:${jobId}`, ...gone.rows.map((r) => r.id)]]);
+        return gone.rows.map((r) => r.id);
+      });
+      await Promise.all(earlier.map((e) => unlinkQuietly(this.file(e))));
+      let size = 0;
+      // Written in FILE_BLOCK blocks: a follower then reads in blocks too, and both sides make few calls.
+      await pipelineAsync(
+        inBlocks(countBytes(source, (n) => (size = n)), FILE_BLOCK),
+        fh.createWriteStream({ highWaterMark: FILE_BLOCK }),
+      );
+      const { rows } = await this.pool.query<ArtifactRow>(
+        `WITH u AS (UPDATE basalt.artifacts SET size = $2, content_size = $2, complete = true WHERE id = $1 RETURNING *)
+         SELECT u.*, pg_notify($3, u.id::text) FROM u`,
+        [id, size, CHANNEL],
+      );
+      if (!rows[0]) throw new Error(`job ${jobId}: this attempt's output was replaced by another attempt`);
+      return toInfo(rows[0]);
+    } catch (e) {
+      await fh.close().catch(() => {});
+      // Best effort: followers of this attempt stop at once instead of waiting for the retry.
+      await this.pool
+        .query(`WITH d AS (DELETE FROM basalt.artifacts WHERE id = $1 RETURNING id) SELECT pg_notify($2, d.id::text) FROM d`, [id, CHANNEL])
+        .catch(() => {});
+      await unlinkQuietly(this.file(id));
+      throw e;
+    }
+  }
+
+  /** The file first, then its row, complete: a reader never finds a partial upload. */
+  async writeInput(meta: { filename: string; contentType: string }, source: AsyncIterable<Buffer | string>, maxBytes?: number): Promise<ArtifactInfo> {
+    const id = randomUUID();
+    const fh = await this.create(id);
+    try {
+      let size = 0;
+      await pipelineAsync(
+        inBlocks(
+          countBytes(source, (n) => {
+            size = n;
+            if (maxBytes !== undefined && n > maxBytes) throw fail('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
+          }),
+          FILE_BLOCK,
+        ),
+        fh.createWriteStream({ highWaterMark: FILE_BLOCK }),
+      );
+      const { rows } = await this.pool.query<ArtifactRow>(
+        `INSERT INTO basalt.artifacts (id, job_id, role, filename, content_type, size, complete, expires_at)
+         VALUES ($1, NULL, 'input', $2, $3, $4, true, now() + make_interval(secs => $5)) RETURNING *`,
+        [id, meta.filename, meta.contentType, size, this.ttlSeconds],
+      );
+      return toInfo(rows[0]!);
+    } catch (e) {
+      await fh.close().catch(() => {});
+      await unlinkQuietly(this.file(id));
+      throw e;
+    }
+  }
+
+  stream(id: string, size?: number): Readable {
+    const file = this.file(id);
+    async function* blocks() {
+      const fh = await open(file, 'r');
+      try {
+        if (size !== undefined) {
+          const st = await fh.stat();
+          if (st.size !== size) throw new Error(`artifact ${id}: its file holds ${st.size} of ${size} bytes`);
+        }
+        yield* fh.createReadStream({ highWaterMark: FILE_BLOCK, autoClose: false });
+      } finally {
+        await fh.close();
+      }
+    }
+    return Readable.from(blocks(), { objectMode: false });
+  }
+
+  /**
+   * Reads the file as it grows. At its end, waits for a change event (fs.watch), a NOTIFY for the
+   * artifact (complete, or deleted by a retry) or FILE_POLL_MS; asks the database whether the
+   * artifact is complete when notified or every FILE_CHECK_MS, and whether the job still runs
+   * after FOLLOW_ALIVE_CHECK_MS without new bytes. An earlier attempt's file is unlinked when the
+   * retry starts: the follower may read what that attempt wrote, but ends with an error since its
+   * row is gone, never with the retry's bytes.
+   */
+  follow(id: string, opts: { alive?: () => Promise<boolean> } = {}): Readable {
+    const file = this.file(id);
+    const store = this;
+    async function* blocks() {
+      let fh: FileHandle;
+      try {
+        fh = await open(file, 'r');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`artifact ${id} is gone before it was complete (the job was retried, failed or cancelled)`);
+        throw e;
+      }
+      let grew: (() => void) | undefined;
+      let watcher: FSWatcher | undefined;
+      try {
+        watcher = watch(file, { persistent: false }, () => grew?.());
+        watcher.on('error', () => {});
+      } catch {
+        // No change events (some network file systems): polling alone.
+      }
+      try {
+        let pos = 0;
+        let idleSince = Date.now();
+        let checkedAt = 0;
+        let notified = false;
+        for (;;) {
+          const buf = Buffer.allocUnsafe(FILE_BLOCK);
+          const { bytesRead } = await fh.read(buf, 0, FILE_BLOCK, pos);
+          if (bytesRead > 0) {
+            pos += bytesRead;
+            idleSince = Date.now();
+            yield buf.subarray(0, bytesRead);
+            continue;
+          }
+          // At the end of what is written. Armed before the check, so that a NOTIFY in between is not lost.
+          const wake = store.signals.arm(id, FILE_POLL_MS);
+          if (notified || Date.now() - checkedAt >= FILE_CHECK_MS) {
+            checkedAt = Date.now();
+            const info = await store.info(id);
+            if (!info) {
+              wake.cancel();
+              throw new Error(`artifact ${id} is gone before it was complete (the job was retried, failed or cancelled)`);
+            }
+            if (info.complete) {
+              wake.cancel();
+              if (pos === info.size) return;
+              if (pos > info.size) throw new Error(`artifact ${id}: read ${pos} bytes, more than its ${info.size}`);
+              // The last bytes were written between the read and the check: read them now.
+              const { size } = await fh.stat();
+              if (size < info.size) throw new Error(`artifact ${id}: its file holds ${size} of ${info.size} bytes`);
+              continue;
+            }
+            if (opts.alive && Date.now() - idleSince > FOLLOW_ALIVE_CHECK_MS) {
+              idleSince = Date.now();
+              if (!(await opts.alive())) {
+                wake.cancel();
+                throw new Error(`artifact ${id}: its job stopped before the output was complete`);
+              }
+            }
+          }
+          let changed = false;
+          grew = () => {
+            changed = true;
+            wake.cancel();
+          };
+          await wake.promise;
+          grew = undefined;
+          notified = !changed;
+        }
+      } finally {
+        watcher?.close();
+        await fh.close();
+      }
+    }
+    return Readable.from(blocks(), { objectMode: false });
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.pool.query('DELETE FROM basalt.artifacts WHERE id = $1', [id]);
+    await unlinkQuietly(this.file(id));
+  }
+
+  /**
+   * Expired rows and their files; also files with no row that are older than the TTL (a process
+   * that died between creating a file and committing its row).
+   */
+  async deleteExpired(): Promise<number> {
+    const { rows } = await this.pool.query<{ id: string }>('DELETE FROM basalt.artifacts WHERE expires_at <= now() RETURNING id');
+    await Promise.all(rows.map((r) => unlinkQuietly(this.file(r.id))));
+    let names: string[];
+    try {
+      names = (await readdir(this.dir)).filter((n) => ARTIFACT_ID.test(n));
+    } catch {
+      return rows.length;
+    }
+    const cutoff = Date.now() - this.ttlSeconds * 1000;
+    const old: string[] = [];
+    for (const n of names) {
+      const st = await stat(path.join(this.dir, n)).catch(() => undefined);
+      if (st && st.mtimeMs < cutoff) old.push(n);
+    }
+    if (!old.length) return rows.length;
+    const known = await this.pool.query<{ id: string }>('SELECT id::text FROM basalt.artifacts WHERE id = ANY($1::uuid[])', [old]);
+    const keep = new Set(known.rows.map((r) => r.id));
+    const orphans = old.filter((n) => !keep.has(n.toLowerCase()));
+    await Promise.all(orphans.map((n) => unlinkQuietly(path.join(this.dir, n))));
+    return rows.length + orphans.length;
+  }
+}
+
+async function unlinkQuietly(file: string): Promise<void> {
+  await unlink(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
 }
 
 const COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
