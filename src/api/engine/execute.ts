@@ -97,27 +97,46 @@ function queryConfig(client: TrackedClient, st: Statement, prepare: boolean | un
 
 const CLAIM_KEY = /^[A-Za-z0-9_]+$/;
 
+/**
+ * `SELECT set_config($1, $2, true), …` for n calls: names and values are all parameters, so
+ * the text depends on the number of calls only. Kept, so a request builds no SQL for it and
+ * the prepared-statement lookup hashes the same string each time.
+ */
+const setupSql: string[] = [];
+function setupSqlFor(calls: number): string {
+  let sql = setupSql[calls];
+  if (sql === undefined) {
+    const parts: string[] = [];
+    for (let i = 0; i < calls; i++) parts.push(`set_config($${2 * i + 1}, $${2 * i + 2}, true)`);
+    sql = setupSql[calls] = `SELECT ${parts.join(', ')}`;
+  }
+  return sql;
+}
+
 /** One SELECT of set_config calls: role, claims (and the legacy per-claim GUCs), request data, search_path. */
 function setupStatement(ctx: TxContext): Statement {
-  const params: unknown[] = [];
-  const set = (name: string, value: string) => {
-    params.push(name, value);
-    return `set_config($${params.length - 1}, $${params.length}, true)`;
-  };
-  const calls = [
-    set('search_path', ctx.searchPath.map(quoteIdent).join(', ')),
-    set('role', ctx.role),
-    set('request.jwt.claims', JSON.stringify(ctx.claims)),
-    set('request.method', ctx.method),
-    set('request.path', ctx.path),
-    set('request.headers', JSON.stringify(ctx.headers)),
-    set('request.cookies', JSON.stringify(ctx.cookies ?? {})),
+  const params: unknown[] = [
+    'search_path',
+    ctx.searchPath.map(quoteIdent).join(', '),
+    'role',
+    ctx.role,
+    'request.jwt.claims',
+    JSON.stringify(ctx.claims),
+    'request.method',
+    ctx.method,
+    'request.path',
+    ctx.path,
+    'request.headers',
+    JSON.stringify(ctx.headers),
+    'request.cookies',
+    JSON.stringify(ctx.cookies ?? {}),
   ];
-  for (const [k, v] of Object.entries(ctx.claims)) {
-    if (CLAIM_KEY.test(k)) calls.push(set(`request.jwt.claim.${k}`, typeof v === 'string' ? v : JSON.stringify(v)));
+  for (const k in ctx.claims) {
+    const v = ctx.claims[k];
+    if (CLAIM_KEY.test(k)) params.push(`request.jwt.claim.${k}`, typeof v === 'string' ? v : JSON.stringify(v));
   }
-  if (ctx.timezone) calls.push(set('timezone', ctx.timezone));
-  return { sql: `SELECT ${calls.join(', ')}`, params };
+  if (ctx.timezone) params.push('timezone', ctx.timezone);
+  return { sql: setupSqlFor(params.length / 2), params };
 }
 
 export async function runInRequestTx<R extends pg.QueryResultRow>(
