@@ -88,6 +88,9 @@ interface PreparedWrite {
 }
 
 const config = loadConfig();
+// Basalt runs reads as named prepared statements; by default the baseline sends them unnamed
+// (a bare pg server), BENCH_BASELINE_PREPARED=1 prepares them too, to weigh what that saves.
+const PREPARE_READS = process.env.BENCH_BASELINE_PREPARED === '1';
 // Both servers answer `Accept: */*` (autocannon sends no Accept) with plain JSON.
 const JSON_TYPE = contentType({ kind: 'json', stripNulls: false });
 
@@ -317,6 +320,7 @@ async function runServer() {
         authenticated: false,
         readOnly: true,
         searchPath: [schema, 'public'],
+        prepare: PREPARE_READS,
       },
       { sql: sc.sql, params },
     ).then((result) => {

@@ -155,6 +155,33 @@ export function cpuSeconds(roots: Record<string, number | undefined>): Record<st
   return Object.fromEntries(Object.entries(roots).map(([k, pid]) => [k, pid === undefined || !procs.has(pid) ? NaN : subtree(pid) / clockTicks]));
 }
 
+/** Resident memory (MB) of each process in the subtree rooted at `root`, root first (Linux only). */
+export function residentMb(root: number | undefined): number[] {
+  if (root === undefined) return [];
+  const out: { pid: number; ppid: number; mb: number }[] = [];
+  try {
+    for (const d of readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // Field 24 (rss) in pages.
+        out.push({ pid: Number(d), ppid: Number(f[1]), mb: (Number(f[21]) * 4096) / 2 ** 20 });
+      } catch {
+        // the process ended while we looked
+      }
+    }
+  } catch {
+    return [];
+  }
+  const inTree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of out) if (!inTree.has(p.pid) && inTree.has(p.ppid)) (inTree.add(p.pid), (grew = true));
+  }
+  return out.filter((p) => inTree.has(p.pid)).sort((a, b) => (a.pid === root ? -1 : b.pid === root ? 1 : a.pid - b.pid)).map((p) => Math.round(p.mb));
+}
+
 /** Our child process running `command` (the postmaster, redis-server). */
 function childPid(command: string): number | undefined {
   try {

@@ -8,7 +8,7 @@
  * The shared machinery (services, servers, measuring, output) is in bench/harness.ts.
  */
 import os from 'node:os';
-import { runBench, type Bench, type ScenarioResult, type Servers } from './harness.ts';
+import { residentMb, runBench, type Bench, type ScenarioResult, type Servers } from './harness.ts';
 import type { ReadScenarioSpec } from './baseline-server.ts';
 
 const BOOKS = 200_000;
@@ -66,6 +66,9 @@ async function main(bench: Bench) {
   for (const s of SCENARIOS) await checkSame(servers, s);
   // Sampled while both servers idle: anything else running skews every number.
   const loadBefore = os.loadavg()[0];
+  // Resident memory idle after start-up and idle after the load (the primary first, then the web processes).
+  const rss = () => `Basalt ${residentMb(servers.basaltPid).join(', ')} MB; baseline ${residentMb(servers.baselinePid).join(', ')} MB`;
+  const rssBefore = rss();
 
   const results: ScenarioResult[] = [];
   for (const s of SCENARIOS) {
@@ -80,7 +83,8 @@ async function main(bench: Bench) {
     ]);
     results.push({ scenario: s.name, example: urlPath(s, s.values[0]), basalt, baseline, ratio: basalt.rps / baseline.rps });
   }
-  bench.report(results, loadBefore, 'latest.json');
+  await new Promise((r) => setTimeout(r, 3_000));
+  bench.report(results, loadBefore, 'latest.json', { notes: [`resident memory idle after start-up: ${rssBefore}`, `resident memory idle 3 s after the load: ${rss()}`] });
 }
 
 runBench(main);

@@ -31,37 +31,118 @@ export interface TxContext {
   authenticated?: boolean;
   /** Set when Server-Timing is on: the transaction marks its start and end. */
   timing?: ServerTiming;
+  /**
+   * Run the set-up and the statements as named prepared statements (see `prepared`): only
+   * for statements whose result columns never change with the schema (a read's total,
+   * page_total, body...), so a plan PostgreSQL re-makes after DDL keeps its row type.
+   */
+  prepare?: boolean;
+}
+
+/** A statement as the engine sends it: SQL text with $n placeholders and their values. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * Named prepared statements, as PostgREST uses them: PostgreSQL parses and plans a statement
+ * once per connection and then only binds and runs it (it re-plans by itself after DDL, a
+ * role or search_path change). The SQL text is the key; each distinct text gets a name once
+ * per process. Each connection keeps its most recently used PREPARED_PER_CONNECTION and
+ * DEALLOCATEs the rest, so distinct query shapes cannot pile up in a backend's memory.
+ */
+const PREPARED_PER_CONNECTION = 100;
+const MAX_NAMES = 2_000;
+const names = new Map<string, string>();
+let nameCount = 0;
+const PREPARED = Symbol('prepared statements on this connection');
+
+type PgConnection = { stream?: NodeJS.WritableStream & { cork(): void; uncork(): void }; parsedStatements?: Record<string, string> };
+type TrackedClient = pg.PoolClient & { connection?: PgConnection; [PREPARED]?: Map<string, true> };
+
+function nameFor(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    // Texts no longer sent (an old schema's) only cost a name here: start over when too many.
+    if (names.size >= MAX_NAMES) names.clear();
+    name = `basalt_${++nameCount}`;
+    names.set(sql, name);
+  }
+  return name;
+}
+
+/**
+ * The query config for `st` on `client`, named when `prepare` is set; queues the DEALLOCATE
+ * of the connection's least recently used statement when it holds too many.
+ */
+function queryConfig(client: TrackedClient, st: Statement, prepare: boolean | undefined): pg.QueryConfig {
+  if (!prepare) return { text: st.sql, values: st.params };
+  const name = nameFor(st.sql);
+  const used = (client[PREPARED] ??= new Map());
+  used.delete(name);
+  used.set(name, true);
+  if (used.size > PREPARED_PER_CONNECTION) {
+    const oldest = used.keys().next().value!;
+    used.delete(oldest);
+    const parsed = client.connection?.parsedStatements;
+    // Only what the server holds: a statement whose Parse failed was never created.
+    if (parsed && oldest in parsed) {
+      delete parsed[oldest];
+      client.query(`DEALLOCATE ${quoteIdent(oldest)}`).catch(() => {});
+    }
+  }
+  return { name, text: st.sql, values: st.params };
 }
 
 const CLAIM_KEY = /^[A-Za-z0-9_]+$/;
 
-/** One SELECT of set_config calls: role, claims (and the legacy per-claim GUCs), request data, search_path. */
-function setupStatement(ctx: TxContext): { sql: string; params: unknown[] } {
-  const params: unknown[] = [];
-  const set = (name: string, value: string) => {
-    params.push(name, value);
-    return `set_config($${params.length - 1}, $${params.length}, true)`;
-  };
-  const calls = [
-    set('search_path', ctx.searchPath.map(quoteIdent).join(', ')),
-    set('role', ctx.role),
-    set('request.jwt.claims', JSON.stringify(ctx.claims)),
-    set('request.method', ctx.method),
-    set('request.path', ctx.path),
-    set('request.headers', JSON.stringify(ctx.headers)),
-    set('request.cookies', JSON.stringify(ctx.cookies ?? {})),
-  ];
-  for (const [k, v] of Object.entries(ctx.claims)) {
-    if (CLAIM_KEY.test(k)) calls.push(set(`request.jwt.claim.${k}`, typeof v === 'string' ? v : JSON.stringify(v)));
+/**
+ * `SELECT set_config($1, $2, true), …` for n calls: names and values are all parameters, so
+ * the text depends on the number of calls only. Kept, so a request builds no SQL for it and
+ * the prepared-statement lookup hashes the same string each time.
+ */
+const setupSql: string[] = [];
+function setupSqlFor(calls: number): string {
+  let sql = setupSql[calls];
+  if (sql === undefined) {
+    const parts: string[] = [];
+    for (let i = 0; i < calls; i++) parts.push(`set_config($${2 * i + 1}, $${2 * i + 2}, true)`);
+    sql = setupSql[calls] = `SELECT ${parts.join(', ')}`;
   }
-  if (ctx.timezone) calls.push(set('timezone', ctx.timezone));
-  return { sql: `SELECT ${calls.join(', ')}`, params };
+  return sql;
+}
+
+/** One SELECT of set_config calls: role, claims (and the legacy per-claim GUCs), request data, search_path. */
+function setupStatement(ctx: TxContext): Statement {
+  const params: unknown[] = [
+    'search_path',
+    ctx.searchPath.map(quoteIdent).join(', '),
+    'role',
+    ctx.role,
+    'request.jwt.claims',
+    JSON.stringify(ctx.claims),
+    'request.method',
+    ctx.method,
+    'request.path',
+    ctx.path,
+    'request.headers',
+    JSON.stringify(ctx.headers),
+    'request.cookies',
+    JSON.stringify(ctx.cookies ?? {}),
+  ];
+  for (const k in ctx.claims) {
+    const v = ctx.claims[k];
+    if (CLAIM_KEY.test(k)) params.push(`request.jwt.claim.${k}`, typeof v === 'string' ? v : JSON.stringify(v));
+  }
+  if (ctx.timezone) params.push('timezone', ctx.timezone);
+  return { sql: setupSqlFor(params.length / 2), params };
 }
 
 export async function runInRequestTx<R extends pg.QueryResultRow>(
   pool: Pool,
   ctx: TxContext,
-  statement: { sql: string; params: unknown[] },
+  statement: Statement,
 ): Promise<pg.QueryResult<R>> {
   const [result] = await runStatementsInRequestTx(pool, ctx, [statement]);
   return result as pg.QueryResult<R>;
@@ -75,26 +156,29 @@ export async function runInRequestTx<R extends pg.QueryResultRow>(
 export async function runStatementsInRequestTx(
   pool: Pool,
   ctx: TxContext,
-  statements: { sql: string; params: unknown[] }[],
+  statements: Statement[],
   verify?: (results: pg.QueryResult[]) => void,
 ): Promise<pg.QueryResult[]> {
   ctx.timing?.mark('txStart');
-  const client = await pool.connect().catch((e: unknown) => {
+  const client: TrackedClient = await pool.connect().catch((e: unknown) => {
     throw pgToApiError(e, !!ctx.authenticated);
   });
   let broken = false;
   // Cork the socket so BEGIN, the set-up, the statement and COMMIT leave in one write.
-  const socket = (client as unknown as { connection?: { stream?: NodeJS.WritableStream & { cork(): void; uncork(): void } } }).connection?.stream;
+  const socket = client.connection?.stream;
   try {
     const setup = setupStatement(ctx);
     socket?.cork();
     // In pipeline mode the order of client.query calls is the order on the wire.
     const sent: Promise<pg.QueryResult>[] = [];
+    // Named statements first: an eviction's DEALLOCATE goes out before BEGIN.
+    const setupQuery = queryConfig(client, setup, ctx.prepare);
+    const queries = statements.map((st) => queryConfig(client, st, ctx.prepare));
     sent.push(client.query(ctx.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN'));
-    sent.push(client.query(setup.sql, setup.params));
+    sent.push(client.query(setupQuery));
     const pre = ctx.preRequest ? 1 : 0;
     if (ctx.preRequest) sent.push(client.query(`SELECT ${ctx.preRequest.split('.').map(quoteIdent).join('.')}()`));
-    for (const st of statements) sent.push(client.query(st.sql, st.params));
+    for (const q of queries) sent.push(client.query(q));
     if (!verify) sent.push(client.query(ctx.rollback ? 'ROLLBACK' : 'COMMIT'));
     socket?.uncork();
     const results = await Promise.allSettled(sent);

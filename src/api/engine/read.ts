@@ -70,7 +70,8 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   const statements = [renderRead(plan, { format, stripNulls, count, responseGucs: true })];
   if (prefs.count === 'planned' || (prefs.count === 'estimated' && ctx.maxRows)) statements.push(renderCountExplain(plan));
 
-  const txCtx = { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'], timezone: prefs.timezone };
+  // Prepared statements: a read's result columns are the same whatever the table looks like.
+  const txCtx = { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'], timezone: prefs.timezone, prepare: accepted.kind !== 'plan' };
   if (accepted.kind === 'plan') return explainResponse(ctx.pool, txCtx, statements[0], accepted);
   const [result, explain] = await runStatementsInRequestTx(ctx.pool, txCtx, statements);
   const row = result.rows[0] as { total: string | null; page_total: string; body: string | Buffer; response_headers: string | null; response_status: string | null };

@@ -25,15 +25,25 @@ export function surfaceOf(path: string): string {
   return 'pg-meta';
 }
 
+/** The histogram and counter children of one label set: prom-client then skips building and copying label objects per response. */
+const children = new Map<string, { duration: ReturnType<typeof httpDuration.labels>; requests: ReturnType<typeof httpRequests.labels> }>();
+
 /** Counts and times every response, at the HTTP server (before the direct read path and Express, so refusals count too). */
 export function observeHttp(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const end = httpDuration.startTimer();
+  const start = process.hrtime.bigint();
   // Read now: Express rewrites req.url inside mounted routers.
   const surface = surfaceOf(req.url ?? '');
   res.once('close', () => {
-    const labels = { surface, method: req.method ?? '', status: String(res.statusCode) };
-    end(labels);
-    httpRequests.inc(labels);
+    const method = req.method ?? '';
+    const key = `${surface} ${method} ${res.statusCode}`;
+    let c = children.get(key);
+    if (!c) {
+      const labels = { surface, method, status: String(res.statusCode) };
+      c = { duration: httpDuration.labels(labels), requests: httpRequests.labels(labels) };
+      children.set(key, c);
+    }
+    c.duration.observe(Number(process.hrtime.bigint() - start) / 1e9);
+    c.requests.inc();
   });
 }
 

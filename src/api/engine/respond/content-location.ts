@@ -2,7 +2,10 @@
 import { splitQueryString } from '../parse/query-params.ts';
 
 /** Percent-encodes every UTF-8 byte but ASCII letters, digits and `-_.~` (uppercase hex). */
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
+
 function encode(s: string): string {
+  if (UNRESERVED.test(s)) return s;
   try {
     return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   } catch {
@@ -25,12 +28,13 @@ export function contentLocation(resource: string, query: string): string {
     .filter(([k, v]) => k !== '' || v !== undefined)
     .map(([k, v]) => [k, v ?? ''] as [string, string]);
   params.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const parts: string[] = [];
-  const done = new Set<string>();
-  for (const [k] of params) {
-    if (done.has(k)) continue;
-    done.add(k);
-    parts.push(`${encode(k)}=${params.filter(([x]) => x === k).map(([, v]) => encode(v)).join(',')}`);
+  // Sorted stably: a repeated name's values are next to each other, in the order given.
+  let out = '';
+  for (let i = 0; i < params.length; ) {
+    const k = params[i][0];
+    let values = encode(params[i][1]);
+    for (i++; i < params.length && params[i][0] === k; i++) values += `,${encode(params[i][1])}`;
+    out += `${out ? '&' : '?'}${encode(k)}=${values}`;
   }
-  return `/${resource}${parts.length ? `?${parts.join('&')}` : ''}`;
+  return `/${resource}${out}`;
 }
