@@ -39,6 +39,46 @@ export function outputName(f: Field, alias?: string): string {
 }
 
 export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, opts: ReadOptions): ReadPlan {
+  try {
+    return buildPlan(cache, table, q, opts);
+  } catch (e) {
+    // PostgREST finds unknown columns only when PostgreSQL runs the query, after every
+    // relationship and embedded path is known: those errors come first.
+    if (e instanceof ApiError && e.code === '42703') checkShape(cache, table, q);
+    throw e;
+  }
+}
+
+interface ShapeNode {
+  embeds: { outName: string; name: string; node: ShapeNode }[];
+}
+
+/** The relationships and embedded paths of a request, without its columns. */
+function checkShape(cache: SchemaCacheData, table: Table, q: QueryParams): void {
+  const walk = (t: Table, items: SelectItem[]): ShapeNode => {
+    const node: ShapeNode = { embeds: [] };
+    for (const item of items) {
+      if (item.kind !== 'embed') continue;
+      const rel = findRelationship(cache, t, item.name, item.hint);
+      const target = cache.tables.get(qnKey(rel.foreignTable));
+      if (!target) throw tableNotFound(rel.foreignTable.schema, rel.foreignTable.name);
+      node.embeds.push({ outName: item.alias ?? item.name, name: item.name, node: walk(target, item.select) });
+    }
+    return node;
+  };
+  const root = walk(table, q.select);
+  const at = (path: string[]) => {
+    let node = root;
+    for (const step of path) {
+      const e = node.embeds.find((x) => x.outName === step) ?? node.embeds.find((x) => x.name === step);
+      if (!e) throw notEmbedded(step);
+      node = e.node;
+    }
+  };
+  for (const x of [...q.filters, ...q.order, ...q.ranges]) at(x.path);
+}
+
+function buildPlan(cache: SchemaCacheData, table: Table, q: QueryParams, opts: ReadOptions): ReadPlan {
   let n = 0;
   const nextAlias = () => `t${n++}`;
   const root = buildNode(cache, table, q.select, nextAlias, { aggregates: !!opts.aggregates, depth: 0 });
@@ -148,7 +188,8 @@ function buildNode(cache: SchemaCacheData, table: Table, items: SelectItem[], ne
         inner: item.joinType === 'inner',
         spread: item.spread,
         toManySpread,
-        empty: item.select.length === 0,
+        // `rel()`, or only such embeds under it: used for filtering, never shown.
+        empty: item.select.length === 0 || (child.fields.length === 0 && child.embeds.every((e) => e.empty)),
         plan: child,
         lateral: `${child.alias}_embed`,
         ...(rel.func ? { parentRow: { type: table, columns: table.columns.map((c) => c.name) } } : {}),
