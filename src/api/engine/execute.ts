@@ -43,7 +43,7 @@ function setupStatement(ctx: TxContext): { sql: string; params: unknown[] } {
     return `set_config($${params.length - 1}, $${params.length}, true)`;
   };
   const calls = [
-    set('search_path', ctx.searchPath.map(quoteIdent).join(', ')),
+    set('search_path', [...new Set(ctx.searchPath)].map(quoteIdent).join(', ')),
     set('role', ctx.role),
     set('request.jwt.claims', JSON.stringify(ctx.claims)),
     set('request.method', ctx.method),
