@@ -138,3 +138,14 @@ describe('renderMutation', () => {
     expect(used.size).toBe(r.params.length);
   });
 });
+
+describe('db-max-rows', () => {
+  it('caps the top level and every to-many embed, never a to-one embed', () => {
+    const plan = planRead(cache, findTable(cache, 'api', 'directors'), parseQueryParams('select=id,films(id,directors(id))'), { range: { offset: 0 }, maxRows: 2 });
+    expect(plan.limit).toBe(2);
+    expect(plan.embeds[0].plan.limit).toBe(2);
+    expect(plan.embeds[0].plan.embeds[0].plan.limit).toBeUndefined();
+    const narrower = planRead(cache, findTable(cache, 'api', 'directors'), parseQueryParams('select=id,films(id)&films.limit=1'), { range: { offset: 0 }, maxRows: 2 });
+    expect(narrower.embeds[0].plan.limit).toBe(1);
+  });
+});

@@ -117,7 +117,7 @@ function setupSqlFor(calls: number): string {
 function setupStatement(ctx: TxContext): Statement {
   const params: unknown[] = [
     'search_path',
-    ctx.searchPath.map(quoteIdent).join(', '),
+    [...new Set(ctx.searchPath)].map(quoteIdent).join(', '),
     'role',
     ctx.role,
     'request.jwt.claims',

@@ -64,11 +64,12 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
 
   const format: BodyFormat = media.kind === 'csv' ? 'csv' : media.kind === 'binary' ? 'binary' : media.kind === 'object' ? 'object' : 'json';
   const stripNulls = (media.kind === 'json' || media.kind === 'object') && media.stripNulls;
-  // estimated: exact up to max-rows, the planner's estimate beyond (PostgREST's rule).
-  const count = prefs.count === 'exact' || (prefs.count === 'estimated' && !ctx.maxRows) ? 'exact' : prefs.count === 'estimated' ? ctx.maxRows! + 1 : undefined;
+  // estimated: exact up to max-rows, the planner's estimate beyond; without max-rows PostgREST
+  // always takes the estimate (its comparison with an absent limit is always "beyond").
+  const count = prefs.count === 'exact' ? 'exact' : prefs.count === 'estimated' && ctx.maxRows ? ctx.maxRows + 1 : undefined;
   // response.headers/status: a pre-request function may set them on reads too.
   const statements = [renderRead(plan, { format, stripNulls, count, responseGucs: true })];
-  if (prefs.count === 'planned' || (prefs.count === 'estimated' && ctx.maxRows)) statements.push(renderCountExplain(plan));
+  if (prefs.count === 'planned' || prefs.count === 'estimated') statements.push(renderCountExplain(plan));
 
   // Prepared statements: a read's result columns are the same whatever the table looks like.
   const txCtx = { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'], timezone: prefs.timezone, prepare: accepted.kind !== 'plan' };
@@ -79,7 +80,7 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   let total = row.total === null ? null : Number(row.total);
   if (explain) {
     const planned = plannedRows(explain.rows[0]);
-    if (prefs.count === 'planned' || total === null || total > ctx.maxRows!) total = planned;
+    if (prefs.count === 'planned' || total === null || !ctx.maxRows || total > ctx.maxRows) total = planned;
   }
 
   if (media.kind === 'object' && pageTotal !== 1) throw singularityError(pageTotal);

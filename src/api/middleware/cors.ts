@@ -12,6 +12,13 @@ export function allowAnyOrigin(res: ServerResponse): void {
   res.setHeader('Access-Control-Expose-Headers', EXPOSE);
 }
 
+/** PostgREST's form: the headers asked for, between Authorization and the CORS-safelisted ones. */
+function allowHeaders(requested: string | undefined): string {
+  if (requested === undefined) return ALLOW_HEADERS;
+  const asked = requested.split(',').map((h) => h.trim()).filter(Boolean);
+  return ['Authorization', ...asked, 'Accept', 'Accept-Language', 'Content-Language'].join(', ');
+}
+
 /**
  * CORS. The data APIs get PostgREST's and Supabase's permissive CORS: any origin, the headers
  * the clients send. The surfaces that take admin credentials answer CORS only to their own
@@ -22,7 +29,11 @@ export function allowAnyOrigin(res: ServerResponse): void {
 export function cors(config: Pick<Config, 'ADMIN_ALLOWED_ORIGINS' | 'TRUSTED_PROXIES'>, isPgMetaPath: (path: string) => boolean): RequestHandler {
   return (req, res, next) => {
     const origin = req.header('origin');
-    if (!origin) return next();
+    if (!origin) {
+      // PostgREST answers any OPTIONS with Allow-Origin *, Origin or not.
+      if (req.method === 'OPTIONS' && !takesAdminCredentials(req.path, isPgMetaPath)) allowAnyOrigin(res);
+      return next();
+    }
     const preflight = req.method === 'OPTIONS' && !!req.header('access-control-request-method');
     if (takesAdminCredentials(req.path, isPgMetaPath)) {
       res.append('Vary', 'Origin');
@@ -39,7 +50,7 @@ export function cors(config: Pick<Config, 'ADMIN_ALLOWED_ORIGINS' | 'TRUSTED_PRO
     }
     if (preflight) {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD');
-      res.setHeader('Access-Control-Allow-Headers', req.header('access-control-request-headers') ?? ALLOW_HEADERS);
+      res.setHeader('Access-Control-Allow-Headers', allowHeaders(req.header('access-control-request-headers')));
       res.setHeader('Access-Control-Max-Age', '86400');
       res.status(200).end();
       return;

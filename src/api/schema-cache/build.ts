@@ -130,18 +130,25 @@ export function buildSchemaCache(
     if (seen.has(`${schema}.${table}`)) return out;
     seen.add(`${schema}.${table}`);
     if (tables.has(`${schema}.${table}`)) out.push({ rel: { schema, name: table }, cols });
-    const byView = new Map<string, { rel: QualifiedName; cols: (string | undefined)[] }>();
+    // A base column a view shows under several names gives one endpoint per combination (PostgREST does the same).
+    const byView = new Map<string, { rel: QualifiedName; cols: string[][] }>();
     cols.forEach((c, i) => {
       for (const v of viewsOf.get(`${schema}.${table}.${c}`) ?? []) {
         const key = qnKey(v.view);
-        const e = byView.get(key) ?? { rel: v.view, cols: new Array(cols.length) };
-        e.cols[i] ??= v.column;
+        const e = byView.get(key) ?? { rel: v.view, cols: Array.from({ length: cols.length }, () => [] as string[]) };
+        if (!e.cols[i].includes(v.column)) e.cols[i].push(v.column);
         byView.set(key, e);
       }
     });
     for (const e of byView.values()) {
-      if (e.cols.filter(Boolean).length !== cols.length) continue;
-      for (const x of endpoints(e.rel.schema, e.rel.name, e.cols as string[], seen)) if (!out.some((o) => qnKey(o.rel) === qnKey(x.rel))) out.push(x);
+      if (e.cols.some((l) => l.length === 0)) continue;
+      let combos: string[][] = [[]];
+      for (const l of e.cols) combos = combos.flatMap((prefix) => l.map((c) => [...prefix, c]));
+      for (const combo of combos) {
+        for (const x of endpoints(e.rel.schema, e.rel.name, combo, new Set(seen))) {
+          if (!out.some((o) => qnKey(o.rel) === qnKey(x.rel) && o.cols.join('\0') === x.cols.join('\0'))) out.push(x);
+        }
+      }
     }
     return out;
   };
@@ -164,10 +171,11 @@ export function buildSchemaCache(
     }
   }
 
-  // Many-to-many: a junction holds two FKs whose columns are part of its keys.
+  // Many-to-many: a junction holds two FKs whose columns are part of its keys. The junction may
+  // be a table outside the exposed schemas, seen through a view in them that shows both FKs.
   const fksByTable = new Map<string, FkRow[]>();
   for (const fk of fkRows) {
-    if (!fk.in_key || !tables.has(`${fk.schema}.${fk.table}`)) continue;
+    if (!fk.in_key) continue;
     const k = `${fk.schema}.${fk.table}`;
     fksByTable.set(k, [...(fksByTable.get(k) ?? []), fk]);
   }
@@ -175,23 +183,27 @@ export function buildSchemaCache(
     for (const a of list) {
       for (const b of list) {
         if (a === b) continue;
-        for (const src of endpoints(a.ref_schema, a.ref_table, a.ref_columns)) {
-          for (const dst of endpoints(b.ref_schema, b.ref_table, b.ref_columns)) {
-            add({
-              cardinality: 'm2m',
-              table: src.rel,
-              foreignTable: dst.rel,
-              constraint: b.name,
-              columns: [],
-              holdsKey: false,
-              junction: {
-                table: { schema: a.schema, name: a.table },
-                sourceConstraint: a.name,
-                targetConstraint: b.name,
-                sourceColumns: zip(src.cols, a.columns),
-                targetColumns: zip(b.columns, dst.cols),
-              },
-            });
+        for (const j of endpoints(a.schema, a.table, [...a.columns, ...b.columns])) {
+          const ja = j.cols.slice(0, a.columns.length);
+          const jb = j.cols.slice(a.columns.length);
+          for (const src of endpoints(a.ref_schema, a.ref_table, a.ref_columns)) {
+            for (const dst of endpoints(b.ref_schema, b.ref_table, b.ref_columns)) {
+              add({
+                cardinality: 'm2m',
+                table: src.rel,
+                foreignTable: dst.rel,
+                constraint: b.name,
+                columns: [],
+                holdsKey: false,
+                junction: {
+                  table: j.rel,
+                  sourceConstraint: a.name,
+                  targetConstraint: b.name,
+                  sourceColumns: zip(src.cols, ja),
+                  targetColumns: zip(jb, dst.cols),
+                },
+              });
+            }
           }
         }
       }

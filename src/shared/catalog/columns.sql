@@ -30,7 +30,15 @@ SELECT n.nspname AS schema,
   JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
   JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
   LEFT JOIN pg_catalog.pg_type et ON et.oid OPERATOR(pg_catalog.=) t.typelem
-  LEFT JOIN pg_catalog.pg_type bt ON bt.oid OPERATOR(pg_catalog.=) t.typbasetype AND t.typtype OPERATOR(pg_catalog.=) 'd'
+  -- a domain's base type, through domains over domains
+  LEFT JOIN LATERAL (
+    WITH RECURSIVE chain AS (
+      SELECT b.oid, b.typname, b.typtype, b.typbasetype FROM pg_catalog.pg_type b WHERE b.oid OPERATOR(pg_catalog.=) t.typbasetype
+      UNION ALL
+      SELECT b.oid, b.typname, b.typtype, b.typbasetype FROM pg_catalog.pg_type b JOIN chain ON b.oid OPERATOR(pg_catalog.=) chain.typbasetype
+    )
+    SELECT chain.typname FROM chain WHERE chain.typtype OPERATOR(pg_catalog.<>) 'd' LIMIT 1
+  ) bt ON t.typtype OPERATOR(pg_catalog.=) 'd'
   LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid OPERATOR(pg_catalog.=) a.attrelid AND d.adnum OPERATOR(pg_catalog.=) a.attnum
  WHERE n.nspname OPERATOR(pg_catalog.=) ANY ($1::pg_catalog.text[])
    AND c.relkind OPERATOR(pg_catalog.=) ANY ('{r,p,v,m,f}'::pg_catalog."char"[])

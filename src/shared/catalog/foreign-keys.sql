@@ -27,4 +27,4 @@ SELECT con.conname AS name,
    -- A partitioned table's key, not the copies PostgreSQL makes for each partition.
    AND con.conparentid OPERATOR(pg_catalog.=) 0
    AND sn.nspname OPERATOR(pg_catalog.<>) ALL ('{pg_catalog,information_schema}'::pg_catalog.name[])
- ORDER BY con.conname
+ ORDER BY con.oid

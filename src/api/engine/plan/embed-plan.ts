@@ -29,7 +29,7 @@ export function findRelationship(cache: SchemaCacheData, origin: Table, target: 
       return (
         target === r.foreignTable.name ||
         (r.cardinality !== 'm2m' && target === r.constraint && !isView(r)) ||
-        (r.cardinality !== 'm2m' && r.holdsKey && singleCol(r, 0) === target && !isView(r))
+        (r.cardinality !== 'm2m' && (r.holdsKey || r.cardinality === 'o2o') && singleCol(r, 0) === target && !isView(r))
       );
     }
     return (

@@ -22,12 +22,13 @@ export function findTable(cache: SchemaCacheData, schema: string, name: string):
   throw tableNotFound(schema, name, closest(name, names));
 }
 
-export function resolveField(cache: SchemaCacheData, table: Table, f: Field): PlanField {
+/** `depth` > 0: an embedded level, which PostgREST's SQL (and so PostgreSQL's 42703) calls `<table>_<depth>`. */
+export function resolveField(cache: SchemaCacheData, table: Table, f: Field, depth = 0): PlanField {
   const column = table.columnsByName.get(f.name);
   if (column) return { column, name: f.name, jsonPath: f.jsonPath };
   const func = cache.computed.get(qnKey(table))?.get(f.name);
   if (func) return { func, name: f.name, jsonPath: f.jsonPath };
-  throw columnNotFound(table.name, f.name, closest(f.name, table.columns.map((c) => c.name)));
+  throw columnNotFound(depth > 0 ? `${table.name}_${depth}` : table.name, f.name, closest(f.name, table.columns.map((c) => c.name)));
 }
 
 /** The output key of a field: its alias, the last JSON path key, or the column name. */
@@ -39,6 +40,46 @@ export function outputName(f: Field, alias?: string): string {
 }
 
 export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, opts: ReadOptions): ReadPlan {
+  try {
+    return buildPlan(cache, table, q, opts);
+  } catch (e) {
+    // PostgREST finds unknown columns only when PostgreSQL runs the query, after every
+    // relationship and embedded path is known: those errors come first.
+    if (e instanceof ApiError && e.code === '42703') checkShape(cache, table, q);
+    throw e;
+  }
+}
+
+interface ShapeNode {
+  embeds: { outName: string; name: string; node: ShapeNode }[];
+}
+
+/** The relationships and embedded paths of a request, without its columns. */
+function checkShape(cache: SchemaCacheData, table: Table, q: QueryParams): void {
+  const walk = (t: Table, items: SelectItem[]): ShapeNode => {
+    const node: ShapeNode = { embeds: [] };
+    for (const item of items) {
+      if (item.kind !== 'embed') continue;
+      const rel = findRelationship(cache, t, item.name, item.hint);
+      const target = cache.tables.get(qnKey(rel.foreignTable));
+      if (!target) throw tableNotFound(rel.foreignTable.schema, rel.foreignTable.name);
+      node.embeds.push({ outName: item.alias ?? item.name, name: item.name, node: walk(target, item.select) });
+    }
+    return node;
+  };
+  const root = walk(table, q.select);
+  const at = (path: string[]) => {
+    let node = root;
+    for (const step of path) {
+      const e = node.embeds.find((x) => x.outName === step) ?? node.embeds.find((x) => x.name === step);
+      if (!e) throw notEmbedded(step);
+      node = e.node;
+    }
+  };
+  for (const x of [...q.filters, ...q.order, ...q.ranges]) at(x.path);
+}
+
+function buildPlan(cache: SchemaCacheData, table: Table, q: QueryParams, opts: ReadOptions): ReadPlan {
   let n = 0;
   const nextAlias = () => `t${n++}`;
   const root = buildNode(cache, table, q.select, nextAlias, { aggregates: !!opts.aggregates, depth: 0 });
@@ -50,7 +91,7 @@ export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, o
   for (const po of q.order) {
     const node = nodeAt(root, po.path);
     node.order = po.terms.map((t): PlanOrder => {
-      if (!t.relation) return { field: resolveField(cache, node.table, t.field), direction: t.direction, nulls: t.nulls };
+      if (!t.relation) return { field: resolveField(cache, node.table, t.field, node.depth), direction: t.direction, nulls: t.nulls };
       const embed = node.embeds.find((e) => e.outName === t.relation) ?? node.embeds.find((e) => e.name === t.relation);
       if (!embed) throw notEmbedded(t.relation);
       if (!embed.toOne) throw relatedOrderNotToOne(node.table.name, t.relation);
@@ -58,7 +99,7 @@ export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, o
       if (embed.spread && t.field.jsonPath.length === 0 && spreadNames(embed.plan).includes(t.field.name)) {
         return { embed, spreadColumn: t.field.name, direction: t.direction, nulls: t.nulls };
       }
-      return { field: resolveField(cache, embed.plan.table, t.field), embed, direction: t.direction, nulls: t.nulls };
+      return { field: resolveField(cache, embed.plan.table, t.field, embed.plan.depth), embed, direction: t.direction, nulls: t.nulls };
     });
   }
   for (const pr of q.ranges) {
@@ -69,8 +110,14 @@ export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, o
   }
   root.offset = opts.range.offset;
   root.limit = opts.range.limit;
-  if (opts.maxRows !== undefined && (root.limit === undefined || root.limit > opts.maxRows)) root.limit = opts.maxRows;
+  if (opts.maxRows !== undefined) capRows(root, opts.maxRows);
   return root;
+}
+
+/** db-max-rows caps the top level and every to-many embed under it, as PostgREST does. */
+function capRows(node: ReadPlan, maxRows: number, toMany = true): void {
+  if (toMany && (node.limit === undefined || node.limit > maxRows)) node.limit = maxRows;
+  for (const e of node.embeds) capRows(e.plan, maxRows, !e.toOne);
 }
 
 interface BuildContext {
@@ -85,7 +132,7 @@ function fieldItem(cache: SchemaCacheData, table: Table, item: Extract<SelectIte
   if (item.aggregate) {
     if (!bc.aggregates) throw aggregatesNotAllowed();
     const out: SelectField = { outName: item.alias ?? item.aggregate, aggregate: item.aggregate };
-    if (item.field.name !== '*') out.field = resolveField(cache, table, item.field);
+    if (item.field.name !== '*') out.field = resolveField(cache, table, item.field, bc.depth);
     if (item.cast) out.cast = checkCast(item.cast);
     if (item.aggregateCast) out.aggregateCast = checkCast(item.aggregateCast);
     return out;
@@ -97,7 +144,7 @@ function fieldItem(cache: SchemaCacheData, table: Table, item: Extract<SelectIte
     if (item.cast) out.aggregateCast = checkCast(item.cast);
     return out;
   }
-  return { field: resolveField(cache, table, item.field), outName: outputName(item.field, item.alias), cast: item.cast ? checkCast(item.cast) : undefined };
+  return { field: resolveField(cache, table, item.field, bc.depth), outName: outputName(item.field, item.alias), cast: item.cast ? checkCast(item.cast) : undefined };
 }
 
 /** A level's output names in order: its fields, embeds, and the columns its spreads lift into it. */
@@ -117,7 +164,7 @@ export function hasAggregates(node: ReadPlan): boolean {
 }
 
 function buildNode(cache: SchemaCacheData, table: Table, items: SelectItem[], nextAlias: () => string, bc: BuildContext): ReadPlan {
-  const node: ReadPlan = { table, alias: nextAlias(), fields: [], embeds: [], where: [], order: [], offset: 0 };
+  const node: ReadPlan = { table, alias: nextAlias(), fields: [], embeds: [], where: [], order: [], offset: 0, depth: bc.depth };
   const list = items.length ? items : [{ kind: 'star' } as SelectItem];
   for (const item of list) {
     if (item.kind === 'star') {
@@ -148,7 +195,8 @@ function buildNode(cache: SchemaCacheData, table: Table, items: SelectItem[], ne
         inner: item.joinType === 'inner',
         spread: item.spread,
         toManySpread,
-        empty: item.select.length === 0,
+        // `rel()`, or only such embeds under it: used for filtering, never shown.
+        empty: item.select.length === 0 || (child.fields.length === 0 && child.embeds.every((e) => e.empty)),
         plan: child,
         lateral: `${child.alias}_embed`,
         ...(rel.func ? { parentRow: { type: table, columns: table.columns.map((c) => c.name) } } : {}),
@@ -184,7 +232,7 @@ function resolveCond(cache: SchemaCacheData, node: ReadPlan, tree: LogicTree): P
       return { kind: 'embed-null', embed, isNull };
     }
   }
-  return { kind: 'filter', field: resolveField(cache, node.table, f.field), negated: f.negated, expr: f.expr };
+  return { kind: 'filter', field: resolveField(cache, node.table, f.field, node.depth), negated: f.negated, expr: f.expr };
 }
 
 // A cast is a type name: identifiers (with one space, for `double precision`) and an optional [].

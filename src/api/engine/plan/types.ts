@@ -54,6 +54,8 @@ export interface ReadPlan {
   order: PlanOrder[];
   offset: number;
   limit?: number;
+  /** Embedding depth (0 = top), which names the level in PostgreSQL's errors as PostgREST's SQL does. */
+  depth?: number;
 }
 
 export interface EmbedPlan {

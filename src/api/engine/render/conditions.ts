@@ -56,7 +56,8 @@ function exprSql(lhs: string, field: PlanField, e: OpExpr, p: Params): string {
       if (e.values.length === 1 && e.values[0] === '') return 'FALSE';
       return `${lhs} = ANY(${listSql(field, e.values, p)})`;
     case 'fts': {
-      const isTsvector = (field.column?.baseUdt ?? field.column?.udt) === 'tsvector' && field.jsonPath.length === 0;
+      const type = field.column ? (field.column.baseUdt ?? field.column.udt) : field.func?.returnType;
+      const isTsvector = type === 'tsvector' && field.jsonPath.length === 0;
       const q = e.language ? `${FTS[e.op]}(${p.add(e.language)}::regconfig, ${p.add(e.value)})` : `${FTS[e.op]}(${p.add(e.value)})`;
       const doc = isTsvector ? lhs : e.language ? `to_tsvector(${p.add(e.language)}::regconfig, ${lhs})` : `to_tsvector(${lhs})`;
       return `${doc} @@ ${q}`;

@@ -107,6 +107,18 @@ function spreadAggregates(node: ReadPlan): Map<string, SelectField> {
   return out;
 }
 
+/** The output names of a level that carry embeds (json), through its to-one spreads. */
+function embedNames(node: ReadPlan): Set<string> {
+  const out = new Set<string>();
+  for (const e of node.embeds) {
+    if (e.empty) continue;
+    if (e.spread && !e.toManySpread) for (const n of embedNames(e.plan)) out.add(n);
+    else if (e.toManySpread) for (const n of outputNames(e.plan)) out.add(n);
+    else out.add(e.outName);
+  }
+  return out;
+}
+
 /**
  * The columns of a level. With `applyAggregates` off (the inside of a to-one spread) aggregated
  * fields are selected raw, for the first level above that is not a spread to aggregate.
@@ -125,12 +137,13 @@ function outColumns(node: ReadPlan, p: Params, applyAggregates: boolean): OutCol
     if (e.empty) continue;
     const lat = quoteIdent(e.lateral);
     if (e.spread && !e.toManySpread) {
+      const jsonOut = grouped ? embedNames(e.plan) : new Set<string>();
       const aggs = applyAggregates ? spreadAggregates(e.plan) : new Map<string, SelectField>();
       for (const n of outputNames(e.plan)) {
         const raw = `${lat}.${quoteIdent(n)}`;
         const a = aggs.get(n);
         if (a) cols.push({ expr: castTo(`${AGG_SQL[a.aggregate!]}(${raw})`, a.aggregateCast), name: n, aggregated: true });
-        else cols.push({ expr: raw, name: n, aggregated: false });
+        else cols.push({ expr: jsonOut.has(n) ? json(raw) : raw, name: n, aggregated: false });
       }
     } else if (e.toManySpread) {
       for (const n of outputNames(e.plan)) cols.push({ expr: json(`${lat}.${quoteIdent(n)}`), name: n, aggregated: false });
