@@ -12,7 +12,11 @@ import { findTable, planRead } from './plan/read-plan.ts';
 import { plannedRows, renderCountExplain, renderRead, type BodyFormat } from './render/read.ts';
 import { csvDocument } from './respond/csv.ts';
 import { runStatementsInRequestTx, type TxContext } from './execute.ts';
-import { contentType, negotiate } from './respond/media.ts';
+import { contentType, negotiate, type Offer } from './respond/media.ts';
+import { mediaBodySql } from './render/media-body.ts';
+import { outputNames } from './render/read.ts';
+import type { SelectItem } from './parse/types.ts';
+import type { QualifiedName } from '../schema-cache/model.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
 import { singularityError, restErrorWith } from './errors.ts';
 import { contentLocation } from './respond/content-location.ts';
@@ -53,21 +57,24 @@ export interface RestContext {
 }
 
 export async function handleRead(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
-  const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
-  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   const q = parseQueryParams(req.query);
   const prefs = parsePrefer(req.headers.prefer);
   req.tx.timing?.mark('parsed');
   const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows, aggregates: ctx.aggregates });
+  // After planning, as PostgREST: an unknown table or column answers before an unavailable media type.
+  const accepted = negotiate(req.headers.accept, false, mediaOffer(ctx, table, q.select, outputNames(plan).length));
+  const media = accepted.kind === 'plan' ? accepted.for : accepted;
 
   const format: BodyFormat = media.kind === 'csv' ? 'csv' : media.kind === 'binary' ? 'binary' : media.kind === 'object' ? 'object' : 'json';
   const stripNulls = (media.kind === 'json' || media.kind === 'object') && media.stripNulls;
   // estimated: exact up to max-rows, the planner's estimate beyond (PostgREST's rule).
   const count = prefs.count === 'exact' || (prefs.count === 'estimated' && !ctx.maxRows) ? 'exact' : prefs.count === 'estimated' ? ctx.maxRows! + 1 : undefined;
   // response.headers/status: a pre-request function may set them on reads too.
-  const statements = [renderRead(plan, { format, stripNulls, count, responseGucs: true })];
+  // HEAD runs no handler (PostgREST: no aggregate for HEAD).
+  const bodyExpr = req.method === 'HEAD' ? undefined : mediaBodySql(media);
+  const statements = [renderRead(plan, { format, stripNulls, count, responseGucs: true, bodyExpr })];
   if (prefs.count === 'planned' || (prefs.count === 'estimated' && ctx.maxRows)) statements.push(renderCountExplain(plan));
 
   const txCtx = { ...req.tx, readOnly: true, searchPath: [req.schema, 'public'], timezone: prefs.timezone };
@@ -98,6 +105,18 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   const gucs = applyResponseGucs(headers, row.response_headers, row.response_status);
   if (gucs.status) status = gucs.status;
   return { status, headers, body: req.method === 'HEAD' ? null : body, cookies: gucs.cookies };
+}
+
+/** What a relation offers to content negotiation: its handlers (with the default select only), GeoJSON, octet-stream. */
+export function mediaOffer(ctx: RestContext, target: QualifiedName, select: SelectItem[], outputs: number): Offer {
+  return {
+    handlers: ctx.cache.mediaHandlers,
+    target: { schema: target.schema, name: target.name },
+    defaultSelect: select.length === 0 || (select.length === 1 && select[0].kind === 'star'),
+    geoJson: ctx.cache.geoJson,
+    singleColumn: outputs === 1,
+    planEnabled: ctx.planEnabled,
+  };
 }
 
 /** Accept-Profile/Content-Profile → the schema, or 406 PGRST106. */

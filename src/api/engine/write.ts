@@ -13,7 +13,9 @@ import { runStatementsInRequestTx } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
 import { contentRange } from './respond/range-status.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
-import type { RestContext, RestRequest, RestResponse } from './read.ts';
+import { mediaOffer, type RestContext, type RestRequest, type RestResponse } from './read.ts';
+import { mediaBodySql } from './render/media-body.ts';
+import { outputNames } from './render/read.ts';
 import { maxAffectedError, restError, singularityError, restErrorWith, putNotSingleObject } from './errors.ts';
 import { explainResponse } from './respond/plan.ts';
 
@@ -77,11 +79,11 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
   const prefs = parsePrefer(req.headers.prefer);
   checkStrict(prefs);
   req.tx.timing?.mark('parsed');
-  const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
-  const media = accepted.kind === 'plan' ? accepted.for : accepted;
-  if (media.kind === 'binary' || media.kind === 'openapi') throw restError('PGRST107', `None of these media types are available: ${req.headers.accept}`);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range: { offset: 0 }, aggregates: ctx.aggregates });
+  // Raw bytes are for reads; a write answers JSON, CSV or a handler's type.
+  const accepted = negotiate(req.headers.accept, false, { ...mediaOffer(ctx, table, q.select, outputNames(plan).length), singleColumn: false });
+  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   const where = plan.where;
   // The representation shows the affected rows as they are now, in the requested order: no filters or range again.
   const returning: ReadPlan = { ...plan, where: [], offset: 0, limit: undefined };
@@ -141,6 +143,7 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     stripNulls: (media.kind === 'json' || media.kind === 'object') && media.stripNulls,
     locationKeys: wantLocation ? table.pk : undefined,
     wantInserted: isUpsert,
+    bodyExpr: representation ? mediaBodySql(media) : undefined,
   });
   const tx = txOutcome(prefs, ctx.txEnd);
   if (accepted.kind === 'plan') {

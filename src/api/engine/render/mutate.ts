@@ -32,6 +32,8 @@ export interface MutateOptions {
   locationKeys?: string[];
   /** Report whether any row was newly inserted (upserts: 201 or 200). */
   wantInserted?: boolean;
+  /** The representation's body over `"_p"` from a media type handler. */
+  bodyExpr?: string;
 }
 
 /**
@@ -157,6 +159,7 @@ function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', w
 
 function bodyExpr(o: MutateOptions): string {
   if (!o.representation) return `''`;
+  if (o.bodyExpr) return o.bodyExpr;
   const agg = o.stripNulls ? `json_strip_nulls(json_agg("_p"))` : `json_agg("_p")`;
   if (o.format === 'object') return `coalesce(${o.stripNulls ? `json_strip_nulls(json_agg("_p") -> 0)` : `json_agg("_p") -> 0`}, 'null')::text`;
   if (o.format === 'csv') return `coalesce(string_agg(substring("_p"::text, 2, length("_p"::text) - 2), E'\\n'), '')`;

@@ -200,6 +200,8 @@ export interface ReadOptions {
   responseGucs?: boolean;
   /** exact: count(*); a number: count at most that many rows (for Prefer: count=estimated). */
   count: 'exact' | number | undefined;
+  /** The body over the rows `"_p"` instead of `format`'s (media type handlers). */
+  bodyExpr?: string;
 }
 
 /**
@@ -223,7 +225,7 @@ export function renderRead(plan: ReadPlan, opts: ReadOptions): RenderedRead {
   const gucs = opts.responseGucs
     ? `, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status`
     : '';
-  const sql = `${opts.withClause ? opts.withClause + ' ' : ''}SELECT ${total} AS total, count("_p") AS page_total, ${bodySql(opts.format, opts.stripNulls, binaryField)} AS body${gucs} FROM (${inner}) AS "_p"`;
+  const sql = `${opts.withClause ? opts.withClause + ' ' : ''}SELECT ${total} AS total, count("_p") AS page_total, ${opts.bodyExpr ?? bodySql(opts.format, opts.stripNulls, binaryField)} AS body${gucs} FROM (${inner}) AS "_p"`;
   return { sql, params: p.values };
 }
 
