@@ -255,6 +255,7 @@ export function buildSchemaCache(
       rows: Number(r.rows ?? 0),
       firstArgTable: r.first_arg_table ? { schema: r.first_arg_schema, name: r.first_arg_table } : null,
       isProcedure: r.kind === 'p',
+      ...(reprs.has(Number(r.return_type_oid)) ? { returnRepr: reprs.get(Number(r.return_type_oid)) } : {}),
     };
     const key = `${f.schema}.${f.name}`;
     functions.set(key, [...(functions.get(key) ?? []), f]);

@@ -115,6 +115,8 @@ export interface Func extends QualifiedName {
   /** The relation whose row type its first argument takes (computed columns and relationships). */
   firstArgTable: QualifiedName | null;
   isProcedure: boolean;
+  /** The return type's domain representation, for computed columns shown through it. */
+  returnRepr?: Representation;
 }
 
 /**

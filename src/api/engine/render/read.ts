@@ -91,11 +91,14 @@ interface OutCol {
 const AGG_SQL = { count: 'count', sum: 'sum', avg: 'avg', max: 'max', min: 'min' } as const;
 const castTo = (expr: string, type: string | undefined) => (type ? `CAST(${expr} AS ${type})` : expr);
 
-/** A selected field; a domain column with a json representation is rendered through its cast function. */
+/**
+ * A selected field; a domain column (or computed column) with a json representation is rendered
+ * through its cast function, under any explicit cast or aggregate, as PostgREST does.
+ */
 function outputSql(f: SelectField, alias: string, p: Params): string {
   const sql = fieldSql(f.field!, alias, p);
-  const toJson = f.field!.column?.repr?.toJson;
-  if (!toJson || f.field!.func || f.field!.jsonPath.length || f.cast || f.aggregate) return sql;
+  const toJson = f.field!.func ? f.field!.func.returnRepr?.toJson : f.field!.column?.repr?.toJson;
+  if (!toJson || f.field!.jsonPath.length) return sql;
   return `${qualified(toJson.schema, toJson.name)}(${sql})`;
 }
 
