@@ -297,11 +297,17 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
       ? (fn.returnsSet ? `string_agg("pgrst_scalar", ''::bytea)` : `"pgrst_scalar"`)
       : `convert_to(${fn.returnsSet ? `string_agg("pgrst_scalar"::text, '')` : `"pgrst_scalar"::text`}, 'UTF8')`
     : agg;
-  const scalarFrom = fn.returnsSet ? `(SELECT "_f" AS "pgrst_scalar" FROM ${fromItem})` : `(${scalarSelect})`;
+  // A set of scalars takes limit/offset (and Range) like rows do.
+  const setRange = fn.returnsSet ? combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method) : { offset: 0 };
+  const rangeSql = `${setRange.limit !== undefined ? ` LIMIT ${p.add(setRange.limit)}` : ''}${setRange.offset ? ` OFFSET ${p.add(setRange.offset)}` : ''}`;
+  const scalarFrom = fn.returnsSet
+    ? `(SELECT "_f" AS "pgrst_scalar"${prefs.count ? `, count(*) OVER () AS "pgrst_total"` : ''} FROM ${fromItem}${rangeSql})`
+    : `(${scalarSelect})`;
   const handled = scalarMediaBody(media);
   // Aggregating over the call makes the response GUCs readable after the function ran.
   const sql =
     `SELECT ${handled ?? (fn.returnsSet || binary ? bodyExpr : `min(${agg})`)} AS body, ${fn.returnsSet ? `count(*)` : `1`} AS page_total, ` +
+    `${fn.returnsSet && prefs.count ? `max("pgrst_total")` : 'NULL::bigint'} AS total, ` +
     `nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status ` +
     `FROM ${scalarFrom} AS "_s"`;
   const verify = strictMax
@@ -312,7 +318,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
     : undefined;
   if (accepted.kind === 'plan') return explainResponse(ctx.pool, txCtx, { sql, params: p.values }, accepted);
   const [result] = await runStatementsInRequestTx(ctx.pool, txCtx, [{ sql, params: p.values }], verify);
-  const row = result.rows[0] as { body: string | Buffer | null; response_headers: string | null; response_status: string | null };
+  const row = result.rows[0] as { body: string | Buffer | null; page_total: string; total: string | null; response_headers: string | null; response_status: string | null };
   let status = 200;
   let body: string | Buffer | null = row?.body ?? 'null';
   if (fn.returnType === 'void') {
@@ -320,7 +326,13 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
     body = null;
   } else {
     headers['Content-Type'] = handled ? contentType(media) : binary ? 'application/octet-stream' : 'application/json; charset=utf-8';
-    headers['Content-Range'] = fn.returnsSet ? '0-*/*' : `0-0/${prefs.count ? 1 : '*'}`;
+    if (fn.returnsSet) {
+      const pageTotal = Number(row?.page_total ?? 0);
+      // An empty page has no window row to count from: the total is unknown past the first page.
+      const total = row?.total != null ? Number(row.total) : prefs.count && !setRange.offset ? pageTotal : null;
+      headers['Content-Range'] = contentRange(setRange.offset, pageTotal, total);
+      if (total !== null && setRange.offset <= total) status = rangeStatus(setRange.offset, pageTotal, total);
+    } else headers['Content-Range'] = `0-0/${prefs.count ? 1 : '*'}`;
   }
   const pa = applied();
   if (pa) headers['Preference-Applied'] = pa;

@@ -123,7 +123,8 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     };
   } else if (method === 'PATCH') {
     const payload = parseBody(req.headers['content-type'], req.body);
-    if (payload.isArray && payload.rows.length !== 1) throw restError('PGRST102', 'Expected a single JSON object for PATCH');
+    // `[]` changes nothing, as `{}` does.
+    if (payload.isArray && payload.rows.length > 1) throw restError('PGRST102', 'Expected a single JSON object for PATCH');
     const columns = payloadColumns(payload, q.columns);
     checkColumns(table, columns);
     const json = payload.jsonText !== undefined && !payload.isArray ? payload.jsonText : JSON.stringify(payload.rows[0] ?? {});

@@ -95,7 +95,12 @@ function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', w
     case 'insert': {
       const returning = `RETURNING ${returningList(ret, target, insertedFlag)}`;
       if (m.rowCount === 0) return none();
-      if (cols.length === 0) return `INSERT INTO ${target} DEFAULT VALUES ${returning}`;
+      if (cols.length === 0) {
+        // `[{}, {}]`: one row of defaults each; DEFAULT VALUES makes only one.
+        const any = t.columns.find((c) => !c.generated);
+        if (m.rowCount === 1 || !any) return `INSERT INTO ${target} DEFAULT VALUES ${returning}`;
+        return `INSERT INTO ${target} (${quoteIdent(any.name)}) VALUES ${new Array(m.rowCount).fill('(DEFAULT)').join(', ')} ${returning}`;
+      }
       let select: string;
       const reprs = reprColumns(t, m.columns);
       // Representation keys are left out of the populated record and read through their cast.
