@@ -378,6 +378,76 @@ describe('RPC', () => {
   });
 });
 
+describe('RPC arguments and errors', () => {
+  it('variadic: n=0 through the default, repeated GET keys, repeated form fields', async () => {
+    expect((await req('GET', '/rpc/words')).json()).toEqual([]);
+    expect((await req('GET', '/rpc/words', { params: [['v', 'hi']] })).json()).toEqual(['hi']);
+    expect((await req('GET', '/rpc/words', { params: [['v', 'hi'], ['v', 'there']] })).json()).toEqual(['hi', 'there']);
+    const form = (raw: string) => req('POST', '/rpc/words', { raw, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    expect((await form('')).json()).toEqual([]);
+    expect((await form('v=hi')).json()).toEqual(['hi']);
+    expect((await form('v=hi&v=there')).json()).toEqual(['hi', 'there']);
+  });
+
+  it('a repeated non-variadic argument takes its last value; POST takes the first object of an array and only ?columns keys', async () => {
+    expect((await req('GET', '/rpc/greet', { params: [['name', 'ignored'], ['name', 'world']] })).json()).toBe('Hello, world');
+    expect((await req('POST', '/rpc/add', { body: [{ a: 1, b: 2 }, { a: 4, b: 6 }] })).text).toBe('3');
+    const cols = await req('POST', '/rpc/greet', { params: [['columns', 'name']], body: { name: 'John', smth: 'here' } });
+    expect(cols.json()).toBe('Hello, John');
+    const getStyle = await req('POST', '/rpc/greet', { params: [['name', 'John']], body: { name: 'John' } });
+    expect(getStyle.status).toBe(400);
+  });
+
+  it('no parameters: an empty POST body and a bare GET both call it', async () => {
+    expect((await req('POST', '/rpc/noparams', { raw: '' })).json()).toBe('no parameters');
+    expect((await req('GET', '/rpc/noparams')).json()).toBe('no parameters');
+  });
+
+  it('RAISE: PTxxx sets the status, a bad PT code is 500, plain exceptions 400, assert 500', async () => {
+    const pay = await req('GET', '/rpc/pay');
+    expect(pay.status).toBe(402);
+    expect(pay.json()).toEqual({ code: 'PT402', message: 'Payment Required', details: 'Quota exceeded', hint: 'Upgrade your plan' });
+    const bad = await req('GET', '/rpc/bad_pt');
+    expect(bad.status).toBe(500);
+    expect(bad.json()).toEqual(err('PT40A', 'Wrong'));
+    const problem = await req('POST', '/rpc/problem', { body: {} });
+    expect(problem.status).toBe(400);
+    expect(problem.json()).toEqual(err('P0001', 'bad thing'));
+    const assertion = await req('POST', '/rpc/assert_false', { body: {} });
+    expect(assertion.status).toBe(500);
+    expect(assertion.json().code).toBe('P0004');
+  });
+
+  it('methods and media types RPC refuses', async () => {
+    const del = await req('DELETE', '/rpc/greet');
+    expect(del.status).toBe(405);
+    expect(del.json()).toEqual(err('PGRST101', 'Cannot use the DELETE method on RPC'));
+    expect((await req('PATCH', '/rpc/greet', { body: {} })).status).toBe(405);
+    const audio = await req('POST', '/rpc/greet', { body: { name: 'x' }, headers: { Accept: 'audio/mpeg3' } });
+    expect(audio.status).toBe(406);
+    expect(audio.json()).toEqual(err('PGRST107', 'None of these media types are available: audio/mpeg3'));
+    const malformed = await req('POST', '/rpc/greet', { raw: 'sdfsdf' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.json().code).toBe('PGRST102');
+  });
+
+  it('Range applies to GET only; POST ignores it', async () => {
+    const post = await req('POST', '/rpc/people_older', { body: { min_age: 0 }, headers: { Range: '1-1' }, prefer: 'count=exact' });
+    expect(post.status).toBe(200);
+    expect(post.headers.get('content-range')).toBe('0-2/3');
+    const get = await req('GET', '/rpc/people_older', { params: [['min_age', '0']], headers: { Range: '1-1' }, prefer: 'count=exact' });
+    expect(get.status).toBe(206);
+    expect(get.headers.get('content-range')).toBe('1-1/3');
+    expect(get.json()).toEqual([{ id: 2, name: 'Bob', age: 40 }]);
+  });
+
+  it('handling=strict applies to reads too', async () => {
+    const r = await req('GET', '/people', { prefer: 'handling=strict, anything' });
+    expect(r.status).toBe(400);
+    expect(r.json()).toEqual(err('PGRST122', 'Invalid preferences given with handling=strict', 'Invalid preferences: anything'));
+  });
+});
+
 describe('Content-Profile on writes', () => {
   it('echoes the profile, and refuses one that is not exposed', async () => {
     const r = await req('POST', '/no_pk', { body: { a: 'p' }, prefer: 'tx=rollback' });

@@ -6,7 +6,7 @@ import type { Pool } from '../../shared/db/pool.ts';
 import type { SchemaCacheData } from '../schema-cache/model.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { parseQueryParams } from './parse/query-params.ts';
-import { parsePrefer } from './parse/prefer.ts';
+import { checkStrict, parsePrefer } from './parse/prefer.ts';
 import { combineRanges } from './parse/range.ts';
 import { findTable, planRead } from './plan/read-plan.ts';
 import { plannedRows, renderCountExplain, renderRead, type BodyFormat } from './render/read.ts';
@@ -66,6 +66,7 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   // After planning, as PostgREST: an unknown table or column answers before an unavailable media type.
   const accepted = negotiate(req.headers.accept, false, mediaOffer(ctx, table, q.select, outputNames(plan).length));
   const media = accepted.kind === 'plan' ? accepted.for : accepted;
+  checkStrict(prefs);
 
   const format: BodyFormat = media.kind === 'csv' ? 'csv' : media.kind === 'binary' ? 'binary' : media.kind === 'object' ? 'object' : 'json';
   const stripNulls = (media.kind === 'json' || media.kind === 'object') && media.stripNulls;

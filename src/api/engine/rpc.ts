@@ -4,7 +4,7 @@ import type { Column, Func, SchemaCacheData, Table } from '../schema-cache/model
 import { qnKey } from '../schema-cache/model.ts';
 import { qualified, quoteIdent } from '../../shared/sql/ident.ts';
 import { parseQueryParams, splitQueryString } from './parse/query-params.ts';
-import { parsePrefer } from './parse/prefer.ts';
+import { checkStrict, parsePrefer } from './parse/prefer.ts';
 import { combineRanges } from './parse/range.ts';
 import { mediaTypeOf } from './parse/body.ts';
 import { planRead } from './plan/read-plan.ts';
@@ -17,7 +17,7 @@ import { contentType, negotiate, type Media } from './respond/media.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
 import { explainResponse } from './respond/plan.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
-import { checkStrict, txOutcome, type TxEnd } from './write.ts';
+import { txOutcome, type TxEnd } from './write.ts';
 import { mediaOffer, type RestContext, type RestRequest, type RestResponse } from './read.ts';
 import { maxAffectedError, restError, singularityError, restErrorWith } from './errors.ts';
 import { editDistance } from './edit-distance.ts';
@@ -187,7 +187,14 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
     const text = req.body?.toString('utf8') ?? '';
     if (kind === 'text' || kind === 'xml') whole = text;
     else if (kind === 'bytea') whole = req.body ?? Buffer.alloc(0);
-    else if (kind === 'form') args = Object.fromEntries(new URLSearchParams(text));
+    else if (kind === 'form') {
+      // Repeated fields: the last value, or all of them for a variadic parameter (as on GET).
+      const form = new URLSearchParams(text);
+      args = Object.fromEntries(form);
+      for (const k of Object.keys(args)) {
+        if (candidates.some((f) => f.variadic && f.args[f.args.length - 1]?.name === k)) args[k] = form.getAll(k);
+      }
+    }
     else if (text.trim()) {
       let parsed: unknown;
       try {

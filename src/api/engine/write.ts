@@ -2,7 +2,7 @@
 import { ApiError } from '../../shared/errors.ts';
 import type { Table } from '../schema-cache/model.ts';
 import { parseQueryParams } from './parse/query-params.ts';
-import { parsePrefer } from './parse/prefer.ts';
+import { checkStrict, parsePrefer } from './parse/prefer.ts';
 import { parseBody, payloadColumns, type Payload } from './parse/body.ts';
 import type { Preferences } from './parse/types.ts';
 import { findTable, planRead } from './plan/read-plan.ts';
@@ -68,11 +68,6 @@ export function txOutcome(prefs: Preferences, txEnd: TxEnd): { rollback: boolean
   return { rollback: base };
 }
 
-export function checkStrict(prefs: Preferences) {
-  if (prefs.handling === 'strict' && prefs.invalid.length) {
-    throw restError('PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.invalid.join(', ')}`);
-  }
-}
 
 export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: RestRequest & { body?: Buffer }): Promise<RestResponse> {
   const q = parseQueryParams(req.query);
