@@ -230,8 +230,29 @@ describe('application/geo+json (PostGIS)', () => {
       type: 'FeatureCollection',
       features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [3, 1] }, properties: { name: 'east' } }],
     });
+    const empty = await get('/places', 'application/geo+json', [['id', 'gt.100']]);
+    expect(JSON.parse(empty.text)).toEqual({ type: 'FeatureCollection', features: [] });
     const rpc = await get('/rpc/places_named', 'application/geo+json', [['prefix', 'or']]);
     expect(rpc.status, rpc.text).toBe(200);
     expect(JSON.parse(rpc.text).features.map((f: { properties: { id: number } }) => f.properties.id)).toEqual([1]);
+  });
+
+  it('fails with PostGIS\'s 22023 for rows without a geometry column', async () => {
+    const r = await get('/books', 'application/geo+json');
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.text)).toEqual({ code: '22023', details: null, hint: null, message: 'geometry column is missing' });
+  });
+
+  it('answers a write representation as GeoJSON', async () => {
+    const res = await send('POST', '/places', {
+      body: { id: 101, name: 'north', geom: 'SRID=4326;POINT(0 5)' },
+      headers: { Prefer: 'return=representation,tx=rollback', Accept: 'application/geo+json' },
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('content-type')).toBe('application/geo+json; charset=utf-8');
+    expect(await res.json()).toEqual({
+      type: 'FeatureCollection',
+      features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [0, 5] }, properties: { id: 101, name: 'north' } }],
+    });
   });
 });
