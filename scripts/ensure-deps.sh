@@ -53,3 +53,17 @@ if [ "$mode" = start ] && [ -n "$db_url" ] && [ "$(id -u)" = 0 ] && command -v a
     fi
   fi
 fi
+
+# The data API's application/geo+json uses PostGIS when present; its tests need it on the private
+# test server (test/fixtures/16_rest_media.sql creates the extension). As root, install it for the
+# newest local major, as local-services.ts picks it. Never fatal here: the test names the package.
+if [ "$mode" = test ] && [ -z "$db_url" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  major=$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+  if [ -n "$major" ] && [ ! -f "/usr/share/postgresql/$major/extension/postgis.control" ]; then
+    echo "basalt: installing postgresql-$major-postgis-3 for the application/geo+json tests…" >&2
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "postgresql-$major-postgis-3" >&2 2>/dev/null \
+        || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "postgresql-$major-postgis-3" >&2; }; }; then
+      echo "basalt: postgresql-$major-postgis-3 could not be installed; the application/geo+json tests will fail." >&2
+    fi
+  fi
+fi

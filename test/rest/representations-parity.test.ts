@@ -28,10 +28,29 @@ describe('reads', () => {
     ]);
   });
 
-  it('renders it in a selected, renamed column and leaves it raw under an explicit cast', async () => {
-    const r = await get('/tasks', [['select', 'id,hue:color,raw:color::int'], ['id', 'eq.2']]);
+  it('renders it in a selected, renamed column, and casts the rendered value under an explicit cast', async () => {
+    const r = await get('/tasks', [['select', 'id,hue:color,shown:color::text'], ['id', 'eq.2']]);
     expect(r.status, r.text).toBe(200);
-    expect(r.json()).toEqual([{ id: 2, hue: '#123456', raw: 1193046 }]);
+    // PostgREST casts the rendered JSON value: the text of "#123456", quotes included.
+    expect(r.json()).toEqual([{ id: 2, hue: '#123456', shown: '"#123456"' }]);
+  });
+
+  it('renders a computed column returning the domain', async () => {
+    const r = await get('/labels', [['select', 'id,darker'], ['id', 'lt.3'], ['order', 'id']]);
+    expect(r.status, r.text).toBe(200);
+    expect(r.json()).toEqual([{ id: 1, darker: '#7F0000' }, { id: 2, darker: '#00007F' }]);
+  });
+
+  it('aggregates the rendered values', async () => {
+    const r = await get('/labels', [['select', 'color.count()'], ['id', 'lt.100']]);
+    expect(r.status, r.text).toBe(200);
+    expect(r.json()).toEqual([{ count: 3 }]);
+  });
+
+  it('puts the rendered JSON value in CSV', async () => {
+    const res = await send('GET', '/labels', { params: [['select', 'id,color'], ['id', 'lt.3'], ['order', 'id']], headers: { Accept: 'text/csv' } });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('id,color\n1,"""#FF0000"""\n2,"""#0000FF"""');
   });
 
   it('renders it inside to-one and to-many embeds', async () => {

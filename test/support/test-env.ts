@@ -27,7 +27,7 @@ export function testEnv(o: { databaseUrl: string; redisUrl: string; port?: numbe
     ADMIN_USER: TEST_ADMIN.user,
     ADMIN_PASSWORD: TEST_ADMIN.password,
     WEB_CONCURRENCY: '1',
-    DB_SCHEMAS: 'public,rest_read,rest_write,rest_parity,rest_rpc_parity,rest_repr,rest_pread',
+    DB_SCHEMAS: 'public,rest_read,rest_write,rest_parity,rest_rpc_parity,rest_repr,rest_pread,rest_media,rest_wparity',
     DB_TX_END: 'commit-allow-override',
     DB_PRE_REQUEST: 'rest_write.pre_request',
     SERVER_TIMING_ENABLED: 'true',

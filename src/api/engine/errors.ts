@@ -157,7 +157,8 @@ export function ambiguousRelationship(origin: string, target: string, rels: Rela
 /** SQLSTATE → HTTP status, as PostgREST maps them (mapSQLtoHTTP); `message` decides the few that depend on it. */
 export function httpStatusForSqlState(code: string | undefined, authenticated: boolean, message = ''): number {
   if (!code) return 500;
-  if (/^PT\d{3}$/.test(code)) return Number(code.slice(2));
+  // RAISE SQLSTATE 'PTnnn' chooses the status; PT and anything else is 500, as PostgREST.
+  if (code.startsWith('PT')) return /^PT\d{3}$/.test(code) ? Number(code.slice(2)) : 500;
   switch (code) {
     case '23503':
     case '23505':

@@ -6,13 +6,17 @@ import type { Pool } from '../../shared/db/pool.ts';
 import type { SchemaCacheData } from '../schema-cache/model.ts';
 import { ApiError } from '../../shared/errors.ts';
 import { parseQueryParams } from './parse/query-params.ts';
-import { parsePrefer } from './parse/prefer.ts';
+import { checkStrict, parsePrefer } from './parse/prefer.ts';
 import { combineRanges } from './parse/range.ts';
 import { findTable, planRead } from './plan/read-plan.ts';
 import { plannedRows, renderCountExplain, renderRead, type BodyFormat } from './render/read.ts';
 import { csvDocument } from './respond/csv.ts';
 import { runStatementsInRequestTx, type TxContext } from './execute.ts';
-import { contentType, negotiate } from './respond/media.ts';
+import { contentType, negotiate, type Offer } from './respond/media.ts';
+import { mediaBodySql } from './render/media-body.ts';
+import { outputNames } from './render/read.ts';
+import type { SelectItem } from './parse/types.ts';
+import type { QualifiedName } from '../schema-cache/model.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
 import { singularityError, restErrorWith } from './errors.ts';
 import { contentLocation } from './respond/content-location.ts';
@@ -53,22 +57,26 @@ export interface RestContext {
 }
 
 export async function handleRead(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
-  const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
-  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   const q = parseQueryParams(req.query);
   const prefs = parsePrefer(req.headers.prefer);
   req.tx.timing?.mark('parsed');
   const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows, aggregates: ctx.aggregates });
+  // After planning, as PostgREST: an unknown table or column answers before an unavailable media type.
+  const accepted = negotiate(req.headers.accept, false, mediaOffer(ctx, table, q.select, outputNames(plan).length));
+  const media = accepted.kind === 'plan' ? accepted.for : accepted;
+  checkStrict(prefs);
 
   const format: BodyFormat = media.kind === 'csv' ? 'csv' : media.kind === 'binary' ? 'binary' : media.kind === 'object' ? 'object' : 'json';
   const stripNulls = (media.kind === 'json' || media.kind === 'object') && media.stripNulls;
-  // estimated: exact up to max-rows, the planner's estimate beyond; without max-rows PostgREST
-  // always takes the estimate (its comparison with an absent limit is always "beyond").
-  const count = prefs.count === 'exact' ? 'exact' : prefs.count === 'estimated' && ctx.maxRows ? ctx.maxRows + 1 : undefined;
+  // estimated (PostgREST's rule): the exact count, capped at max-rows + 1; when that exceeds
+  // max-rows (always, without max-rows) the larger of it and the planner's estimate.
+  const count = prefs.count === 'exact' || (prefs.count === 'estimated' && !ctx.maxRows) ? 'exact' : prefs.count === 'estimated' ? ctx.maxRows! + 1 : undefined;
   // response.headers/status: a pre-request function may set them on reads too.
-  const statements = [renderRead(plan, { format, stripNulls, count, responseGucs: true })];
+  // HEAD runs no handler (PostgREST: no aggregate for HEAD).
+  const bodyExpr = req.method === 'HEAD' ? undefined : mediaBodySql(media);
+  const statements = [renderRead(plan, { format, stripNulls, count, responseGucs: true, bodyExpr })];
   if (prefs.count === 'planned' || prefs.count === 'estimated') statements.push(renderCountExplain(plan));
 
   // Prepared statements: a read's result columns are the same whatever the table looks like.
@@ -80,7 +88,8 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   let total = row.total === null ? null : Number(row.total);
   if (explain) {
     const planned = plannedRows(explain.rows[0]);
-    if (prefs.count === 'planned' || total === null || !ctx.maxRows || total > ctx.maxRows) total = planned;
+    if (prefs.count === 'planned' || total === null) total = planned;
+    else if (!ctx.maxRows || total > ctx.maxRows) total = planned === null ? total : Math.max(total, planned);
   }
 
   if (media.kind === 'object' && pageTotal !== 1) throw singularityError(pageTotal);
@@ -100,6 +109,18 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   const gucs = applyResponseGucs(headers, row.response_headers, row.response_status);
   if (gucs.status) status = gucs.status;
   return { status, headers, body: req.method === 'HEAD' ? null : body, cookies: gucs.cookies };
+}
+
+/** What a relation offers to content negotiation: its handlers (with the default select only), GeoJSON, octet-stream. */
+export function mediaOffer(ctx: RestContext, target: QualifiedName, select: SelectItem[], outputs: number): Offer {
+  return {
+    handlers: ctx.cache.mediaHandlers,
+    target: { schema: target.schema, name: target.name },
+    defaultSelect: select.length === 0 || (select.length === 1 && select[0].kind === 'star'),
+    geoJson: ctx.cache.geoJson,
+    singleColumn: outputs === 1,
+    planEnabled: ctx.planEnabled,
+  };
 }
 
 /** Accept-Profile/Content-Profile → the schema, or 406 PGRST106. */

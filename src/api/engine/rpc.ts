@@ -4,20 +4,21 @@ import type { Column, Func, SchemaCacheData, Table } from '../schema-cache/model
 import { qnKey } from '../schema-cache/model.ts';
 import { qualified, quoteIdent } from '../../shared/sql/ident.ts';
 import { parseQueryParams, splitQueryString } from './parse/query-params.ts';
-import { parsePrefer } from './parse/prefer.ts';
+import { checkStrict, parsePrefer } from './parse/prefer.ts';
 import { combineRanges } from './parse/range.ts';
 import { mediaTypeOf } from './parse/body.ts';
 import { planRead } from './plan/read-plan.ts';
-import { renderRead } from './render/read.ts';
+import { outputNames, renderRead } from './render/read.ts';
+import { mediaBodySql } from './render/media-body.ts';
 import { csvDocument } from './respond/csv.ts';
 import { Params } from './render/params.ts';
 import { runStatementsInRequestTx } from './execute.ts';
-import { contentType, negotiate } from './respond/media.ts';
+import { contentType, negotiate, type Media } from './respond/media.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
 import { explainResponse } from './respond/plan.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
-import { checkStrict, txOutcome, type TxEnd } from './write.ts';
-import type { RestContext, RestRequest, RestResponse } from './read.ts';
+import { txOutcome, type TxEnd } from './write.ts';
+import { mediaOffer, type RestContext, type RestRequest, type RestResponse } from './read.ts';
 import { maxAffectedError, restError, singularityError, restErrorWith } from './errors.ts';
 import { editDistance } from './edit-distance.ts';
 
@@ -186,7 +187,14 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
     const text = req.body?.toString('utf8') ?? '';
     if (kind === 'text' || kind === 'xml') whole = text;
     else if (kind === 'bytea') whole = req.body ?? Buffer.alloc(0);
-    else if (kind === 'form') args = Object.fromEntries(new URLSearchParams(text));
+    else if (kind === 'form') {
+      // Repeated fields: the last value, or all of them for a variadic parameter (as on GET).
+      const form = new URLSearchParams(text);
+      args = Object.fromEntries(form);
+      for (const k of Object.keys(args)) {
+        if (candidates.some((f) => f.variadic && f.args[f.args.length - 1]?.name === k)) args[k] = form.getAll(k);
+      }
+    }
     else if (text.trim()) {
       let parsed: unknown;
       try {
@@ -221,9 +229,19 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
 
   const readOnly = isRead || fn.volatility !== 'v';
   const tx = txOutcome(prefs, ctx.txEnd);
-  const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
-  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   const table = resultTable(ctx.cache, fn);
+  const returnsRows = !!table && (fn.returnsSet || fn.returnTypType === 'c' || fn.outArgs.length > 0);
+  // Handlers are looked up for the relation the rows belong to (named in the function's schema), or for the function itself.
+  const plan = returnsRows
+    ? planRead(ctx.cache, table, q, {
+        range: combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method),
+        maxRows: ctx.maxRows,
+        aggregates: ctx.aggregates,
+      })
+    : undefined;
+  const offer = mediaOffer(ctx, { schema: fn.schema, name: fn.returnTable?.name ?? fn.name }, q.select, plan ? outputNames(plan).length : 1);
+  const accepted = negotiate(req.headers.accept, false, offer);
+  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   const headers: Record<string, string> = {};
   if (req.echoProfile) headers['Content-Profile'] = req.schema;
   const applied = () =>
@@ -238,10 +256,8 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
       .join(', ');
   const txCtx = { ...req.tx, readOnly, searchPath: [req.schema, 'public'], rollback: tx.rollback, timezone: prefs.timezone };
 
-  if (table && (fn.returnsSet || fn.returnTypType === 'c' || fn.outArgs.length > 0)) {
+  if (plan) {
     // Rows: the full read grammar applies (select, filters, order, range, count, embedding).
-    const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
-    const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows, aggregates: ctx.aggregates });
     const source = `SELECT "_f".* FROM ${fromItem}`;
     const singleRow = !fn.returnsSet && media.kind !== 'csv';
     const format = media.kind === 'csv' ? 'csv' : media.kind === 'binary' ? 'binary' : singleRow || media.kind === 'object' ? 'object' : 'json';
@@ -253,6 +269,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
       withClause: `WITH "pgrst_source" AS MATERIALIZED (${source})`,
       source: '"pgrst_source"',
       responseGucs: true,
+      bodyExpr: req.method === 'HEAD' ? undefined : mediaBodySql(media),
     });
     // A singular or max-affected violation rolls the call back, whatever tx says.
     const verify =
@@ -287,10 +304,17 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
       ? (fn.returnsSet ? `string_agg("pgrst_scalar", ''::bytea)` : `"pgrst_scalar"`)
       : `convert_to(${fn.returnsSet ? `string_agg("pgrst_scalar"::text, '')` : `"pgrst_scalar"::text`}, 'UTF8')`
     : agg;
-  const scalarFrom = fn.returnsSet ? `(SELECT "_f" AS "pgrst_scalar" FROM ${fromItem})` : `(${scalarSelect})`;
+  // A set of scalars takes limit/offset (and Range) like rows do.
+  const setRange = fn.returnsSet ? combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method) : { offset: 0 };
+  const rangeSql = `${setRange.limit !== undefined ? ` LIMIT ${p.add(setRange.limit)}` : ''}${setRange.offset ? ` OFFSET ${p.add(setRange.offset)}` : ''}`;
+  const scalarFrom = fn.returnsSet
+    ? `(SELECT "_f" AS "pgrst_scalar"${prefs.count ? `, count(*) OVER () AS "pgrst_total"` : ''} FROM ${fromItem}${rangeSql})`
+    : `(${scalarSelect})`;
+  const handled = scalarMediaBody(media);
   // Aggregating over the call makes the response GUCs readable after the function ran.
   const sql =
-    `SELECT ${fn.returnsSet || binary ? bodyExpr : `min(${agg})`} AS body, ${fn.returnsSet ? `count(*)` : `1`} AS page_total, ` +
+    `SELECT ${handled ?? (fn.returnsSet || binary ? bodyExpr : `min(${agg})`)} AS body, ${fn.returnsSet ? `count(*)` : `1`} AS page_total, ` +
+    `${fn.returnsSet && prefs.count ? `max("pgrst_total")` : 'NULL::bigint'} AS total, ` +
     `nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status ` +
     `FROM ${scalarFrom} AS "_s"`;
   const verify = strictMax
@@ -301,21 +325,42 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
     : undefined;
   if (accepted.kind === 'plan') return explainResponse(ctx.pool, txCtx, { sql, params: p.values }, accepted);
   const [result] = await runStatementsInRequestTx(ctx.pool, txCtx, [{ sql, params: p.values }], verify);
-  const row = result.rows[0] as { body: string | Buffer | null; response_headers: string | null; response_status: string | null };
+  const row = result.rows[0] as { body: string | Buffer | null; page_total: string; total: string | null; response_headers: string | null; response_status: string | null };
   let status = 200;
   let body: string | Buffer | null = row?.body ?? 'null';
   if (fn.returnType === 'void') {
     status = 204;
     body = null;
   } else {
-    headers['Content-Type'] = binary ? 'application/octet-stream' : 'application/json; charset=utf-8';
-    headers['Content-Range'] = fn.returnsSet ? '0-*/*' : `0-0/${prefs.count ? 1 : '*'}`;
+    headers['Content-Type'] = handled ? contentType(media) : binary ? 'application/octet-stream' : 'application/json; charset=utf-8';
+    if (fn.returnsSet) {
+      const pageTotal = Number(row?.page_total ?? 0);
+      // An empty page has no window row to count from: the total is unknown past the first page.
+      const total = row?.total != null ? Number(row.total) : prefs.count && !setRange.offset ? pageTotal : null;
+      headers['Content-Range'] = contentRange(setRange.offset, pageTotal, total);
+      if (total !== null && setRange.offset <= total) status = rangeStatus(setRange.offset, pageTotal, total);
+    } else headers['Content-Range'] = `0-0/${prefs.count ? 1 : '*'}`;
   }
   const pa = applied();
   if (pa) headers['Preference-Applied'] = pa;
   const gucs = applyResponseGucs(headers, row?.response_headers ?? null, row?.response_status ?? null);
   if (gucs.status) status = gucs.status;
   return { status, headers, body: req.method === 'HEAD' ? null : body, cookies: gucs.cookies };
+}
+
+/**
+ * A scalar result through a media type: a function returning the media type's domain answers its
+ * own value as is (bytes or text); a handler aggregate or GeoJSON runs over the value's row.
+ */
+function scalarMediaBody(media: Media): string | undefined {
+  if (media.kind === 'geojson') {
+    return `json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(${qualified(media.func.schema, media.func.name)}("_s")::json), '[]'))::text`;
+  }
+  if (media.kind !== 'custom') return undefined;
+  const h = media.handler;
+  const type = h.binary ? 'bytea' : 'text';
+  if (h.kind === 'function') return `coalesce((array_agg("pgrst_scalar"::${type}))[1], ''::${type})`;
+  return `coalesce(${qualified(h.func!.schema, h.func!.name)}("pgrst_scalar")::${type}, ''::${type})`;
 }
 
 /** The function call as a FROM item (for rows) and as a one-row SELECT (for scalars). */

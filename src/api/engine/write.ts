@@ -2,7 +2,7 @@
 import { ApiError } from '../../shared/errors.ts';
 import type { Table } from '../schema-cache/model.ts';
 import { parseQueryParams } from './parse/query-params.ts';
-import { parsePrefer } from './parse/prefer.ts';
+import { checkStrict, parsePrefer } from './parse/prefer.ts';
 import { parseBody, payloadColumns, type Payload } from './parse/body.ts';
 import type { Preferences } from './parse/types.ts';
 import { findTable, planRead } from './plan/read-plan.ts';
@@ -13,7 +13,9 @@ import { runStatementsInRequestTx } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
 import { contentRange } from './respond/range-status.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
-import type { RestContext, RestRequest, RestResponse } from './read.ts';
+import { mediaOffer, type RestContext, type RestRequest, type RestResponse } from './read.ts';
+import { mediaBodySql } from './render/media-body.ts';
+import { outputNames } from './render/read.ts';
 import { maxAffectedError, restError, singularityError, restErrorWith, putNotSingleObject } from './errors.ts';
 import { explainResponse } from './respond/plan.ts';
 
@@ -66,22 +68,17 @@ export function txOutcome(prefs: Preferences, txEnd: TxEnd): { rollback: boolean
   return { rollback: base };
 }
 
-export function checkStrict(prefs: Preferences) {
-  if (prefs.handling === 'strict' && prefs.invalid.length) {
-    throw restError('PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.invalid.join(', ')}`);
-  }
-}
 
 export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: RestRequest & { body?: Buffer }): Promise<RestResponse> {
   const q = parseQueryParams(req.query);
   const prefs = parsePrefer(req.headers.prefer);
   checkStrict(prefs);
   req.tx.timing?.mark('parsed');
-  const accepted = negotiate(req.headers.accept, false, ctx.planEnabled);
-  const media = accepted.kind === 'plan' ? accepted.for : accepted;
-  if (media.kind === 'binary' || media.kind === 'openapi') throw restError('PGRST107', `None of these media types are available: ${req.headers.accept}`);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range: { offset: 0 }, aggregates: ctx.aggregates });
+  // Raw bytes are for reads; a write answers JSON, CSV or a handler's type.
+  const accepted = negotiate(req.headers.accept, false, { ...mediaOffer(ctx, table, q.select, outputNames(plan).length), singleColumn: false });
+  const media = accepted.kind === 'plan' ? accepted.for : accepted;
   const where = plan.where;
   // The representation shows the affected rows as they are now, in the requested order: no filters or range again.
   const returning: ReadPlan = { ...plan, where: [], offset: 0, limit: undefined };
@@ -121,7 +118,8 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     };
   } else if (method === 'PATCH') {
     const payload = parseBody(req.headers['content-type'], req.body);
-    if (payload.isArray && payload.rows.length !== 1) throw restError('PGRST102', 'Expected a single JSON object for PATCH');
+    // `[]` changes nothing, as `{}` does.
+    if (payload.isArray && payload.rows.length > 1) throw restError('PGRST102', 'Expected a single JSON object for PATCH');
     const columns = payloadColumns(payload, q.columns);
     checkColumns(table, columns);
     const json = payload.jsonText !== undefined && !payload.isArray ? payload.jsonText : JSON.stringify(payload.rows[0] ?? {});
@@ -141,6 +139,7 @@ export async function handleWrite(ctx: RestContext & { txEnd: TxEnd }, req: Rest
     stripNulls: (media.kind === 'json' || media.kind === 'object') && media.stripNulls,
     locationKeys: wantLocation ? table.pk : undefined,
     wantInserted: isUpsert,
+    bodyExpr: representation ? mediaBodySql(media) : undefined,
   });
   const tx = txOutcome(prefs, ctx.txEnd);
   if (accepted.kind === 'plan') {

@@ -1,7 +1,9 @@
 import type pg from 'pg';
 import { catalog } from '../../shared/catalog/index.ts';
 import {
+  mediaHandlerKey,
   qnKey,
+  type MediaHandler,
   type Column,
   type Func,
   type QualifiedName,
@@ -34,12 +36,34 @@ interface ReprRow {
   func_name: string;
 }
 
+interface HandlerRow {
+  kind: 'aggregate' | 'function';
+  handler_schema: string | null;
+  handler_name: string | null;
+  target_schema: string | null;
+  target_name: string | null;
+  media_type: string;
+  base_type: string;
+}
+
 type Queryable = Pick<pg.Pool, 'query'>;
+
+/** Catalog rows → handlers by target and media type. */
+export function buildMediaHandlers(rows: HandlerRow[]): Map<string, MediaHandler> {
+  const out = new Map<string, MediaHandler>();
+  for (const r of rows) {
+    const target = r.target_schema !== null && r.target_name !== null ? { schema: r.target_schema, name: r.target_name } : undefined;
+    const h: MediaHandler = { kind: r.kind, target, mediaType: r.media_type, binary: r.base_type === 'bytea' };
+    if (r.handler_schema !== null && r.handler_name !== null) h.func = { schema: r.handler_schema, name: r.handler_name };
+    out.set(mediaHandlerKey(target, r.media_type), h);
+  }
+  return out;
+}
 
 /** Loads the catalog for `schemas` in a handful of queries and builds the in-memory cache. */
 export async function loadSchemaCache(db: Queryable, schemas: string[], loginRole = 'authenticator'): Promise<SchemaCacheData> {
   const started = performance.now();
-  const [tables, columns, fks, viewCols, funcs, roles, reprs] = await Promise.all([
+  const [tables, columns, fks, viewCols, funcs, roles, reprs, handlers, geoJson] = await Promise.all([
     db.query(catalog.tables, [schemas]),
     db.query(catalog.columns, [schemas]),
     db.query<FkRow>(catalog.foreignKeys),
@@ -47,8 +71,12 @@ export async function loadSchemaCache(db: Queryable, schemas: string[], loginRol
     db.query(catalog.functions, [schemas]),
     db.query<{ name: string; granted: boolean }>(catalog.roles, [loginRole]),
     db.query<ReprRow>(catalog.domainRepresentations),
+    db.query<HandlerRow>(catalog.mediaHandlers, [schemas]),
+    db.query<QualifiedName>(catalog.geojsonFunction),
   ]);
   const data = buildSchemaCache(schemas, tables.rows, columns.rows, fks.rows, viewCols.rows, funcs.rows, roles.rows.filter((r) => r.granted).map((r) => r.name), roles.rows.map((r) => r.name), reprs.rows);
+  data.mediaHandlers = buildMediaHandlers(handlers.rows);
+  if (geoJson.rows[0]) data.geoJson = geoJson.rows[0];
   data.loadMs = Math.round(performance.now() - started);
   return data;
 }
@@ -240,6 +268,7 @@ export function buildSchemaCache(
       rows: Number(r.rows ?? 0),
       firstArgTable: r.first_arg_table ? { schema: r.first_arg_schema, name: r.first_arg_table } : null,
       isProcedure: r.kind === 'p',
+      ...(reprs.has(Number(r.return_type_oid)) ? { returnRepr: reprs.get(Number(r.return_type_oid)) } : {}),
     };
     const key = `${f.schema}.${f.name}`;
     functions.set(key, [...(functions.get(key) ?? []), f]);

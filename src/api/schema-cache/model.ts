@@ -115,7 +115,28 @@ export interface Func extends QualifiedName {
   /** The relation whose row type its first argument takes (computed columns and relationships). */
   firstArgTable: QualifiedName | null;
   isProcedure: boolean;
+  /** The return type's domain representation, for computed columns shown through it. */
+  returnRepr?: Representation;
 }
+
+/**
+ * A media type handler (PostgREST 12): an aggregate over a relation's rows (or any rows) returning a
+ * domain named like the media type, or a function whose own result is such a domain.
+ */
+export interface MediaHandler {
+  kind: 'aggregate' | 'function';
+  /** The aggregate (kind 'aggregate'). */
+  func?: QualifiedName;
+  /** The relation whose row type the aggregate takes (absent: anyelement), or the function. */
+  target?: QualifiedName;
+  /** Lower-cased, as named by the domain (the any type "*\/*" included). */
+  mediaType: string;
+  /** The domain is over bytea: the body is bytes, else text. */
+  binary: boolean;
+}
+
+/** Handlers by `mediaHandlerKey(target, media type)`. */
+export const mediaHandlerKey = (target: QualifiedName | undefined, mediaType: string) => `${target ? qnKey(target) : ''}|${mediaType}`;
 
 export interface SchemaCacheData {
   schemas: string[];
@@ -130,6 +151,10 @@ export interface SchemaCacheData {
   roles: Set<string>;
   /** Every role in the cluster (to tell a missing role from a forbidden one). */
   allRoles: Set<string>;
+  /** Media type handlers (absent in caches built without them). */
+  mediaHandlers?: Map<string, MediaHandler>;
+  /** PostGIS's ST_AsGeoJSON, when installed: application/geo+json is offered then. */
+  geoJson?: QualifiedName;
   loadedAt: Date;
   loadMs: number;
 }

@@ -42,4 +42,6 @@ export const catalog = {
   rowEstimateInputs: load('row-estimate-inputs'),
   relationColumns: load('relation-columns'),
   domainRepresentations: load('domain-representations'),
+  mediaHandlers: load('media-handlers'),
+  geojsonFunction: load('geojson-function'),
 };

@@ -5,6 +5,7 @@
  * `max-affected=` take any value; anything else unknown is listed in `invalid`.
  */
 import { readInteger } from './range.ts';
+import { restError } from '../errors.ts';
 import type { Preferences } from './types.ts';
 
 type Setter = (p: Preferences) => void;
@@ -70,4 +71,11 @@ export function parsePrefer(values: string | string[] | undefined): Preferences 
     }
   }
   return prefs;
+}
+
+/** handling=strict: 400 PGRST122 listing the preferences not understood. */
+export function checkStrict(prefs: Preferences) {
+  if (prefs.handling === 'strict' && prefs.invalid.length) {
+    throw restError('PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.invalid.join(', ')}`);
+  }
 }

@@ -32,6 +32,8 @@ export interface MutateOptions {
   locationKeys?: string[];
   /** Report whether any row was newly inserted (upserts: 201 or 200). */
   wantInserted?: boolean;
+  /** The representation's body over `"_p"` from a media type handler. */
+  bodyExpr?: string;
 }
 
 /**
@@ -93,7 +95,12 @@ function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', w
     case 'insert': {
       const returning = `RETURNING ${returningList(ret, target, insertedFlag)}`;
       if (m.rowCount === 0) return none();
-      if (cols.length === 0) return `INSERT INTO ${target} DEFAULT VALUES ${returning}`;
+      if (cols.length === 0) {
+        // `[{}, {}]`: one row of defaults each; DEFAULT VALUES makes only one.
+        const any = t.columns.find((c) => !c.generated);
+        if (m.rowCount === 1 || !any) return `INSERT INTO ${target} DEFAULT VALUES ${returning}`;
+        return `INSERT INTO ${target} (${quoteIdent(any.name)}) VALUES ${new Array(m.rowCount).fill('(DEFAULT)').join(', ')} ${returning}`;
+      }
       let select: string;
       const reprs = reprColumns(t, m.columns);
       // Representation keys are left out of the populated record and read through their cast.
@@ -157,6 +164,7 @@ function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', w
 
 function bodyExpr(o: MutateOptions): string {
   if (!o.representation) return `''`;
+  if (o.bodyExpr) return o.bodyExpr;
   const agg = o.stripNulls ? `json_strip_nulls(json_agg("_p"))` : `json_agg("_p")`;
   if (o.format === 'object') return `coalesce(${o.stripNulls ? `json_strip_nulls(json_agg("_p") -> 0)` : `json_agg("_p") -> 0`}, 'null')::text`;
   if (o.format === 'csv') return `coalesce(string_agg(substring("_p"::text, 2, length("_p"::text) - 2), E'\\n'), '')`;

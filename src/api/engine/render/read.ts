@@ -91,11 +91,14 @@ interface OutCol {
 const AGG_SQL = { count: 'count', sum: 'sum', avg: 'avg', max: 'max', min: 'min' } as const;
 const castTo = (expr: string, type: string | undefined) => (type ? `CAST(${expr} AS ${type})` : expr);
 
-/** A selected field; a domain column with a json representation is rendered through its cast function. */
+/**
+ * A selected field; a domain column (or computed column) with a json representation is rendered
+ * through its cast function, under any explicit cast or aggregate, as PostgREST does.
+ */
 function outputSql(f: SelectField, alias: string, p: Params): string {
   const sql = fieldSql(f.field!, alias, p);
-  const toJson = f.field!.column?.repr?.toJson;
-  if (!toJson || f.field!.func || f.field!.jsonPath.length || f.cast || f.aggregate) return sql;
+  const toJson = f.field!.func ? f.field!.func.returnRepr?.toJson : f.field!.column?.repr?.toJson;
+  if (!toJson || f.field!.jsonPath.length) return sql;
   return `${qualified(toJson.schema, toJson.name)}(${sql})`;
 }
 
@@ -213,6 +216,8 @@ export interface ReadOptions {
   responseGucs?: boolean;
   /** exact: count(*); a number: count at most that many rows (for Prefer: count=estimated). */
   count: 'exact' | number | undefined;
+  /** The body over the rows `"_p"` instead of `format`'s (media type handlers). */
+  bodyExpr?: string;
 }
 
 /**
@@ -236,7 +241,7 @@ export function renderRead(plan: ReadPlan, opts: ReadOptions): RenderedRead {
   const gucs = opts.responseGucs
     ? `, nullif(current_setting('response.headers', true), '') AS response_headers, nullif(current_setting('response.status', true), '') AS response_status`
     : '';
-  const sql = `${opts.withClause ? opts.withClause + ' ' : ''}SELECT ${total} AS total, count("_p") AS page_total, ${bodySql(opts.format, opts.stripNulls, binaryField)} AS body${gucs} FROM (${inner}) AS "_p"`;
+  const sql = `${opts.withClause ? opts.withClause + ' ' : ''}SELECT ${total} AS total, count("_p") AS page_total, ${opts.bodyExpr ?? bodySql(opts.format, opts.stripNulls, binaryField)} AS body${gucs} FROM (${inner}) AS "_p"`;
   return { sql, params: p.values };
 }
 
