@@ -44,6 +44,10 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // The project the Management API's create example made (the example's DELETE removed ours).
+  if (management) {
+    for (const p of (await management.v1('GET', '/projects')).json() ?? []) await management.v1('DELETE', `/projects/${p.ref}`);
+  }
   await db().query('DROP TABLE IF EXISTS public.openapi_example, public.openapi_example_copy, public.openapi_records');
 });
 
