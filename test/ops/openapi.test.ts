@@ -12,6 +12,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { adminAuth, apiUrl, db } from '../support/env.ts';
 import { serviceKey } from '../support/keys.ts';
 import { createTokenAndProject, type ManagementCaller } from '../support/management.ts';
+import { poll } from '../support/processes.ts';
 
 type Json = any;
 interface Sent {
@@ -34,6 +35,19 @@ let management: ManagementCaller;
 const docs = new Map<string, Json>();
 
 beforeAll(async () => {
+  // What the Database API's examples use: a table and a function the callers may use.
+  await db().query(`
+    DROP TABLE IF EXISTS public.openapi_records;
+    CREATE TABLE public.openapi_records (id int PRIMARY KEY, title text);
+    GRANT ALL ON public.openapi_records TO anon, authenticated, service_role;
+    CREATE OR REPLACE FUNCTION public.openapi_add(a int, b int) RETURNS int LANGUAGE sql AS 'SELECT a + b';
+    GRANT EXECUTE ON FUNCTION public.openapi_add(int, int) TO anon, authenticated, service_role;
+    NOTIFY pgrst, 'reload schema';
+  `);
+  await poll(async () => {
+    const res = await fetch(`${apiUrl}/api/database/rpc/openapi_add?a=1&b=1`, { headers: { Authorization: `Bearer ${serviceKey}` } });
+    return res.status === 200 && (await fetch(`${apiUrl}/api/database/records/openapi_records`, { headers: { Authorization: `Bearer ${serviceKey}` } })).status === 200 ? true : undefined;
+  }, 'the schema cache to see openapi_records and openapi_add', 30_000, 200);
   management = await createTokenAndProject();
   await management.active();
   for (const d of DOCUMENTS) {
@@ -48,7 +62,7 @@ afterAll(async () => {
   if (management) {
     for (const p of (await management.v1('GET', '/projects')).json() ?? []) await management.v1('DELETE', `/projects/${p.ref}`);
   }
-  await db().query('DROP TABLE IF EXISTS public.openapi_example, public.openapi_example_copy, public.openapi_records');
+  await db().query('DROP TABLE IF EXISTS public.openapi_example, public.openapi_example_copy, public.openapi_records; DROP FUNCTION IF EXISTS public.openapi_add(int, int)');
 });
 
 /** The Authorization (or apikey) header for a security scheme. */
@@ -94,20 +108,33 @@ async function send({ method, path, op }: Sent): Promise<Response> {
       expect(p.required, `${method} ${path}: required ${p.in} parameter ${p.name} has no example`).not.toBe(true);
       continue;
     }
+    if (p.in === 'query' && typeof p.example === 'object') {
+      // A free-form object parameter (column filters, RPC arguments): its keys are the query parameters.
+      for (const [k, v] of Object.entries<Json>(p.example)) search.append(k, String(v));
+      continue;
+    }
     const value = bind(String(p.example));
     if (p.in === 'path') url = url.replace(`{${p.name}}`, encodeURIComponent(value));
     else if (p.in === 'query') search.set(p.name, value);
     else if (p.in === 'header') headers[p.name] = value;
   }
   expect(url, `${method} ${path}: path parameters without examples`).not.toMatch(/[{}]/);
-  let body: string | undefined;
+  let body: string | FormData | undefined;
   const content = op.requestBody?.content as Record<string, Json> | undefined;
   if (content) {
     const [type, media] = Object.entries(content)[0];
     expect(media.example, `${method} ${path}: request body without an example`).toBeDefined();
     const example = bind(media.example);
-    body = type.includes('json') ? JSON.stringify(example) : String(example);
-    headers['Content-Type'] = type;
+    if (type === 'multipart/form-data') {
+      body = new FormData();
+      for (const [k, v] of Object.entries<Json>(example)) {
+        if (k === 'file') body.append(k, new Blob([String(v)]), op['x-example-filename']);
+        else body.append(k, String(v));
+      }
+    } else {
+      body = type.includes('json') ? JSON.stringify(example) : String(example);
+      headers['Content-Type'] = type;
+    }
   }
   const query = search.toString();
   return fetch(`${apiUrl}${url}${query ? `?${query}` : ''}`, { method: method.toUpperCase(), headers, body });

@@ -15,8 +15,12 @@ export interface Example {
   params?: Record<string, string>;
   query?: Record<string, string>;
   headers?: Record<string, string>;
+  /** Values of `extraParameters` by name (a free-form object parameter: its keys are query parameters). */
+  extra?: Record<string, unknown>;
   /** Sent as JSON (or as text when the operation's body is not JSON). */
   body?: unknown;
+  /** For a multipart body: the file name its `file` field is sent with. */
+  filename?: string;
   status: number;
 }
 
@@ -40,6 +44,8 @@ export interface Operation {
   params?: z.ZodObject;
   query?: z.ZodObject;
   headers?: z.ZodObject;
+  /** Parameters zod cannot name in advance (a table's column filters), as OpenAPI parameter objects. */
+  extraParameters?: Record<string, unknown>[];
   body?: z.ZodType;
   /** Defaults to application/json. */
   bodyType?: string;
@@ -72,6 +78,8 @@ const REASONS: Record<number, string> = {
 
 /** The example status is sent in the `x-example-status` extension: which response the example gets. */
 export const EXAMPLE_STATUS = 'x-example-status';
+/** A multipart example's file name: `x-example-filename`. */
+export const EXAMPLE_FILENAME = 'x-example-filename';
 
 function operationObject(op: Operation, errorSchema: z.ZodType): ZodOpenApiOperationObject {
   const responses: ZodOpenApiResponsesObject = {};
@@ -98,8 +106,10 @@ function operationObject(op: Operation, errorSchema: z.ZodType): ZodOpenApiOpera
     tags: op.tags,
     security: op.security.map((name) => ({ [name]: [] })),
     ...(Object.keys(requestParams).length ? { requestParams } : {}),
+    ...(op.extraParameters ? { parameters: op.extraParameters.map((p) => ({ ...p, ...(op.example.extra?.[p.name as string] !== undefined ? { example: op.example.extra[p.name as string] } : {}) })) as never } : {}),
     responses,
     [EXAMPLE_STATUS]: op.example.status,
+    ...(op.example.filename ? { [EXAMPLE_FILENAME]: op.example.filename } : {}),
   };
   if (op.body) {
     const type = op.bodyType ?? 'application/json';
