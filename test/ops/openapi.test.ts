@@ -35,6 +35,7 @@ let management: ManagementCaller;
 const docs = new Map<string, Json>();
 
 beforeAll(async () => {
+  await db().query('DROP SCHEMA IF EXISTS openapi_meta CASCADE; DROP ROLE IF EXISTS openapi_meta_role');
   // What the Database API's examples use: a table and a function the callers may use.
   await db().query(`
     DROP TABLE IF EXISTS public.openapi_records;
@@ -63,6 +64,8 @@ afterAll(async () => {
     for (const p of (await management.v1('GET', '/projects')).json() ?? []) await management.v1('DELETE', `/projects/${p.ref}`);
   }
   await db().query('DROP TABLE IF EXISTS public.openapi_example, public.openapi_example_copy, public.openapi_records; DROP FUNCTION IF EXISTS public.openapi_add(int, int)');
+  // What the Postgres Admin API's create examples made.
+  await db().query('DROP SCHEMA IF EXISTS openapi_meta CASCADE; DROP ROLE IF EXISTS openapi_meta_role');
 });
 
 /** The Authorization (or apikey) header for a security scheme. */
