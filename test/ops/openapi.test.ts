@@ -220,7 +220,7 @@ describe('/docs (Swagger UI)', () => {
       expect((await res.arrayBuffer()).byteLength, a).toBeGreaterThan(0);
     }
     const init = await (await fetch(`${apiUrl}/docs/initializer.js`, { headers: { Authorization: `Bearer ${serviceKey}` } })).text();
-    for (const d of DOCUMENTS) expect(init).toContain(JSON.stringify(d.path));
+    for (const d of DOCUMENTS) expect(init).toContain(`"path":${JSON.stringify(d.path)}`);
     expect(init).toContain(`'urls.primaryName': "Admin API"`);
   });
 

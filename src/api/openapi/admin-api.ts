@@ -311,6 +311,6 @@ export const surface: Surface = {
   description: 'Schemas as projects, API keys, tables and rows, SQL, jobs, licences, access tokens and bans (docs/admin-api.md). Errors: `{error, message, statusCode, nextActions}`.',
   securitySchemes: adminSecuritySchemes,
   errorSchema: apiErrorSchema,
-  tags: ['Health', 'Licence', 'Schemas', 'API keys', 'Access tokens', 'Bans', 'Tables', 'Rows', 'Queries', 'Jobs'].map((name) => ({ name, description: name })),
+  tags: ['Health', 'Licence', 'Schemas', 'API keys', 'Access tokens', 'Bans', 'Tables', 'Rows', 'Queries', 'Jobs'].map((name) => ({ name })),
   operations,
 };

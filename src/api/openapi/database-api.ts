@@ -169,6 +169,6 @@ export const surface: Surface = {
     ...adminSecuritySchemes,
   },
   errorSchema: apiErrorSchema,
-  tags: ['Records', 'RPC', 'Catalog', 'Migrations', 'SQL', 'Jobs'].map((name) => ({ name, description: name })),
+  tags: ['Records', 'RPC', 'Catalog', 'Migrations', 'SQL', 'Jobs'].map((name) => ({ name })),
   operations,
 };

@@ -13,7 +13,7 @@ export interface Surface {
   /** Security schemes by name (OpenAPI's components.securitySchemes). */
   securitySchemes: Record<string, Record<string, unknown>>;
   errorSchema: z.ZodType;
-  tags: { name: string; description: string }[];
+  tags: { name: string; description?: string }[];
   operations: Operation[];
 }
 

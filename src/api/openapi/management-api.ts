@@ -258,6 +258,6 @@ export const surface: Surface = {
     managementToken: { type: 'http', scheme: 'bearer', description: 'A personal access token (sbp_…) made with POST /api/tokens' },
   },
   errorSchema,
-  tags: ['Organizations', 'Projects', 'Database', 'Secrets', 'Edge Functions', 'Domains', 'Network'].map((name) => ({ name, description: name })),
+  tags: ['Organizations', 'Projects', 'Database', 'Secrets', 'Edge Functions', 'Domains', 'Network'].map((name) => ({ name })),
   operations,
 };

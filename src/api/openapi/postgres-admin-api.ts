@@ -186,6 +186,6 @@ export const surface: Surface = {
     "postgres-meta's routes at the root (docs/pg-meta-api.md): catalogue reads, writes of schemas, tables, columns, policies, roles, extensions and functions, SQL, and type generation, on the server's database or, with X-Connection-Encrypted, another one. Admin credentials unless PG_META_AUTH=off. Errors: `{error, …PostgreSQL's fields}`.",
   securitySchemes: adminSecuritySchemes,
   errorSchema,
-  tags: ['Server', 'Query', 'Generators', 'Schemas', 'Tables', 'Types', 'Functions', 'Policies', 'Triggers', 'Roles', 'Views', 'Publications', 'Extensions', 'Privileges'].map((name) => ({ name, description: name })),
+  tags: ['Server', 'Query', 'Generators', 'Schemas', 'Tables', 'Types', 'Functions', 'Policies', 'Triggers', 'Roles', 'Views', 'Publications', 'Extensions', 'Privileges'].map((name) => ({ name })),
   operations,
 };

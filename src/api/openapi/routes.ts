@@ -43,9 +43,13 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-/** Swagger UI's set-up: the four documents in the spec selector, the Admin API selected. */
+/**
+ * Swagger UI's set-up: the four documents in the spec selector, the Admin API selected. URLs
+ * are absolute from location.origin: a page opened as http://user:pass@host/docs would
+ * otherwise resolve them with the credentials in, and fetch refuses such URLs.
+ */
 const INITIALIZER = `window.ui = SwaggerUIBundle({
-  urls: ${JSON.stringify(Object.values(DOCUMENTS).map((d) => ({ url: d.path, name: d.title })))},
+  urls: ${JSON.stringify(Object.values(DOCUMENTS).map((d) => ({ path: d.path, name: d.title })))}.map((d) => ({ url: window.location.origin + d.path, name: d.name })),
   'urls.primaryName': ${JSON.stringify(DOCUMENTS.admin.title)},
   dom_id: '#swagger-ui',
   deepLinking: true,
