@@ -9,8 +9,8 @@ import { createSchemaBody } from '../admin/schemas.ts';
 import { keyCreateBody } from '../admin/keys.ts';
 import { tokenCreateBody } from '../admin/tokens.ts';
 import { adminQueryBody } from '../admin/admin-query.ts';
-import { columnInput } from '../admin/column-definition.ts';
-import { PAGE_LIMIT_MAX, BULK_DELETE_MAX } from '../admin/table-rows.ts';
+import { PAGE_LIMIT_MAX, deleteRowsBody, insertRowBody, updateCellBody } from '../admin/table-rows.ts';
+import { addColumnBody, cloneTableBody, createTableBody } from '../admin/table-ddl.ts';
 import { anyArray, anyObject, successMessage, type Operation } from './operations.ts';
 import type { Surface } from './documents.ts';
 
@@ -194,7 +194,7 @@ const operations: Operation[] = [
   admin({
     method: 'post', path: '/api/table/create', operationId: 'createTable', summary: 'Create a table',
     tags: ['Tables'], errors: [400, 404, 409], query: schemaQuery,
-    body: z.object({ tableName: z.string(), columns: z.array(columnInput.extend({ name: z.string() })).min(1).max(1600), schema: z.string().optional() }),
+    body: createTableBody,
     responses: { 201: { description: 'Created', schema: successMessage } },
     example: {
       body: { tableName: EXAMPLE_TABLE, columns: [{ name: 'id', type: 'serial', primaryKey: true }, { name: 'title', type: 'text', nullable: false }] },
@@ -216,14 +216,14 @@ const operations: Operation[] = [
   admin({
     method: 'post', path: '/api/table/{tableName}/column', operationId: 'addColumn', summary: 'Add a column',
     tags: ['Tables'], errors: [400, 404, 409], params: tableParam, query: schemaQuery,
-    body: z.object({ columnName: z.string(), dataType: z.string(), length: z.number().int().optional(), nullable: z.boolean().optional(), defaultValue: z.unknown().optional() }),
+    body: addColumnBody,
     responses: { 201: { description: 'Added', schema: successMessage } },
     example: { params: { tableName: EXAMPLE_TABLE }, body: { columnName: 'done', dataType: 'boolean', nullable: false, defaultValue: false }, status: 201 },
   }),
   admin({
     method: 'post', path: '/api/table/{tableName}/row', operationId: 'insertRow', summary: 'Insert a row',
     tags: ['Rows'], errors: [400, 404], params: tableParam, query: schemaQuery,
-    body: z.object({ data: z.record(z.string(), z.unknown()).meta({ description: 'column: value' }) }),
+    body: insertRowBody,
     responses: { 201: { description: 'Inserted', schema: successMessage.extend({ row: anyObject }) } },
     example: { params: { tableName: EXAMPLE_TABLE }, body: { data: { id: 1, title: 'Write the docs' } }, status: 201 },
   }),
@@ -237,7 +237,7 @@ const operations: Operation[] = [
   admin({
     method: 'patch', path: '/api/table/{tableName}/{rowId}', operationId: 'updateCell', summary: "Set one column of a row (by primary key)",
     tags: ['Rows'], errors: [400, 404], params: tableParam.extend({ rowId: z.string().meta({ description: 'The primary key value (a JSON array for a composite key)' }) }), query: schemaQuery,
-    body: z.object({ column: z.string(), value: z.unknown() }),
+    body: updateCellBody,
     responses: { 200: { description: 'Updated', schema: z.object({ row: anyObject }) } },
     example: { params: { tableName: EXAMPLE_TABLE, rowId: '1' }, body: { column: 'done', value: true }, status: 200 },
   }),
@@ -255,14 +255,14 @@ const operations: Operation[] = [
   admin({
     method: 'post', path: '/api/table/{tableName}/rows/delete', operationId: 'deleteRows', summary: 'Delete rows by primary key',
     tags: ['Rows'], errors: [400, 404], params: tableParam, query: schemaQuery,
-    body: z.object({ rowIds: z.array(z.unknown()).min(1).max(BULK_DELETE_MAX) }),
+    body: deleteRowsBody,
     responses: { 200: { description: 'Deleted', schema: successMessage.extend({ deletedCount: z.number() }) } },
     example: { params: { tableName: EXAMPLE_TABLE }, body: { rowIds: [999] }, status: 200 },
   }),
   admin({
     method: 'post', path: '/api/table/{tableName}/clone', operationId: 'cloneTable', summary: 'Copy a table (structure, optionally rows)',
     tags: ['Tables'], errors: [400, 404, 409], params: tableParam, query: schemaQuery,
-    body: z.object({ newTableName: z.string(), copyData: z.boolean().optional() }),
+    body: cloneTableBody,
     responses: { 201: { description: 'Copied', schema: successMessage } },
     example: { params: { tableName: 'openapi_missing' }, body: { newTableName: 'openapi_example_copy', copyData: true }, status: 404 },
   }),
