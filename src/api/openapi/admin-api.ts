@@ -9,6 +9,7 @@ import { createSchemaBody } from '../admin/schemas.ts';
 import { keyCreateBody } from '../admin/keys.ts';
 import { tokenCreateBody } from '../admin/tokens.ts';
 import { adminQueryBody } from '../admin/admin-query.ts';
+import { activateLicenseBody, startTrialBody, validateLicenseBody } from '../admin/license.ts';
 import { PAGE_LIMIT_MAX, deleteRowsBody, insertRowBody, updateCellBody } from '../admin/table-rows.ts';
 import { addColumnBody, cloneTableBody, createTableBody } from '../admin/table-ddl.ts';
 import { anyArray, anyObject, successMessage, type Operation } from './operations.ts';
@@ -51,7 +52,6 @@ const healthBody = z.object({
   checks: z.object({ database: z.string(), redis: z.string() }),
   down: z.array(z.string()).optional(),
 });
-const licenseKeyBody = z.object({ licenseKey: z.string().min(1), email: z.email().optional() });
 const jobStatus = z
   .object({ id: z.string(), type: z.string(), state: z.string(), progress: z.unknown().optional(), result: z.unknown().optional(), error: z.string().optional() })
   .loose()
@@ -92,21 +92,21 @@ const operations: Operation[] = [
   {
     method: 'post', path: '/api/license/validate', operationId: 'validateLicense', summary: 'Check a licence key without activating it',
     tags: ['Licence'], security: [], errors: [400],
-    body: licenseKeyBody,
+    body: validateLicenseBody,
     responses: { 200: { description: 'The verdict (valid or not, and why)', schema: z.object({ valid: z.boolean(), message: z.string(), type: z.string().nullable(), expiresAt: z.string().nullable() }) } },
     example: { body: { licenseKey: 'not-a-licence-key' }, status: 200 },
   },
   {
     method: 'post', path: '/api/license/activate', operationId: 'activateLicense', summary: 'Activate a licence key',
     tags: ['Licence'], security: [], errors: [400],
-    body: licenseKeyBody.extend({ email: z.email() }),
+    body: activateLicenseBody,
     responses: { 200: { description: 'Activated', schema: z.object({ valid: z.boolean(), success: z.boolean(), message: z.string() }) } },
     example: { body: { licenseKey: 'not-a-licence-key', email: 'ops@example.com' }, status: 400 },
   },
   {
     method: 'post', path: '/api/trial/start', operationId: 'startTrial', summary: 'Start the one trial of this installation',
     tags: ['Licence'], security: [], errors: [400, 409],
-    body: z.object({ email: z.email() }),
+    body: startTrialBody,
     responses: { 200: { description: 'Started', schema: z.object({ success: z.boolean(), message: z.string(), trialExpiresAt: z.string() }) } },
     // A valid address would start the installation's only trial: the example shows the check instead.
     example: { body: { email: 'not-an-email' }, status: 400 },
