@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { organizationCreateBody } from '../management/organizations.ts';
 import { projectCreateBody } from '../management/projects.ts';
 import { MAX_SECRET_NAME, MAX_SECRET_VALUE, MAX_SECRETS } from '../../shared/management/secrets.ts';
-import { ROOT_KEY_MESSAGE } from '../../shared/management/pgsodium.ts';
+import { rootKeyBody } from '../../shared/management/pgsodium.ts';
 import { type Operation } from './operations.ts';
 import type { Surface } from './documents.ts';
 
@@ -222,7 +222,7 @@ const operations: Operation[] = [
   perProject({
     method: 'put', path: '/v1/projects/{ref}/pgsodium', operationId: 'v1-update-pgsodium-config', summary: 'Replace the pgsodium root key', tag: 'Secrets', params: refParam,
     description: 'Data encrypted with the old key can no longer be read.',
-    body: z.object({ root_key: z.string().regex(/^[0-9a-fA-F]{64}$/).meta({ description: ROOT_KEY_MESSAGE }) }),
+    body: rootKeyBody,
     responses: { 200: { description: 'The new key', schema: z.object({ root_key: z.string() }) } },
     example: { params: { ref: EXAMPLE_REF }, body: { root_key: '0123456789abcdef'.repeat(4) }, status: 200 },
   }),
