@@ -21,6 +21,7 @@ import { isPgMetaPath, pgMetaRouter } from './pg-meta/router.ts';
 import { managementErrorHandler } from './management/errors.ts';
 import { banRoutes } from './admin/bans.ts';
 import { queueDashboard } from './queues/dashboard.ts';
+import { openApiRoutes } from './openapi/routes.ts';
 
 /** Express assembly: request ids and logs, CORS, then each surface under its prefix. */
 export function createApp(s: Services): Express {
@@ -31,8 +32,9 @@ export function createApp(s: Services): Express {
   app.use(requestLog(s.log));
   // /functions/v1/… is a project's edge functions (by Host), with the data APIs' open CORS, not pg-meta's /functions.
   app.use(cors(s.config, (p) => isPgMetaPath(p) && !/^\/functions\/v1(\/|$)/.test(p)));
-  // Operations: GET /metrics and the queue dashboard at /admin/queues (admin credentials).
-  app.use(s.metrics.router, queueDashboard(s));
+  // Operations: GET /metrics and the queue dashboard at /admin/queues (admin credentials);
+  // the OpenAPI documents (public) and their reference at /docs (admin credentials).
+  app.use(s.metrics.router, queueDashboard(s), openApiRoutes(s));
 
   // Management API projects: their own data APIs, chosen by Host or /project/<ref>/rest/v1.
   app.use(projectRoutes(s));

@@ -19,7 +19,7 @@ import type { Services } from '../services.ts';
 import { targetSchema } from './table-target.ts';
 import { projectOwner } from '../../shared/tenants/schema-tenants.ts';
 
-const body = z.object({
+export const adminQueryBody = z.object({
   sql: z.string({ error: 'sql is required' }).refine((x) => x.trim() !== '', 'sql is required'),
   schema: z.string({ error: 'schema must be a string' }).optional(),
 });
@@ -40,7 +40,7 @@ export function frameViolation(statements: ParsedStatement[]): string | null {
 export function adminQueryRoutes(s: Services): Router {
   const r = Router();
   r.post('/query', async (req, res) => {
-    const parsed = body.safeParse(req.body ?? {});
+    const parsed = adminQueryBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
     const schema = await targetSchema(s.pool, req);
     const statements = await splitStatements(parsed.data.sql);

@@ -9,7 +9,7 @@ import type { Services } from '../services.ts';
 import { pgErrorKind } from '../../shared/db/sqlstate.ts';
 import { catalog } from '../../shared/catalog/index.ts';
 
-const body = z.object({
+export const keyCreateBody = z.object({
   keyName: z.string({ error: 'keyName is required' }).trim().min(1, 'keyName is required').max(100),
   keyType: z.enum(['anon', 'service_role']).default('anon'),
 });
@@ -39,7 +39,7 @@ export function keyRoutes(s: Services): Router {
 
   r.post('/:schema/keys', async (req, res) => {
     const schema = await checkSchema(req.params.schema);
-    const parsed = body.safeParse(req.body ?? {});
+    const parsed = keyCreateBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
     const { key, prefix, hash } = newKey();
     try {

@@ -4,6 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { Router, type Request, type RequestHandler } from 'express';
+import { z } from 'zod';
 import type { Services } from '../services.ts';
 import { ApiError, fail } from '../../shared/errors.ts';
 import { createClockSource, type ClockSource } from '../../shared/license/clock.ts';
@@ -60,23 +61,25 @@ function body(req: Request): Record<string, unknown> {
   return b && typeof b === 'object' && !Array.isArray(b) ? (b as Record<string, unknown>) : {};
 }
 
-function requiredString(b: Record<string, unknown>, field: string): string {
-  const v = b[field];
-  if (typeof v !== 'string' || !v.trim()) throw fail('VALIDATION_ERROR', `${field} is required (a non-empty string)`);
-  return v.trim();
-}
+const required = (field: string) => {
+  const message = `${field} is required (a non-empty string)`;
+  return z.string({ error: message }).trim().min(1, message);
+};
+/** Absent, null and '' are all "not given". */
+const optional = (field: string) =>
+  z.preprocess((v) => (v === null || v === '' ? undefined : v), z.string({ error: `${field} must be a string` }).trim().optional());
+const EMAIL = 'email must be an email address';
+const email = required('email').max(254, EMAIL).regex(/^[^\s@]+@[^\s@]+$/, EMAIL);
 
-function optionalString(b: Record<string, unknown>, field: string): string | undefined {
-  const v = b[field];
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string') throw fail('VALIDATION_ERROR', `${field} must be a string`);
-  return v.trim();
-}
+/** Bodies of the licence routes (validated here, documented in src/api/openapi/admin-api.ts). */
+export const validateLicenseBody = z.object({ licenseKey: required('licenseKey'), email: optional('email') });
+export const activateLicenseBody = z.object({ licenseKey: required('licenseKey'), email: required('email') });
+export const startTrialBody = z.object({ email });
 
-function emailField(b: Record<string, unknown>): string {
-  const email = requiredString(b, 'email');
-  if (email.length > 254 || !/^[^\s@]+@[^\s@]+$/.test(email)) throw fail('VALIDATION_ERROR', 'email must be an email address');
-  return email;
+function parse<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
+  const parsed = schema.safeParse(body(req));
+  if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
+  return parsed.data;
 }
 
 export function licenseRoutes(s: Services): Router {
@@ -89,9 +92,7 @@ export function licenseRoutes(s: Services): Router {
   });
 
   r.post('/license/validate', async (req, res) => {
-    const b = body(req);
-    const key = requiredString(b, 'licenseKey');
-    const email = optionalString(b, 'email');
+    const { licenseKey: key, email } = parse(validateLicenseBody, req);
     await l.clock.sync();
     const v = verifyLicenseKey(key, l.publicKey);
     if (!v.ok) return void res.json({ valid: false, message: v.message, type: null, expiresAt: null });
@@ -107,9 +108,7 @@ export function licenseRoutes(s: Services): Router {
   });
 
   r.post('/license/activate', async (req, res) => {
-    const b = body(req);
-    const key = requiredString(b, 'licenseKey');
-    const email = requiredString(b, 'email');
+    const { licenseKey: key, email } = parse(activateLicenseBody, req);
     await l.clock.sync();
     const now = l.clock.now();
     const v = verifyLicenseKey(key, l.publicKey);
@@ -139,7 +138,7 @@ export function licenseRoutes(s: Services): Router {
   });
 
   r.post('/trial/start', async (req, res) => {
-    const email = emailField(body(req));
+    const { email } = parse(startTrialBody, req);
     await l.clock.sync();
     const now = l.clock.now();
     const expiresAt = trialEnd(now);

@@ -15,7 +15,7 @@ import { catalog } from '../../shared/catalog/index.ts';
 /** Schemas no project may take or drop: the system ones, public, and auth (the data API's helpers). */
 const isSystem = (name: string) => isSystemSchema(name) || name === 'public' || name === 'auth';
 
-const createBody = z.object({
+export const createSchemaBody = z.object({
   // The tenant's roles are named <schema>_authenticated etc., within PostgreSQL's 63.
   schemaName: z
     .string({ error: 'schemaName is required' })
@@ -36,7 +36,7 @@ export function schemaRoutes(s: Services): Router {
   });
 
   r.post('/schema/create', async (req, res) => {
-    const parsed = createBody.safeParse(req.body ?? {});
+    const parsed = createSchemaBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
     const { schemaName, password } = parsed.data;
     if (isSystem(schemaName)) throw fail('VALIDATION_ERROR', `'${schemaName}' is a reserved schema name`);

@@ -5,17 +5,41 @@
  */
 import { Router, type Request } from 'express';
 import pg from 'pg';
+import { z } from 'zod';
 import { fail } from '../../shared/errors.ts';
 import { qualified, quoteIdent } from '../../shared/sql/ident.ts';
 import type { Services } from '../services.ts';
 import { createTable, createTableLike, dropTable } from '../ddl/table-ddl.ts';
 import { addColumn } from '../ddl/column-ddl.ts';
-import { adminColumn } from './column-definition.ts';
+import { adminColumn, columnInput } from './column-definition.ts';
 import { postgresInputError } from './postgres-input-error.ts';
-import { findTable, newName, queryOf, requireTable, schemaTransaction, targetSchema } from './table-target.ts';
+import { findTable, nameField, newName, parseAdminBody, queryOf, requireTable, schemaTransaction, targetSchema } from './table-target.ts';
 import { pgErrorKind } from '../../shared/db/sqlstate.ts';
 
 const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>;
+
+const COLUMNS = 'columns must be a non-empty array of column definitions';
+const DATA_TYPE = 'dataType is required (e.g. text, integer, varchar)';
+
+/** Bodies of the DDL routes (validated here, documented in src/api/openapi/admin-api.ts); names are checked by newName. */
+const columnList = <T extends z.ZodType>(element: T) => z.array(element, { error: COLUMNS }).min(1, COLUMNS).max(1600, 'A table has at most 1600 columns');
+export const createTableBody = z.object({
+  tableName: nameField('The new table'),
+  columns: columnList(columnInput.extend({ name: nameField('Column name') })),
+});
+/** The list is checked here; each definition by columnSql, with columnInput. */
+const createTableList = z.object({ columns: columnList(z.unknown()) });
+export const cloneTableBody = z.object({
+  newTableName: nameField('The copy'),
+  copyData: z.boolean({ error: 'copyData must be a boolean' }).optional(),
+});
+export const addColumnBody = z.object({
+  columnName: nameField('The new column'),
+  dataType: z.string({ error: DATA_TYPE }).refine((t) => t.trim() !== '', DATA_TYPE),
+  length: columnInput.shape.length,
+  nullable: columnInput.shape.nullable,
+  defaultValue: columnInput.shape.defaultValue,
+});
 const tableExists = (schema: string, name: string) => fail('TABLE_EXISTS', `Table "${name}" already exists in schema "${schema}"`);
 
 export function tableDdlRoutes(s: Services): Router {
@@ -25,13 +49,12 @@ export function tableDdlRoutes(s: Services): Router {
     const b = body(req);
     const schema = await targetSchema(s.pool, req);
     const table = newName(b.tableName, 'tableName');
-    if (!Array.isArray(b.columns) || b.columns.length === 0) throw fail('VALIDATION_ERROR', 'columns must be a non-empty array of column definitions');
-    if (b.columns.length > 1600) throw fail('VALIDATION_ERROR', 'A table has at most 1600 columns');
+    const { columns } = parseAdminBody(createTableList, b);
     if (await findTable(s.pool, schema, table, false)) throw tableExists(schema, table);
     try {
       await schemaTransaction(s, schema, async (c) => {
         const cols = [];
-        for (const col of b.columns as unknown[]) cols.push(await adminColumn(c, col));
+        for (const col of columns) cols.push(await adminColumn(c, col));
         const seen = new Set<string>();
         for (const { spec } of cols) {
           if (seen.has(spec.name)) throw fail('VALIDATION_ERROR', `Column "${spec.name}" is defined twice`);
@@ -69,10 +92,10 @@ export function tableDdlRoutes(s: Services): Router {
     const b = body(req);
     const schema = await targetSchema(s.pool, req);
     const target = newName(b.newTableName, 'newTableName');
-    if (b.copyData !== undefined && typeof b.copyData !== 'boolean') throw fail('VALIDATION_ERROR', 'copyData must be a boolean');
+    const { copyData: copy } = parseAdminBody(cloneTableBody, b);
     const source = await requireTable(s.pool, schema, req.params.tableName);
     if (await findTable(s.pool, schema, target, false)) throw tableExists(schema, target);
-    const copyData = b.copyData === true;
+    const copyData = copy === true;
     try {
       await schemaTransaction(s, schema, async (c) => {
         for (const sql of createTableLike(schema, target, { schema, name: source.name })) await c.query(sql);
@@ -100,11 +123,11 @@ export function tableDdlRoutes(s: Services): Router {
     const schema = await targetSchema(s.pool, req);
     const table = await requireTable(s.pool, schema, req.params.tableName);
     const name = newName(b.columnName, 'columnName');
-    if (typeof b.dataType !== 'string' || !b.dataType.trim()) throw fail('VALIDATION_ERROR', 'dataType is required (e.g. text, integer, varchar)');
+    const { dataType } = parseAdminBody(addColumnBody.pick({ dataType: true }), b);
     if (table.columns.some((x) => x.name === name)) throw fail('COLUMN_EXISTS', `Column "${name}" already exists in table "${table.name}"`);
     try {
       await schemaTransaction(s, schema, async (c) => {
-        const col = await adminColumn(c, { name, type: b.dataType, length: b.length, nullable: b.nullable, defaultValue: b.defaultValue }, 'columnName');
+        const col = await adminColumn(c, { name, type: dataType, length: b.length, nullable: b.nullable, defaultValue: b.defaultValue }, 'columnName');
         for (const sql of addColumn({ schema, name: table.name }, col.spec)) await c.query(sql);
       });
     } catch (e) {

@@ -15,6 +15,7 @@
  * rowIds: [[1,"a"], [2,"b"]]). A table without a primary key has no row ids: 400.
  */
 import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
 import { fail } from '../../shared/errors.ts';
 import { catalog } from '../../shared/catalog/index.ts';
 import { qualified } from '../../shared/sql/ident.ts';
@@ -24,7 +25,7 @@ import type { PlanCond, PlanField, ReadPlan } from '../engine/plan/types.ts';
 import { renderMutation, type Mutation } from '../engine/render/mutate.ts';
 import type { Services } from '../services.ts';
 import { postgresInputError } from './postgres-input-error.ts';
-import { queryOf, requireTable, rowOrder, schemaTransaction, targetSchema, type ColumnShape, type TableShape } from './table-target.ts';
+import { parseAdminBody, queryOf, requireTable, rowOrder, schemaTransaction, targetSchema, type ColumnShape, type TableShape } from './table-target.ts';
 
 export const PAGE_LIMIT_DEFAULT = 50;
 export const PAGE_LIMIT_MAX = 1000;
@@ -32,6 +33,21 @@ export const PAGE_LIMIT_MAX = 1000;
 export const BULK_DELETE_MAX = 10_000;
 
 const sendJsonText = (res: Response, status: number, text: string) => res.status(status).type('application/json').send(text);
+
+const ROW_DATA = 'data must be an object of column: value pairs';
+const ROW_IDS = 'rowIds must be a non-empty array of row ids';
+const COLUMN = 'column is required';
+
+/** Bodies of the row routes (validated here, documented in src/api/openapi/admin-api.ts). */
+export const insertRowBody = z.object({ data: z.record(z.string(), z.unknown(), { error: ROW_DATA }).meta({ description: 'column: value' }) });
+export const updateCellBody = z.object({
+  column: z.string({ error: COLUMN }).min(1, COLUMN),
+  // Required (checked by the route, whose message says what null does); any JSON value.
+  value: z.unknown().meta({ description: 'The new value; null sets NULL' }),
+});
+export const deleteRowsBody = z.object({
+  rowIds: z.array(z.unknown(), { error: ROW_IDS }).min(1, ROW_IDS).max(BULK_DELETE_MAX, `rowIds takes at most ${BULK_DELETE_MAX} ids`),
+});
 
 /** A positive integer query parameter, or the default. */
 export function positiveInt(raw: string | null, name: string, dflt: number, max: number): number {
@@ -182,8 +198,7 @@ export function tableRowRoutes(s: Services): Router {
     const b = body(req);
     const schema = await targetSchema(s.pool, req);
     const table = await requireTable(s.pool, schema, req.params.tableName);
-    const data = b.data;
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) throw fail('VALIDATION_ERROR', 'data must be an object of column: value pairs');
+    const { data } = parseAdminBody(insertRowBody, b);
     const columns = Object.keys(data).map((k) => columnOf(table, k).name);
     let row: string;
     try {
@@ -200,7 +215,7 @@ export function tableRowRoutes(s: Services): Router {
     const schema = await targetSchema(s.pool, req);
     const table = await requireTable(s.pool, schema, req.params.tableName);
     const key = rowKey(table, req.params.rowId);
-    const col = columnOf(table, b.column);
+    const col = columnOf(table, parseAdminBody(updateCellBody.pick({ column: true }), b).column);
     if (!('value' in b)) throw fail('VALIDATION_ERROR', 'value is required (null sets the cell to NULL)');
     let updated: { count: number; row: string };
     try {
@@ -228,12 +243,10 @@ export function tableRowRoutes(s: Services): Router {
   });
 
   r.post('/table/:tableName/rows/delete', async (req, res) => {
-    const b = body(req);
-    if (!Array.isArray(b.rowIds) || b.rowIds.length === 0) throw fail('VALIDATION_ERROR', 'rowIds must be a non-empty array of row ids');
-    if (b.rowIds.length > BULK_DELETE_MAX) throw fail('VALIDATION_ERROR', `rowIds takes at most ${BULK_DELETE_MAX} ids`);
+    const { rowIds } = parseAdminBody(deleteRowsBody, body(req));
     const schema = await targetSchema(s.pool, req);
     const table = await requireTable(s.pool, schema, req.params.tableName);
-    const keys = b.rowIds.map((id) => rowKey(table, id));
+    const keys = rowIds.map((id) => rowKey(table, id));
     let deleted: number;
     try {
       deleted = (await writeRows(s, table, { kind: 'delete', where: [keyCondition(engineTable(table), keys)] }, false)).count;

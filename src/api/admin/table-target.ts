@@ -5,6 +5,7 @@
  * pattern-checked: they are matched against the catalog and quoted; only names of objects
  * about to be created must be plain identifiers (`newName`).
  */
+import { z } from 'zod';
 import type { Request } from 'express';
 import type pg from 'pg';
 import { isSystemSchema } from '../../shared/sql/system-schemas.ts';
@@ -65,6 +66,20 @@ export async function targetSchema(pool: pg.Pool, req: Request): Promise<string>
 }
 
 /** A name for something about to be created; `what` names the field in the message. */
+/**
+ * A name newName checks, in a body schema: any value passes zod (newName gives the message,
+ * after the checks that come first), documented as the string it must be.
+ */
+export const nameField = (description: string) =>
+  z.unknown().meta({ description, override: { type: 'string', pattern: PLAIN_NAME.source, maxLength: 63 } });
+
+/** A route's body through its zod schema; the issues' messages as one VALIDATION_ERROR. */
+export function parseAdminBody<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
+  const parsed = schema.safeParse(body ?? {});
+  if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
+  return parsed.data;
+}
+
 export function newName(value: unknown, what: string): string {
   if (typeof value !== 'string' || value === '') throw fail('VALIDATION_ERROR', `${what} is required`);
   if (!PLAIN_NAME.test(value)) {

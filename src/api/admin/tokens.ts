@@ -7,7 +7,7 @@ import type { Services } from '../services.ts';
 
 const MAX_DAYS = 3650;
 
-const createBody = z
+export const tokenCreateBody = z
   .object({
     name: z.string({ error: 'name is required' }).trim().min(1, 'name is required').max(100, 'name is at most 100 characters'),
     owner: z.string().trim().min(1, 'owner must not be empty').max(200, 'owner is at most 200 characters').optional(),
@@ -33,7 +33,7 @@ export function tokenRoutes(s: Services): Router {
   const r = Router();
 
   r.post('/', async (req, res) => {
-    const parsed = createBody.safeParse(req.body ?? {});
+    const parsed = tokenCreateBody.safeParse(req.body ?? {});
     if (!parsed.success) throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => i.message).join('; '));
     const b = parsed.data;
     const expiresAt = b.expires_at ? new Date(b.expires_at) : b.expires_in_days ? new Date(Date.now() + b.expires_in_days * 86_400_000) : null;

@@ -10,13 +10,13 @@ import { catalog } from '../../shared/catalog/index.ts';
 /** Larger results are not inlined in the synchronous answer; they are read from GET /api/jobs/:id/result. */
 export const INLINE_MAX_BYTES = 16 * 1024 * 1024;
 
-const body = exportFields.extend({ tables: exportFields.shape.tables.optional(), format: z.enum(['json', 'sql']).default('sql') });
+export const exportRequestBody = exportFields.extend({ tables: exportFields.shape.tables.optional(), format: z.enum(['json', 'sql']).default('sql') });
 
 /** POST /api/database/advance/export: a COPY-streamed export job, answered sync or async. */
 export function exportRoutes(s: Services): Router {
   const r = Router();
   r.post('/advance/export', async (req, res) => {
-    const parsed = body.safeParse(req.body ?? {});
+    const parsed = exportRequestBody.safeParse(req.body ?? {});
     if (!parsed.success) {
       throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     }

@@ -6,7 +6,7 @@ import { checkStatements, type SqlMode } from '../../shared/sql/strict-rules.ts'
 import { runSqlTransaction } from '../../shared/sql/run-sql.ts';
 import type { Services } from '../services.ts';
 
-const body = z.object({
+export const rawSqlBody = z.object({
   query: z.string().min(1, 'is required'),
   params: z.array(z.unknown()).optional(),
 });
@@ -23,7 +23,7 @@ const body = z.object({
 export function rawsqlRoutes(s: Services): Router {
   const r = Router();
   const handler = (mode: SqlMode) => async (req: Request, res: Response) => {
-    const parsed = body.safeParse(req.body ?? {});
+    const parsed = rawSqlBody.safeParse(req.body ?? {});
     if (!parsed.success) {
       throw fail('VALIDATION_ERROR', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     }

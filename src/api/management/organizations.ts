@@ -5,7 +5,7 @@ import { createOrganization, listOrganizations } from '../../shared/management/o
 import { parseBody } from './body.ts';
 import type { Services } from '../services.ts';
 
-const createBody = z.object({
+export const organizationCreateBody = z.object({
   name: z.string({ error: 'name is required and must be a string' }).trim().min(1, 'name must not be empty').max(256, 'name is at most 256 characters'),
 });
 
@@ -15,7 +15,7 @@ export function organizationRoutes(s: Services): Router {
     res.json(await listOrganizations(s.pool, res.locals.token!.owner));
   });
   r.post('/organizations', async (req, res) => {
-    const { name } = parseBody(createBody, req.body);
+    const { name } = parseBody(organizationCreateBody, req.body);
     res.status(201).json(await createOrganization(s.pool, res.locals.token!.owner, name));
   });
   return r;

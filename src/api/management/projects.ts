@@ -38,7 +38,7 @@ declare global {
 }
 
 const noNul = (s: string) => !s.includes('\0');
-const createBody = z
+export const projectCreateBody = z
   .object({
     name: z.string({ error: 'name is required and must be a string' }).trim().min(1, 'name must not be empty').max(256, 'name is at most 256 characters').refine(noNul, 'name must not contain NUL'),
     organization_id: z.string({ error: 'organization_id must be a string' }).optional(),
@@ -102,7 +102,7 @@ export function projectListRoutes(s: Services): Router {
   });
 
   r.post('/projects', async (req, res) => {
-    const b = parseBody(createBody, req.body);
+    const b = parseBody(projectCreateBody, req.body);
     const org = await memberOrganization(s.pool, res.locals.token!.owner, (b.organization_slug ?? b.organization_id)!);
     if (!org) throw notFound('Organization not found');
     requireMasterKey(s.config);

@@ -441,3 +441,21 @@ export function writeRoutes(): Router {
 
   return r;
 }
+
+/** The request bodies above, for the OpenAPI document (src/api/openapi/postgres-admin-api.ts). */
+export const pgMetaBodies = {
+  schemaCreate,
+  schemaUpdate,
+  tableCreate,
+  tableUpdate,
+  columnCreate,
+  columnUpdate,
+  policyCreate,
+  policyUpdate,
+  roleCreate,
+  roleUpdate,
+  extensionCreate,
+  extensionUpdate,
+  functionCreate,
+  functionUpdate,
+};

@@ -3,6 +3,7 @@
  * project has one, so a project that never set one gets a random key on first read.
  */
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { fail } from '../errors.ts';
 import type { Config } from '../config.ts';
 import type { Pool } from '../db/pool.ts';
@@ -10,11 +11,14 @@ import { openWithMasterKey, requireMasterKey, sealWithMasterKey } from '../crypt
 
 export const ROOT_KEY_MESSAGE = 'Expected a 32 byte secret, hex-encoded (64 characters).';
 
-/** parse: PUT body → the key, lower-cased. */
+/** The PUT body (also the OpenAPI document's). */
+export const rootKeyBody = z.object({ root_key: z.string().regex(/^[0-9a-fA-F]{64}$/).meta({ description: ROOT_KEY_MESSAGE }) });
+
+/** parse: PUT body → the key, lower-cased; one message for every way it can be wrong. */
 export function parseRootKey(body: unknown): string {
-  const key = body && typeof body === 'object' ? (body as Record<string, unknown>).root_key : undefined;
-  if (typeof key !== 'string' || !/^[0-9a-fA-F]{64}$/.test(key)) throw fail('BAD_REQUEST', ROOT_KEY_MESSAGE);
-  return key.toLowerCase();
+  const parsed = rootKeyBody.safeParse(body);
+  if (!parsed.success) throw fail('BAD_REQUEST', ROOT_KEY_MESSAGE);
+  return parsed.data.root_key.toLowerCase();
 }
 
 export class PgsodiumStore {
