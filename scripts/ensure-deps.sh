@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what `npm start` and `npm test` need: npm packages, and Debian's
-# postgresql and redis-server when a private instance is needed and they are missing.
+# Installs what `npm start` and `npm test` need: npm packages, Debian's postgresql and
+# redis-server when a private instance is needed and they are missing, and (for tests) chromium.
 # Usage: ensure-deps.sh [start|test]
 set -euo pipefail
 mode=${1:-start}
@@ -19,24 +19,36 @@ else db_url=${DATABASE_URL:-}; redis_url=${REDIS_URL:-}; vars="DATABASE_URL / RE
 have_pg() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1; }
 have_redis() { command -v redis-server >/dev/null 2>&1 || [ -x /usr/sbin/redis-server ]; }
 
+# Debian packages, installed with apt-get as root, or through sudo otherwise.
+apt_install() {
+  local sudo=()
+  if [ "$(id -u)" != 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "basalt: missing $*. Install them as root (apt-get install $*)${need_services:+, or set $vars}." >&2
+      exit 1
+    fi
+    sudo=(sudo)
+  fi
+  echo "basalt: installing $* with apt-get…" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  # policy-rc.d keeps Debian from starting system-wide services we do not use.
+  local made_policy=
+  if [ ! -e /usr/sbin/policy-rc.d ]; then "${sudo[@]}" sh -c "printf '#!/bin/sh\\nexit 101\\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d"; made_policy=1; fi
+  local ok=0
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2 || ok=$?
+  # An if, not `[ … ] && rm`: as the function's last command that would exit 1 under set -e.
+  if [ -n "$made_policy" ]; then "${sudo[@]}" rm -f /usr/sbin/policy-rc.d; fi
+  if [ "$ok" != 0 ]; then echo "basalt: apt-get could not install $*" >&2; exit 1; fi
+}
+
 pkgs=()
 [ -z "$db_url" ] && ! have_pg && pkgs+=(postgresql)
 [ -z "$redis_url" ] && ! have_redis && pkgs+=(redis-server)
-if [ ${#pkgs[@]} -gt 0 ]; then
-  if [ "$(id -u)" != 0 ]; then
-    echo "basalt: missing ${pkgs[*]}. Install them (sudo apt-get install ${pkgs[*]}) or set $vars." >&2
-    exit 1
-  fi
-  echo "basalt: installing ${pkgs[*]} with apt-get…" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  # policy-rc.d keeps Debian from starting system-wide services we do not use.
-  made_policy=
-  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi
-  apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2
-  # An if, not `[ … ] && rm`: as the script's last command that would exit 1 under set -e.
-  if [ -n "$made_policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
-fi
+# The browser checks (test/ops/*browser*.test.ts) drive Debian's Chromium; a browser is never downloaded.
+need_services=${pkgs[*]:-}
+# Fonts, so that screenshots show text (chromium only recommends them).
+if [ "$mode" = test ] && [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then pkgs+=(chromium fonts-liberation); fi
+if [ ${#pkgs[@]} -gt 0 ]; then apt_install "${pkgs[@]}"; fi
 
 # SQL exports run pg_dump and pg_restore of the server's major version (src/workers/schema-dump.ts).
 # A server given by DATABASE_URL may be another major than any installed here: as root, try to

@@ -6,6 +6,7 @@ import { createArtifactStore } from '../shared/jobs/artifacts.ts';
 import { cancelChannel, CANCELLED, cancelKey, queueName, type JobType } from '../shared/jobs/names.ts';
 import os from 'node:os';
 import { redisConnection } from '../shared/jobs/queues.ts';
+import { redactSecrets } from '../shared/jobs/redact.ts';
 import type { JobData, JobPayloads, JobProgress } from '../shared/jobs/payloads.ts';
 import { handlers, type JobContext, type JobHandler } from './handlers.ts';
 import { TenantPools } from '../shared/tenants/tenant-pools.ts';
@@ -78,7 +79,8 @@ function processor(type: JobType, handler: Handler): Processor<JobData> {
         jlog.info('job cancelled');
         throw new UnrecoverableError(CANCELLED);
       }
-      jlog.warn({ err: (e as Error).message }, 'job failed');
+      // A failed statement is quoted in the message, PASSWORD '…' and all.
+      jlog.warn({ err: redactSecrets((e as Error).message) }, 'job failed');
       throw e;
     } finally {
       timer({ outcome });

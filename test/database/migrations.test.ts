@@ -229,6 +229,29 @@ describe('migrations: apply and list', () => {
     expect(done.error).toContain('division by zero');
   });
 
+  it('a failed statement quoting a password is shown redacted in GET /api/jobs/:id and in the synchronous answer', async () => {
+    const secret = 'mig-secret-do-not-show';
+    const sql = `ALTER ROLE mig_no_such_role PASSWORD '${secret}'`;
+    const res = await post({ version: version(), name: 'secret-fail', sql }, { Prefer: 'respond-async' });
+    expect(res.status).toBe(202);
+    const done = await poll(async () => {
+      const s = await (await fetch(`${apiUrl}${res.headers.get('location')}`, { headers: { Authorization: adminAuth } })).json();
+      return s.state === 'completed' || s.state === 'failed' ? s : undefined;
+    }, 'the migration job');
+    expect(done.state).toBe('failed');
+    expect(JSON.stringify(done)).not.toContain(secret);
+    expect(done.failure).toEqual({ code: 'MIGRATION_FAILED', message: expect.stringContaining("ALTER ROLE mig_no_such_role PASSWORD '[redacted]'") });
+    expect(done.failure.message).toMatch(/mig_no_such_role" does not exist/);
+    expect(done.error).toBe(`MIGRATION_FAILED (400): ${done.failure.message}`);
+
+    const sync = await post({ version: version(), name: 'secret-fail-sync', sql });
+    expect(sync.status).toBe(400);
+    const body = await sync.json();
+    expect(body.error).toBe('MIGRATION_FAILED');
+    expect(JSON.stringify(body)).not.toContain(secret);
+    expect(JSON.stringify(body)).toContain("PASSWORD '[redacted]'");
+  });
+
   it('is idempotent: a retried job that already committed returns its record without running again', async () => {
     const t = uniq('mig_idem');
     const jobId = randomUUID();

@@ -24,4 +24,9 @@ describe('redactSecrets', () => {
       rowLimit: 5,
     });
   });
+
+  it('hides a password literal cut short in an error message to its end', () => {
+    expect(redactSecrets("Statement 1 of 1 failed: ALTER ROLE a PASSWORD 'abcdefgh…: boom")).toBe(`Statement 1 of 1 failed: ALTER ROLE a PASSWORD '${REDACTED}'`);
+    expect(redactSecrets('ALTER ROLE a PASSWORD $q$abc…')).toBe(`ALTER ROLE a PASSWORD '${REDACTED}'`);
+  });
 });

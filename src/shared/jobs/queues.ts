@@ -6,6 +6,7 @@ import { failFastRedis, isRedisUnavailable, neverSent, reconnectForever, redisRe
 import { describeFailure, jobFailure, type JobFailure } from './client-error.ts';
 import { cancelChannel, CANCELLED, JOB_TYPES, cancelKey, queueName, type JobType } from './names.ts';
 import type { JobData, JobPayloads, JobProgress } from './payloads.ts';
+import { redactSecrets } from './redact.ts';
 
 export type JobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelling' | 'cancelled';
 
@@ -131,14 +132,17 @@ export class JobQueues {
     else if (raw === 'active') state = cancelled ? 'cancelling' : 'active';
     else state = cancelled ? 'cancelled' : 'queued';
     const progress = typeof job.progress === 'object' ? (job.progress as unknown as JobProgress) : null;
-    const failure = state === 'failed' ? (jobFailure(job.failedReason) ?? null) : null;
+    // A failed statement is quoted in the reason, PASSWORD '…' and all: shown redacted, as in the dashboard.
+    const typed = jobFailure(job.failedReason);
+    const failure = state === 'failed' && typed ? { ...typed, message: redactSecrets(typed.message) as string } : null;
+    const reason = redactSecrets(job.failedReason) as string | undefined;
     return {
       id: job.id!,
       type: job.data.type,
       state,
       progress,
       result: raw === 'completed' ? (job.returnvalue ?? null) : null,
-      error: state === 'failed' ? (failure ? describeFailure(failure) : job.failedReason || 'failed') : null,
+      error: state === 'failed' ? (failure ? describeFailure(failure) : reason || 'failed') : null,
       failure,
       createdAt: iso(job.timestamp)!,
       startedAt: iso(job.processedOn),
