@@ -181,3 +181,29 @@ describe('CORS', () => {
     expect(r.headers.get('access-control-allow-origin')).toBe('*');
   });
 });
+
+describe('Prefer and Range on reads', () => {
+  it('refuses unknown preferences under handling=strict with PGRST122, across Prefer headers', async () => {
+    const r = await fetch(`${restUrl}/items`, {
+      headers: [['Accept-Profile', 'rest_pread'], ['Prefer', 'handling=strict'], ['Prefer', 'something, else']],
+    });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toEqual({
+      code: 'PGRST122',
+      details: 'Invalid preferences: something, else',
+      hint: null,
+      message: 'Invalid preferences given with handling=strict',
+    });
+    const lenient = await get('items', [['select', 'id']], { Prefer: 'handling=lenient, anything' });
+    expect(lenient.status).toBe(200);
+  });
+
+  it('ignores the Range header on HEAD (tables and functions), as PostgREST does', async () => {
+    const table = await fetch(`${restUrl}/items?select=id`, { method: 'HEAD', headers: { 'Accept-Profile': 'rest_pread', Prefer: 'count=exact', Range: '1-1' } });
+    expect(table.status).toBe(200);
+    expect(table.headers.get('content-range')).toBe('0-2/3');
+    const fn = await fetch(`${restUrl}/rpc/all_items?limit=2&offset=1`, { method: 'HEAD', headers: { 'Accept-Profile': 'rest_pread', Prefer: 'count=exact', Range: '0-0' } });
+    expect(fn.status).toBe(206);
+    expect(fn.headers.get('content-range')).toBe('1-2/3');
+  });
+});

@@ -14,7 +14,7 @@ import { csvDocument } from './respond/csv.ts';
 import { runStatementsInRequestTx, type TxContext } from './execute.ts';
 import { contentType, negotiate } from './respond/media.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
-import { singularityError, restErrorWith } from './errors.ts';
+import { singularityError, restError, restErrorWith } from './errors.ts';
 import { contentLocation } from './respond/content-location.ts';
 import { explainResponse } from './respond/plan.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
@@ -57,8 +57,11 @@ export async function handleRead(ctx: RestContext, req: RestRequest): Promise<Re
   const media = accepted.kind === 'plan' ? accepted.for : accepted;
   const q = parseQueryParams(req.query);
   const prefs = parsePrefer(req.headers.prefer);
+  if (prefs.handling === 'strict' && prefs.invalid.length) {
+    throw restError('PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.invalid.join(', ')}`);
+  }
   req.tx.timing?.mark('parsed');
-  const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
+  const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows, aggregates: ctx.aggregates });
 

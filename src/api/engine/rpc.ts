@@ -240,7 +240,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
 
   if (table && (fn.returnsSet || fn.returnTypType === 'c' || fn.outArgs.length > 0)) {
     // Rows: the full read grammar applies (select, filters, order, range, count, embedding).
-    const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
+    const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method);
     const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows, aggregates: ctx.aggregates });
     const source = `SELECT "_f".* FROM ${fromItem}`;
     const singleRow = !fn.returnsSet && media.kind !== 'csv';
