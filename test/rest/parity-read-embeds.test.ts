@@ -207,3 +207,24 @@ describe('Prefer and Range on reads', () => {
     expect(fn.headers.get('content-range')).toBe('1-2/3');
   });
 });
+
+describe('OPTIONS', () => {
+  const allow = async (path: string) => {
+    const r = await fetch(`${restUrl}/${path}`, { method: 'OPTIONS', headers: { 'Accept-Profile': 'rest_pread' } });
+    expect(r.status).toBe(200);
+    return r.headers.get('allow');
+  };
+
+  it('offers PUT only where a primary key exists (a view infers its table’s)', async () => {
+    expect(await allow('items')).toBe('OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE');
+    expect(await allow('items_keyed')).toBe('OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE');
+    // an expression column: rows can be deleted, not inserted or updated
+    expect(await allow('items_unkeyed')).toBe('OPTIONS,GET,HEAD,DELETE');
+    expect(await allow('authors_stats')).toBe('OPTIONS,GET,HEAD');
+  });
+
+  it('offers only POST for a volatile function', async () => {
+    expect(await allow('rpc/bump')).toBe('OPTIONS,POST');
+    expect(await allow('rpc/all_items')).toBe('OPTIONS,GET,HEAD,POST');
+  });
+});
