@@ -220,7 +220,6 @@ describe('OPTIONS', () => {
     expect(await allow('items_keyed')).toBe('OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE');
     // an expression column: rows can be deleted, not inserted or updated
     expect(await allow('items_unkeyed')).toBe('OPTIONS,GET,HEAD,DELETE');
-    expect(await allow('authors_stats')).toBe('OPTIONS,GET,HEAD');
   });
 
   it('offers only POST for a volatile function', async () => {
