@@ -181,3 +181,49 @@ describe('CORS', () => {
     expect(r.headers.get('access-control-allow-origin')).toBe('*');
   });
 });
+
+describe('Prefer and Range on reads', () => {
+  it('refuses unknown preferences under handling=strict with PGRST122, across Prefer headers', async () => {
+    const r = await fetch(`${restUrl}/items`, {
+      headers: [['Accept-Profile', 'rest_pread'], ['Prefer', 'handling=strict'], ['Prefer', 'something, else']],
+    });
+    expect(r.status).toBe(400);
+    expect(await r.json()).toEqual({
+      code: 'PGRST122',
+      details: 'Invalid preferences: something, else',
+      hint: null,
+      message: 'Invalid preferences given with handling=strict',
+    });
+    const lenient = await get('items', [['select', 'id']], { Prefer: 'handling=lenient, anything' });
+    expect(lenient.status).toBe(200);
+  });
+
+  it('ignores the Range header on HEAD (tables and functions), as PostgREST does', async () => {
+    const table = await fetch(`${restUrl}/items?select=id`, { method: 'HEAD', headers: { 'Accept-Profile': 'rest_pread', Prefer: 'count=exact', Range: '1-1' } });
+    expect(table.status).toBe(200);
+    expect(table.headers.get('content-range')).toBe('0-2/3');
+    const fn = await fetch(`${restUrl}/rpc/all_items?limit=2&offset=1`, { method: 'HEAD', headers: { 'Accept-Profile': 'rest_pread', Prefer: 'count=exact', Range: '0-0' } });
+    expect(fn.status).toBe(206);
+    expect(fn.headers.get('content-range')).toBe('1-2/3');
+  });
+});
+
+describe('OPTIONS', () => {
+  const allow = async (path: string) => {
+    const r = await fetch(`${restUrl}/${path}`, { method: 'OPTIONS', headers: { 'Accept-Profile': 'rest_pread' } });
+    expect(r.status).toBe(200);
+    return r.headers.get('allow');
+  };
+
+  it('offers PUT only where a primary key exists (a view infers its table’s)', async () => {
+    expect(await allow('items')).toBe('OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE');
+    expect(await allow('items_keyed')).toBe('OPTIONS,GET,HEAD,POST,PUT,PATCH,DELETE');
+    // an expression column: rows can be deleted, not inserted or updated
+    expect(await allow('items_unkeyed')).toBe('OPTIONS,GET,HEAD,DELETE');
+  });
+
+  it('offers only POST for a volatile function', async () => {
+    expect(await allow('rpc/bump')).toBe('OPTIONS,POST');
+    expect(await allow('rpc/all_items')).toBe('OPTIONS,GET,HEAD,POST');
+  });
+});

@@ -97,5 +97,7 @@ export function openApiDocument(cache: SchemaCacheData, schema: string, info: { 
 
 /** The methods a relation allows, for OPTIONS. */
 export function allowedMethods(t: Table): string {
-  return ['OPTIONS', 'GET', 'HEAD', ...(t.insertable ? ['POST', 'PUT'] : []), ...(t.updatable ? ['PATCH'] : []), ...(t.deletable ? ['DELETE'] : [])].join(',');
+  // PUT upserts one row by its primary key: it needs a key, and both insert and update.
+  const put = t.insertable && t.updatable && t.pk.length > 0;
+  return ['OPTIONS', 'GET', 'HEAD', ...(t.insertable ? ['POST'] : []), ...(put ? ['PUT'] : []), ...(t.updatable ? ['PATCH'] : []), ...(t.deletable ? ['DELETE'] : [])].join(',');
 }

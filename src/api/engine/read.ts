@@ -18,7 +18,7 @@ import { outputNames } from './render/read.ts';
 import type { SelectItem } from './parse/types.ts';
 import type { QualifiedName } from '../schema-cache/model.ts';
 import { contentRange, rangeStatus } from './respond/range-status.ts';
-import { singularityError, restErrorWith } from './errors.ts';
+import { singularityError, restError, restErrorWith } from './errors.ts';
 import { contentLocation } from './respond/content-location.ts';
 import { explainResponse } from './respond/plan.ts';
 import { applyResponseGucs } from './respond/response-gucs.ts';
@@ -59,8 +59,11 @@ export interface RestContext {
 export async function handleRead(ctx: RestContext, req: RestRequest): Promise<RestResponse> {
   const q = parseQueryParams(req.query);
   const prefs = parsePrefer(req.headers.prefer);
+  if (prefs.handling === 'strict' && prefs.invalid.length) {
+    throw restError('PGRST122', 'Invalid preferences given with handling=strict', `Invalid preferences: ${prefs.invalid.join(', ')}`);
+  }
   req.tx.timing?.mark('parsed');
-  const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method);
+  const range = combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method);
   const table = findTable(ctx.cache, req.schema, req.resource);
   const plan = planRead(ctx.cache, table, q, { range, maxRows: ctx.maxRows, aggregates: ctx.aggregates });
   // After planning, as PostgREST: an unknown table or column answers before an unavailable media type.

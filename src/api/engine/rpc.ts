@@ -234,7 +234,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
   // Handlers are looked up for the relation the rows belong to (named in the function's schema), or for the function itself.
   const plan = returnsRows
     ? planRead(ctx.cache, table, q, {
-        range: combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method),
+        range: combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method),
         maxRows: ctx.maxRows,
         aggregates: ctx.aggregates,
       })
@@ -305,7 +305,7 @@ export async function handleRpc(ctx: RestContext & { txEnd: TxEnd }, req: RestRe
       : `convert_to(${fn.returnsSet ? `string_agg("pgrst_scalar"::text, '')` : `"pgrst_scalar"::text`}, 'UTF8')`
     : agg;
   // A set of scalars takes limit/offset (and Range) like rows do.
-  const setRange = fn.returnsSet ? combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method === 'HEAD' ? 'GET' : req.method) : { offset: 0 };
+  const setRange = fn.returnsSet ? combineRanges(q.ranges.find((r) => r.path.length === 0), req.headers.range, req.method) : { offset: 0 };
   const rangeSql = `${setRange.limit !== undefined ? ` LIMIT ${p.add(setRange.limit)}` : ''}${setRange.offset ? ` OFFSET ${p.add(setRange.offset)}` : ''}`;
   const scalarFrom = fn.returnsSet
     ? `(SELECT "_f" AS "pgrst_scalar"${prefs.count ? `, count(*) OVER () AS "pgrst_total"` : ''} FROM ${fromItem}${rangeSql})`

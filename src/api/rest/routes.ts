@@ -133,8 +133,12 @@ export function restRouter(s: Services): Router {
   r.get('/rpc/:fn', rpc);
   r.head('/rpc/:fn', rpc);
   r.post('/rpc/:fn', raw, rpc);
-  r.options('/rpc/:fn', (_req, res) => {
-    res.setHeader('Allow', 'OPTIONS,GET,HEAD,POST');
+  r.options('/rpc/:fn', async (req, res) => {
+    // A volatile function can only be POSTed (PostgREST's Allow).
+    const schema = resolveProfile(req.header('accept-profile'), exposed());
+    const fns = (await s.schemaCache.get()).functions.get(`${schema}.${String(req.params.fn)}`) ?? [];
+    const postOnly = fns.length > 0 && fns.every((f) => f.volatility === 'v');
+    res.setHeader('Allow', postOnly ? 'OPTIONS,POST' : 'OPTIONS,GET,HEAD,POST');
     res.status(200).end();
   });
   r.all('/rpc/:fn', (req, _res, next) => next(restError('PGRST101', `Cannot use the ${req.method} method on RPC`)));

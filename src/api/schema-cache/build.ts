@@ -181,6 +181,17 @@ export function buildSchemaCache(
     return out;
   };
 
+  // A view that shows every primary key column of a table has that key too (PostgREST infers it
+  // the same way): OPTIONS offers PUT, and writes address its rows by it.
+  for (const t of [...tables.values()]) {
+    if (t.kind !== 'table' && t.kind !== 'partitioned_table') continue;
+    if (!t.pk?.length) continue;
+    for (const e of endpoints(t.schema, t.name, t.pk)) {
+      const v = tables.get(qnKey(e.rel));
+      if (v && v !== t && (v.kind === 'view' || v.kind === 'materialized_view') && !v.pk?.length) v.pk = e.cols;
+    }
+  }
+
   const relationships = new Map<string, Relationship[]>();
   const add = (r: Relationship) => {
     const k = qnKey(r.table);
