@@ -48,6 +48,8 @@ pkgs=()
 need_services=${pkgs[*]:-}
 # Fonts, so that screenshots show text (chromium only recommends them).
 if [ "$mode" = test ] && [ -z "${CHROMIUM_PATH:-}" ] && [ ! -x /usr/bin/chromium ]; then pkgs+=(chromium fonts-liberation); fi
+# test/unit/crypto-js-aes.test.ts checks our AES against openssl's own command.
+if [ "$mode" = test ] && ! command -v openssl >/dev/null 2>&1; then pkgs+=(openssl); fi
 if [ ${#pkgs[@]} -gt 0 ]; then apt_install "${pkgs[@]}"; fi
 
 # SQL exports run pg_dump and pg_restore of the server's major version (src/workers/schema-dump.ts).
