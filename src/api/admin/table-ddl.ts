@@ -1,7 +1,8 @@
 /**
  * Table DDL (contract: shared/seeds/selfhosted-admin-api.md, "Tables" and "Table Columns"):
  * POST /table/create, DELETE /table/:tableName, POST /table/:tableName/clone,
- * POST /table/:tableName/column. Each runs in one transaction.
+ * POST /table/:tableName/column. Each runs in one transaction; the statements come from the
+ * DDL builder (src/api/ddl/), onto whose model the admin's column definitions are mapped.
  */
 import { Router, type Request } from 'express';
 import pg from 'pg';

@@ -151,10 +151,9 @@ const wholeRow = (t: Table): ReadPlan => ({
  * (schemaTransaction: the tenant's session in a project schema): the rows it touched and, when
  * asked, the first one as JSON text built by PostgreSQL (so bigint and numeric arrive unrounded).
  */
-async function writeRows(s: Services, table: TableShape, m: Mutation, returnRow: boolean): Promise<{ count: number; row: string }> {
-  const t = engineTable(table);
+async function writeRows(s: Services, t: Table, m: Mutation, returnRow: boolean): Promise<{ count: number; row: string }> {
   const { sql, params } = renderMutation(t, m, wholeRow(t), { representation: returnRow, format: 'object', stripNulls: false });
-  const { rows } = await schemaTransaction(s, table.schema, (c) => c.query<{ page_total: string; body: string }>(sql, params));
+  const { rows } = await schemaTransaction(s, t.schema, (c) => c.query<{ page_total: string; body: string }>(sql, params));
   return { count: Number(rows[0].page_total), row: rows[0].body };
 }
 
@@ -203,7 +202,7 @@ export function tableRowRoutes(s: Services): Router {
     let row: string;
     try {
       // JSON values go in as the body of a data API insert: json columns take them whole.
-      ({ row } = await writeRows(s, table, { kind: 'insert', columns, json: JSON.stringify([data]), rowCount: 1, applyDefaults: false }, true));
+      ({ row } = await writeRows(s, engineTable(table), { kind: 'insert', columns, json: JSON.stringify([data]), rowCount: 1, applyDefaults: false }, true));
     } catch (e) {
       throw postgresInputError(e, 'Cannot insert the row: ');
     }
@@ -219,8 +218,8 @@ export function tableRowRoutes(s: Services): Router {
     if (!('value' in b)) throw fail('VALIDATION_ERROR', 'value is required (null sets the cell to NULL)');
     let updated: { count: number; row: string };
     try {
-      const where = [keyCondition(engineTable(table), [key])];
-      updated = await writeRows(s, table, { kind: 'update', columns: [col.name], json: JSON.stringify({ [col.name]: b.value }), where, applyDefaults: false }, true);
+      const t = engineTable(table);
+      updated = await writeRows(s, t, { kind: 'update', columns: [col.name], json: JSON.stringify({ [col.name]: b.value }), where: [keyCondition(t, [key])], applyDefaults: false }, true);
     } catch (e) {
       throw postgresInputError(e, 'Cannot update the row: ');
     }
@@ -234,7 +233,8 @@ export function tableRowRoutes(s: Services): Router {
     const key = rowKey(table, req.params.rowId);
     let deleted: number;
     try {
-      deleted = (await writeRows(s, table, { kind: 'delete', where: [keyCondition(engineTable(table), [key])] }, false)).count;
+      const t = engineTable(table);
+      deleted = (await writeRows(s, t, { kind: 'delete', where: [keyCondition(t, [key])] }, false)).count;
     } catch (e) {
       throw postgresInputError(e, 'Cannot delete the row: ');
     }
@@ -249,7 +249,8 @@ export function tableRowRoutes(s: Services): Router {
     const keys = rowIds.map((id) => rowKey(table, id));
     let deleted: number;
     try {
-      deleted = (await writeRows(s, table, { kind: 'delete', where: [keyCondition(engineTable(table), keys)] }, false)).count;
+      const t = engineTable(table);
+      deleted = (await writeRows(s, t, { kind: 'delete', where: [keyCondition(t, keys)] }, false)).count;
     } catch (e) {
       throw postgresInputError(e, 'Cannot delete the rows: ');
     }
