@@ -119,7 +119,6 @@ async function runServer(single: boolean) {
   server.listen(config.PORT, config.HOST, () => {
     log.info({ url: `http://${config.HOST}:${config.PORT}` }, 'api listening');
     process.send?.({ ready: true });
-    services.queues.warm();
   });
   server.on('error', (err) => {
     log.fatal({ err: err.message }, 'cannot listen');

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { JobType } from '../../shared/jobs/names.ts';
 import type { JobStatus } from '../../shared/jobs/queues.ts';
 import { fail } from '../../shared/errors.ts';
-import { failureError } from '../../shared/jobs/job-failure.ts';
+import { failureError } from '../../shared/jobs/client-error.ts';
 import type { Services } from '../services.ts';
 
 /** RFC 7240: `Prefer: respond-async` asks for 202 at once instead of waiting. */

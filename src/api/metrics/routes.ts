@@ -61,7 +61,7 @@ export function createMetrics(s: Services): Metrics {
     registers: [registry],
     async collect() {
       this.reset();
-      const counts = await Promise.all(JOB_TYPES.map(async (t) => (await s.queues.queue(t)).getJobCounts(...STATES).catch(() => undefined)));
+      const counts = await Promise.all(JOB_TYPES.map((t) => s.queues.queue(t).getJobCounts(...STATES).catch(() => undefined)));
       JOB_TYPES.forEach((t, i) => {
         for (const state of STATES) if (counts[i]) this.set({ queue: queueName(t), state }, counts[i]![state] ?? 0);
       });

@@ -56,12 +56,12 @@ async function loadBoard(s: Services): Promise<RequestHandler> {
     }
   }
   const board = new ExpressAdapter().setBasePath(QUEUE_DASHBOARD_PATH);
-  const queues = await Promise.all(JOB_TYPES.map(async (t) => {
-    const a = new RedactingAdapter(await s.queues.queue(t), { readOnlyMode: false, allowRetries: true, description: `${t} jobs` });
+  const queues = JOB_TYPES.map((t) => {
+    const a = new RedactingAdapter(s.queues.queue(t), { readOnlyMode: false, allowRetries: true, description: `${t} jobs` });
     a.setFormatter('data', (data) => redactSecrets(data));
     a.setFormatter('returnValue', (value) => redactSecrets(value));
     return a;
-  }));
+  });
   createBullBoard({ queues, serverAdapter: board, options: { uiConfig: { boardTitle: 'Basalt jobs' } } });
   return board.getRouter() as RequestHandler;
 }

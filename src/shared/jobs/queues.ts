@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Job, Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ApiError, fail } from '../errors.ts';
 import { failFastRedis, isRedisUnavailable, neverSent, reconnectForever, redisReady, redisUnavailableError, whileRedisUp } from '../redis.ts';
-import { describeFailure, jobFailure, type JobFailure } from './job-failure.ts';
+import { describeFailure, jobFailure, type JobFailure } from './client-error.ts';
 import { cancelChannel, CANCELLED, JOB_TYPES, cancelKey, queueName, type JobType } from './names.ts';
 import { payloadSchemas, type JobData, type JobProgress } from './payloads.ts';
 import { redactSecrets } from './redact.ts';
@@ -50,25 +50,15 @@ const NOT_READ = "the job's status cannot be read now; retry shortly";
  */
 export class JobQueues {
   readonly connection: Redis;
-  /** BullMQ is loaded on first use, not at start-up: most of an API process's start is spent loading packages. */
-  private queues?: Promise<Map<JobType, Queue<JobData>>>;
+  private readonly queues = new Map<JobType, Queue<JobData>>();
 
   constructor(redisUrl: string, private readonly opts: JobQueueOptions) {
     this.connection = failFastRedis(redisUrl);
+    for (const t of JOB_TYPES) this.queues.set(t, new Queue<JobData>(queueName(t), { connection: this.connection, prefix: opts.prefix }));
   }
 
-  private all(): Promise<Map<JobType, Queue<JobData>>> {
-    this.queues ??= import('bullmq').then(({ Queue }) => new Map(JOB_TYPES.map((t) => [t, new Queue<JobData>(queueName(t), { connection: this.connection, prefix: this.opts.prefix })])));
-    return this.queues;
-  }
-
-  /** Loads BullMQ now, once start-up is over, so the first request or scrape does not wait for it. */
-  warm(): void {
-    void this.all().catch(() => {});
-  }
-
-  async queue(t: JobType): Promise<Queue<JobData>> {
-    return (await this.all()).get(t)!;
+  queue(t: JobType): Queue<JobData> {
+    return this.queues.get(t)!;
   }
 
   async enqueue(type: JobType, payload: unknown): Promise<Job<JobData>> {
@@ -80,7 +70,7 @@ export class JobQueues {
     if (!(await redisReady(this.connection))) throw redisUnavailableError(NOT_ENQUEUED);
     const jobId = randomUUID();
     try {
-      return await (await this.queue(type)).add(type, { type, payload: parsed.data }, {
+      return await this.queue(type).add(type, { type, payload: parsed.data }, {
         jobId,
         attempts: this.opts.attempts,
         backoff: { type: 'exponential', delay: 1000 },
@@ -97,7 +87,7 @@ export class JobQueues {
 
   async find(id: string): Promise<Job<JobData> | undefined> {
     return whileRedisUp(this.connection, NOT_READ, async () => {
-      const found = await Promise.all([...(await this.all()).values()].map((q) => q.getJob(id)));
+      const found = await Promise.all([...this.queues.values()].map((q) => q.getJob(id)));
       return found.find((j): j is Job<JobData> => !!j);
     });
   }
@@ -139,7 +129,7 @@ export class JobQueues {
     if (!job?.id) return undefined;
     const [raw, cancelled] = await Promise.all([job.getState(), this.connection.exists(cancelKey(this.opts.prefix, job.id))]);
     // The state may have moved on since the job was read; re-read it for the final fields.
-    if ((raw === 'completed' || raw === 'failed') && !job.finishedOn) job = (await (await this.queue(job.data.type)).getJob(job.id!)) ?? job;
+    if ((raw === 'completed' || raw === 'failed') && !job.finishedOn) job = (await this.queue(job.data.type).getJob(job.id!)) ?? job;
     let state: JobState;
     if (raw === 'completed') state = 'completed';
     else if (raw === 'failed') state = job.failedReason === CANCELLED ? 'cancelled' : 'failed';
@@ -176,7 +166,7 @@ export class JobQueues {
     for (;;) {
       let s: JobStatus;
       try {
-        const fresh = await whileRedisUp(this.connection, NOT_READ, async () => (await this.queue(job.data.type)).getJob(job.id!));
+        const fresh = await whileRedisUp(this.connection, NOT_READ, () => this.queue(job.data.type).getJob(job.id!));
         s = (await this.status(fresh ?? job))!;
       } catch (e) {
         if (e instanceof ApiError && e.code === 'REDIS_UNAVAILABLE') return last;
@@ -209,7 +199,7 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    if (this.queues) await Promise.all([...(await this.queues).values()].map((q) => q.close()));
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.connection.disconnect();
   }
 }
