@@ -10,6 +10,10 @@
  * Each is started BENCH_ROUNDS times (default 5), one at a time, and the median and the worst
  * are reported; then all three run together, idle for BENCH_IDLE_S seconds (default 10), and
  * the RSS of every process (API primary, each web process, worker, functions) is read from /proc.
+ * Beside wall time, the CPU time (user + system, all the API's processes) spent until healthy: on a
+ * machine that other work loads, wall time mostly measures the wait for a core, CPU time does not.
+ * BENCH_COMPARE=dir (a checkout with its own dist/, built by its scripts/build.mjs) starts that
+ * build too, in A B B A order within each round, so both see the same background load.
  * BENCH_CPU_PROF=dir writes a V8 CPU profile of each start (node --cpu-prof) there.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
@@ -23,7 +27,11 @@ import { envInt } from './harness.ts';
 const root = path.resolve(import.meta.dirname, '..');
 const ROUNDS = envInt('BENCH_ROUNDS', 5, 1);
 const IDLE_S = envInt('BENCH_IDLE_S', 10, 0);
+/** How long one start may take before the run fails: generous, a loaded machine is slow. */
+const LIMIT_MS = envInt('BENCH_TIMEOUT_S', 180, 1) * 1000;
 const CPU_PROF = process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined;
+const COMPARE = process.env.BENCH_COMPARE ? path.resolve(process.env.BENCH_COMPARE) : undefined;
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 /** As the Procfile starts them. */
 const FLAGS = ['--max-semi-space-size=4'];
 
@@ -60,15 +68,15 @@ interface Started {
   ready: Promise<number>;
 }
 
-function spawnEntry(entry: string, env: NodeJS.ProcessEnv): Started {
+function spawnEntry(entry: string, env: NodeJS.ProcessEnv, dist = path.join(root, 'dist')): Started {
   const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
   const start = performance.now();
-  const child = fork(path.join(root, 'dist', entry), [], { env, execArgv: [...FLAGS, ...prof], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(path.join(dist, entry), [], { env, execArgv: [...FLAGS, ...prof], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   children.add(child);
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const ready = new Promise<number>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${entry} not ready in 60 s:\n${err}`)), 60_000);
+    const t = setTimeout(() => reject(new Error(`${entry} not ready in ${LIMIT_MS / 1000} s:\n${err}`)), LIMIT_MS);
     child.on('message', (m: { ready?: boolean }) => {
       if (m?.ready) {
         clearTimeout(t);
@@ -80,6 +88,7 @@ function spawnEntry(entry: string, env: NodeJS.ProcessEnv): Started {
       reject(new Error(`${entry} exited (code ${code}, signal ${signal}) before ready:\n${err}`));
     });
   });
+  ready.catch(() => {}); // awaited by the caller; a failure after the run gave up is not a crash
   return { child, ready };
 }
 
@@ -94,9 +103,25 @@ async function firstOk(url: string, start: number, child: ChildProcess): Promise
     } catch {
       // not listening yet
     }
-    if (performance.now() - start > 60_000) throw new Error(`${url} not 200 within 60 s`);
+    if (performance.now() - start > LIMIT_MS) throw new Error(`${url} not 200 within ${LIMIT_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** CPU seconds (user + system) of a process and its direct children, from /proc. */
+function cpuOfTree(pid: number): number {
+  let ticks = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(d) === pid || Number(f[1]) === pid) ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // ended while we looked
+    }
+  }
+  return ticks / clockTicks;
 }
 
 /** Resident set size (kB) of a process, and of its direct children, from /proc. */
@@ -151,26 +176,36 @@ async function main() {
   };
   const base = `http://127.0.0.1:${port}`;
 
-  // The first start of each also runs the one-off work a fresh database needs (logins, grants): not counted.
-  const times = { health: [] as number[], ready: [] as number[], worker: [] as number[], functions: [] as number[] };
-  for (let round = 0; round <= ROUNDS; round++) {
+  // The first start also runs the one-off work a fresh database needs (logins, grants): not counted.
+  const variants = [{ name: 'this build', dist: path.join(root, 'dist') }, ...(COMPARE ? [{ name: `BENCH_COMPARE (${COMPARE})`, dist: path.join(COMPARE, 'dist') }] : [])];
+  type Times = { health: number[]; ready: number[]; cpu: number[]; worker: number[]; functions: number[] };
+  const times = new Map<string, Times>(variants.map((v) => [v.name, { health: [], ready: [], cpu: [], worker: [], functions: [] }]));
+  const once = async (v: (typeof variants)[number], counted: boolean) => {
     const start = performance.now();
-    const api = spawnEntry('src/api/main.js', env);
-    const [health, ready] = await Promise.all([firstOk(`${base}/api/health`, start, api.child), firstOk(`${base}/api/ready`, start, api.child)]);
+    const api = spawnEntry('src/api/main.js', env, v.dist);
+    const healthy = firstOk(`${base}/api/health`, start, api.child).then((ms) => ({ ms, cpu: cpuOfTree(api.child.pid!) }));
+    const [health, ready] = await Promise.all([healthy, firstOk(`${base}/api/ready`, start, api.child)]);
     await api.ready;
     await stop(api.child);
-    const worker = spawnEntry('src/workers/main.js', env);
+    const worker = spawnEntry('src/workers/main.js', env, v.dist);
     const w = await worker.ready;
     await stop(worker.child);
-    const functions = spawnEntry('src/functions/main.js', env);
+    const functions = spawnEntry('src/functions/main.js', env, v.dist);
     const f = await functions.ready;
     await stop(functions.child);
-    log(`round ${round}${round === 0 ? ' (warm-up, not counted)' : ''}: API health ${ms(health)}, ready ${ms(ready)}; worker ${ms(w)}; functions ${ms(f)}`);
-    if (round === 0) continue;
-    times.health.push(health);
-    times.ready.push(ready);
-    times.worker.push(w);
-    times.functions.push(f);
+    log(`${v.name}${counted ? '' : ' (warm-up, not counted)'}: API health ${ms(health.ms)} (${health.cpu.toFixed(2)} CPU s), ready ${ms(ready)}; worker ${ms(w)}; functions ${ms(f)}`);
+    if (!counted) return;
+    const t = times.get(v.name)!;
+    t.health.push(health.ms);
+    t.cpu.push(health.cpu);
+    t.ready.push(ready);
+    t.worker.push(w);
+    t.functions.push(f);
+  };
+  for (const v of variants) await once(v, false);
+  for (let round = 1; round <= ROUNDS; round++) {
+    // A B B A: background load that comes and goes falls on both alike.
+    for (const v of round % 2 ? variants : [...variants].reverse()) await once(v, true);
   }
 
   log(`all three running, idle for ${IDLE_S} s`);
@@ -186,14 +221,18 @@ async function main() {
   ];
 
   const out: string[] = [];
-  out.push(`Start to ready, compiled build, PostgreSQL and Redis already up (${ROUNDS} rounds, ${os.availableParallelism()} cores, node ${process.version}):`);
+  out.push(`Start to ready, compiled build, PostgreSQL and Redis already up (${ROUNDS} rounds per build, ${os.availableParallelism()} cores, node ${process.version}):`);
   out.push('');
-  out.push('| process | median | worst |');
-  out.push('| --- | --- | --- |');
-  out.push(`| API: spawn → GET /api/health 200 | ${ms(median(times.health))} | ${ms(Math.max(...times.health))} |`);
-  out.push(`| API: spawn → GET /api/ready 200 | ${ms(median(times.ready))} | ${ms(Math.max(...times.ready))} |`);
-  out.push(`| worker: spawn → ready | ${ms(median(times.worker))} | ${ms(Math.max(...times.worker))} |`);
-  out.push(`| functions runtime: spawn → ready | ${ms(median(times.functions))} | ${ms(Math.max(...times.functions))} |`);
+  out.push('| build | process | median | worst |');
+  out.push('| --- | --- | --- | --- |');
+  for (const [name, t] of times) {
+    out.push(`| ${name} | API: spawn → GET /api/health 200 | ${ms(median(t.health))} | ${ms(Math.max(...t.health))} |`);
+    out.push(`| ${name} | API: CPU time (all its processes) until healthy | ${median(t.cpu).toFixed(2)} s | ${Math.max(...t.cpu).toFixed(2)} s |`);
+    out.push(`| ${name} | API: spawn → GET /api/ready 200 | ${ms(median(t.ready))} | ${ms(Math.max(...t.ready))} |`);
+    out.push(`| ${name} | worker: spawn → ready | ${ms(median(t.worker))} | ${ms(Math.max(...t.worker))} |`);
+    out.push(`| ${name} | functions runtime: spawn → ready | ${ms(median(t.functions))} | ${ms(Math.max(...t.functions))} |`);
+  }
+  out.push(`Load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(', ')} (wall times grow with it; CPU times much less).`);
   out.push('');
   out.push(`Idle RSS after ${IDLE_S} s:`);
   out.push('');

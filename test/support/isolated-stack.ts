@@ -27,7 +27,8 @@ export async function isolatedStack(name: string, extraEnv: Record<string, strin
   const spawn = async (entry: 'src/api/main.ts' | 'src/workers/main.ts') => {
     const p = startProcess(entry, env);
     started.push(p);
-    await whenReady(p);
+    // Generous: several processes start at once on a loaded 2-core machine.
+    await whenReady(p, 120_000);
     return p;
   };
   await spawn('src/api/main.ts');
