@@ -84,6 +84,18 @@ function reprColumns(t: Table, columns: string[]): Map<string, string> {
   return out;
 }
 
+/**
+ * The column definition list of the body's record: only the columns sent, with their types
+ * (format_type, schema-qualified by the catalog query). Building a whole row of the table
+ * (json_populate_record) would check a NOT NULL domain on columns nobody sent, as PostgREST's
+ * json_to_recordset does not. Representation columns are read through their casts instead.
+ */
+function recordColumns(t: Table, columns: string[], skip: Map<string, string>): string {
+  const defs = columns.filter((c) => !skip.has(c)).map((c) => `${quoteIdent(c)} ${t.columnsByName.get(c)!.type}`);
+  // A record with no columns cannot be declared; nothing reads "_r" then.
+  return defs.length ? defs.join(', ') : '"pgrst_none" int';
+}
+
 function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', wantInserted: boolean): string {
   const target = qualified(t.schema, t.name);
   // xmax = 0 tells an inserted row from an updated one; views have no xmax.
@@ -103,8 +115,7 @@ function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', w
       }
       let select: string;
       const reprs = reprColumns(t, m.columns);
-      // Representation keys are left out of the populated record and read through their cast.
-      const stripped = (row: string) => (reprs.size ? `${row} - ${p.add([...reprs.keys()])}::text[]` : row);
+      const record = recordColumns(t, m.columns, reprs);
       if (m.applyDefaults) {
         // A key missing from a row takes the column's default, evaluated per row.
         const exprs = m.columns.map((c) => {
@@ -115,15 +126,15 @@ function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', w
           return `CASE WHEN "_j" ? ${key} THEN ${value} ELSE ${def ?? 'NULL'} END`;
         });
         const overriding = m.columns.some((c) => t.columnsByName.get(c)?.identityAlways) ? 'OVERRIDING SYSTEM VALUE ' : '';
-        select = `${overriding}SELECT ${exprs.join(', ')} FROM jsonb_array_elements(${p.add(m.json)}::jsonb) AS "_e"("_j") CROSS JOIN LATERAL jsonb_populate_record(NULL::${target}, ${stripped('"_j"')}) AS "_r"`;
+        select = `${overriding}SELECT ${exprs.join(', ')} FROM jsonb_array_elements(${p.add(m.json)}::jsonb) AS "_e"("_j") CROSS JOIN LATERAL jsonb_to_record("_j") AS "_r"(${record})`;
       } else if (reprs.size) {
         const exprs = m.columns.map((c) => {
           const fn = reprs.get(c);
           return fn ? `${fn}("_j" -> ${p.add(c)}::text)` : `"_r".${quoteIdent(c)}`;
         });
-        select = `SELECT ${exprs.join(', ')} FROM json_array_elements(${p.add(m.json)}::json) AS "_e"("_j") CROSS JOIN LATERAL json_populate_record(NULL::${target}, (${stripped('"_j"::jsonb')})::json) AS "_r"`;
+        select = `SELECT ${exprs.join(', ')} FROM json_array_elements(${p.add(m.json)}::json) AS "_e"("_j") CROSS JOIN LATERAL json_to_record("_j") AS "_r"(${record})`;
       } else {
-        select = `SELECT ${cols.map((c) => `"_r".${c}`).join(', ')} FROM json_populate_recordset(NULL::${target}, ${p.add(m.json)}::json) AS "_r"`;
+        select = `SELECT ${cols.map((c) => `"_r".${c}`).join(', ')} FROM json_to_recordset(${p.add(m.json)}::json) AS "_r"(${record})`;
       }
       let conflict = '';
       if (m.onConflict) {
@@ -151,9 +162,7 @@ function mutationSql(t: Table, m: Mutation, p: Params, ret: Set<string> | '*', w
           return `${quoteIdent(c)} = ${value}`;
         })
         .join(', ');
-      // Representation keys are left out of the populated record and read through their cast.
-      const record = reprs.size ? `(${body}::jsonb - ${p.add([...reprs.keys()])}::text[])::json` : `${body}::json`;
-      return `UPDATE ${target} AS ${alias} SET ${sets} FROM json_populate_record(NULL::${target}, ${record}) AS "_r"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} RETURNING ${returningList(ret, alias, wantInserted ? 'false' : undefined)}`;
+      return `UPDATE ${target} AS ${alias} SET ${sets} FROM json_to_record(${body}::json) AS "_r"(${recordColumns(t, m.columns, reprs)})${where.length ? ` WHERE ${where.join(' AND ')}` : ''} RETURNING ${returningList(ret, alias, wantInserted ? 'false' : undefined)}`;
     }
     case 'delete': {
       const where = m.where.map((c) => condSql(c, 't0', p));
