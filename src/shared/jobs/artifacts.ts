@@ -514,9 +514,9 @@ export class FileArtifactStore extends ArtifactCatalog {
       });
       await Promise.all(earlier.map((e) => unlinkQuietly(this.file(e))));
       let size = 0;
-      // Written in FILE_BLOCK blocks: a follower then reads in blocks too, and both sides make few calls.
+      // Pieces queued while a write is in flight go out in one writev (no copying into blocks).
       await pipelineAsync(
-        inBlocks(countBytes(source, (n) => (size = n)), FILE_BLOCK),
+        countBytes(source, (n) => (size = n)),
         fh.createWriteStream({ highWaterMark: FILE_BLOCK }),
       );
       const { rows } = await this.pool.query<ArtifactRow>(
@@ -544,13 +544,10 @@ export class FileArtifactStore extends ArtifactCatalog {
     try {
       let size = 0;
       await pipelineAsync(
-        inBlocks(
-          countBytes(source, (n) => {
-            size = n;
-            if (maxBytes !== undefined && n > maxBytes) throw fail('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
-          }),
-          FILE_BLOCK,
-        ),
+        countBytes(source, (n) => {
+          size = n;
+          if (maxBytes !== undefined && n > maxBytes) throw fail('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
+        }),
         fh.createWriteStream({ highWaterMark: FILE_BLOCK }),
       );
       const { rows } = await this.pool.query<ArtifactRow>(
