@@ -180,6 +180,10 @@ describe.each(kinds)('artifact store: $kind', ({ kind, make, files }) => {
       client.release();
     }
     expect(await s().readResult(jobId)).toEqual({ rows: 4 });
+    // GET /api/jobs/:id/result serves it as the job's output.
+    const out = await s().jobOutput(jobId);
+    expect(out).toMatchObject({ complete: true, contentType: 'application/json', filename: 'r.json' });
+    expect(JSON.parse((await readAll(s().content(out!))).toString())).toEqual({ rows: 4 });
     await db().query(`DELETE FROM basalt.artifacts WHERE job_id = $1`, [jobId]);
   });
 

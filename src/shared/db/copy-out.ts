@@ -38,7 +38,9 @@ class FastCopyOut extends CopyToQueryStream {
       buf = Buffer.concat([this.head, chunk]);
       this.head = null;
     }
-    const rows: Buffer[] = [];
+    // Row bytes are copied into one buffer as they are found: cheaper than a subarray per row
+    // (an object each, 1 M of them per million rows) and a concat at the end.
+    const rows = Buffer.allocUnsafe(buf.length);
     let size = 0;
     let done = false;
     let i = 0;
@@ -46,7 +48,7 @@ class FastCopyOut extends CopyToQueryStream {
       if (this.remaining > 0) {
         const n = Math.min(this.remaining, buf.length - i);
         if (this.code === CopyData) {
-          rows.push(buf.subarray(i, i + n));
+          buf.copy(rows, size, i, i + n);
           size += n;
         }
         i += n;
@@ -89,9 +91,9 @@ class FastCopyOut extends CopyToQueryStream {
     return drained;
   }
 
-  private pushRows(rows: Buffer[], size: number): boolean {
+  private pushRows(rows: Buffer, size: number): boolean {
     if (size === 0) return true;
-    return this.push(rows.length === 1 ? rows[0] : Buffer.concat(rows, size));
+    return this.push(rows.subarray(0, size));
   }
 }
 

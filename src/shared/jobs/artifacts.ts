@@ -191,6 +191,49 @@ abstract class ArtifactCatalog implements ArtifactStore {
     return Buffer.concat(parts);
   }
 
+  /**
+   * Reads chunk by chunk (one prefetched), so a reader holds about 2 MiB whatever the
+   * size, and holds a connection only while a chunk is fetched: a slow client never
+   * keeps one from the pool, and stopping early costs nothing. Each chunk comes with
+   * `COPY … TO STDOUT (FORMAT binary)`, as stored: selecting it as base64 (bytea has
+   * no binary results in node-postgres) cost about three times as much, in PostgreSQL
+   * encoding it and in Node decoding it.
+   */
+  protected chunkStream(id: string): Readable {
+    const fetchChunk = this.chunkReader(id);
+    async function* chunks() {
+      let next = fetchChunk(0);
+      for (let seq = 0; ; seq++) {
+        const data = await next;
+        if (!data) return;
+        // Prefetch the next chunk while this one is consumed.
+        next = fetchChunk(seq + 1);
+        next.catch(() => {});
+        yield data;
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false });
+  }
+
+  /** Fetches one chunk of `id` (undefined if absent), holding a pooled connection only meanwhile. */
+  protected chunkReader(id: string): (seq: number) => Promise<Buffer | undefined> {
+    const pool = this.pool;
+    const chunkOf = `COPY (SELECT data FROM basalt.artifact_chunks WHERE artifact_id = ${quoteLiteral(id)}::uuid AND seq = `;
+    const chunk = (seq: number) => `${chunkOf}${seq}) TO STDOUT (FORMAT binary)`;
+    return async (seq: number) => {
+      const client = await pool.connect();
+      try {
+        const parts: Buffer[] = [];
+        for await (const b of client.query(copyTo(chunk(seq)))) parts.push(b as Buffer);
+        client.release();
+        return binaryCopyField(Buffer.concat(parts));
+      } catch (e) {
+        client.release(e as Error); // it may be mid-COPY
+        throw e;
+      }
+    };
+  }
+
   async writeResult(client: ClientBase, jobId: string, filename: string, value: unknown): Promise<void> {
     const id = randomUUID();
     const data = Buffer.from(JSON.stringify(value));
@@ -384,47 +427,8 @@ export class PostgresArtifactStore extends ArtifactCatalog {
     return Readable.from(chunks(), { objectMode: false });
   }
 
-  /**
-   * Reads chunk by chunk (one prefetched), so a reader holds about 2 MiB whatever the
-   * size, and holds a connection only while a chunk is fetched: a slow client never
-   * keeps one from the pool, and stopping early costs nothing. Each chunk comes with
-   * `COPY … TO STDOUT (FORMAT binary)`, as stored: selecting it as base64 (bytea has
-   * no binary results in node-postgres) cost about three times as much, in PostgreSQL
-   * encoding it and in Node decoding it.
-   */
   stream(id: string, _size?: number): Readable {
-    const fetchChunk = this.chunkReader(id);
-    async function* chunks() {
-      let next = fetchChunk(0);
-      for (let seq = 0; ; seq++) {
-        const data = await next;
-        if (!data) return;
-        // Prefetch the next chunk while this one is consumed.
-        next = fetchChunk(seq + 1);
-        next.catch(() => {});
-        yield data;
-      }
-    }
-    return Readable.from(chunks(), { objectMode: false });
-  }
-
-  /** Fetches one chunk of `id` (undefined if absent), holding a pooled connection only meanwhile. */
-  private chunkReader(id: string): (seq: number) => Promise<Buffer | undefined> {
-    const pool = this.pool;
-    const chunkOf = `COPY (SELECT data FROM basalt.artifact_chunks WHERE artifact_id = ${quoteLiteral(id)}::uuid AND seq = `;
-    const chunk = (seq: number) => `${chunkOf}${seq}) TO STDOUT (FORMAT binary)`;
-    return async (seq: number) => {
-      const client = await pool.connect();
-      try {
-        const parts: Buffer[] = [];
-        for await (const b of client.query(copyTo(chunk(seq)))) parts.push(b as Buffer);
-        client.release();
-        return binaryCopyField(Buffer.concat(parts));
-      } catch (e) {
-        client.release(e as Error); // it may be mid-COPY
-        throw e;
-      }
-    };
+    return this.chunkStream(id);
   }
 
   /** Drops an artifact nothing will read again (an upload that was refused or has been applied). */
@@ -510,9 +514,9 @@ export class FileArtifactStore extends ArtifactCatalog {
       });
       await Promise.all(earlier.map((e) => unlinkQuietly(this.file(e))));
       let size = 0;
-      // Written in FILE_BLOCK blocks: a follower then reads in blocks too, and both sides make few calls.
+      // Pieces queued while a write is in flight go out in one writev (no copying into blocks).
       await pipelineAsync(
-        inBlocks(countBytes(source, (n) => (size = n)), FILE_BLOCK),
+        countBytes(source, (n) => (size = n)),
         fh.createWriteStream({ highWaterMark: FILE_BLOCK }),
       );
       const { rows } = await this.pool.query<ArtifactRow>(
@@ -540,13 +544,10 @@ export class FileArtifactStore extends ArtifactCatalog {
     try {
       let size = 0;
       await pipelineAsync(
-        inBlocks(
-          countBytes(source, (n) => {
-            size = n;
-            if (maxBytes !== undefined && n > maxBytes) throw fail('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
-          }),
-          FILE_BLOCK,
-        ),
+        countBytes(source, (n) => {
+          size = n;
+          if (maxBytes !== undefined && n > maxBytes) throw fail('PAYLOAD_TOO_LARGE', `The upload exceeds ${maxBytes} bytes`);
+        }),
         fh.createWriteStream({ highWaterMark: FILE_BLOCK }),
       );
       const { rows } = await this.pool.query<ArtifactRow>(
@@ -564,8 +565,22 @@ export class FileArtifactStore extends ArtifactCatalog {
 
   stream(id: string, size?: number): Readable {
     const file = this.file(id);
+    const store = this;
     async function* blocks() {
-      const fh = await open(file, 'r');
+      let fh: FileHandle;
+      try {
+        fh = await open(file, 'r');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        // No file: a job result (writeResult keeps those in the database, in the job's transaction).
+        let n = 0;
+        for await (const c of store.chunkStream(id)) {
+          n += (c as Buffer).length;
+          yield c as Buffer;
+        }
+        if (size !== undefined && n !== size) throw new Error(`artifact ${id}: read ${n} of ${size} bytes (its file is gone)`);
+        return;
+      }
       try {
         if (size !== undefined) {
           const st = await fh.stat();
