@@ -38,6 +38,17 @@ describe('POST', () => {
     expect(compound.headers.get('location')).toBe('/compound_pk?k1=eq.12&k2=eq.Rock+%26+R%2Bll');
   });
 
+  it('headers-only: the key of a view makes a Location; a bulk insert has none', async () => {
+    const view = await req('POST', '/compound_pk_view', { body: { k1: 1, k2: 'test', extra: 2 }, prefer: 'return=headers-only, tx=rollback' });
+    expect(view.status).toBe(201);
+    expect(view.headers.get('location')).toBe('/compound_pk_view?k1=eq.1&k2=eq.test');
+    const bulk = await req('POST', '/articles', { body: [{ id: 155 }, { id: 156 }], prefer: 'return=headers-only, tx=rollback' });
+    expect(bulk.status).toBe(201);
+    expect(bulk.headers.get('location')).toBeNull();
+    const auto = await req('POST', '/auto_pk', { body: { label: 'x' }, prefer: 'return=headers-only, tx=rollback' });
+    expect(auto.headers.get('location')).toMatch(/^\/auto_pk\?id=eq\.\d+$/);
+  });
+
   it('return=representation: the rows with select, renames and casts, Content-Range */*', async () => {
     const r = await req('POST', '/articles', { params: [['select', 'ident:id::text,body']], body: { id: 151, body: 'b' }, prefer: 'return=representation, tx=rollback' });
     expect(r.status).toBe(201);

@@ -173,6 +173,17 @@ export function buildSchemaCache(
     return out;
   };
 
+  // A view's key (PostgREST): the primary key of every table it exposes whole, under the view's
+  // column names (for Location, PUT and upserts).
+  for (const t of [...tables.values()]) {
+    if (t.kind === 'view' || !t.pk.length) continue;
+    for (const e of endpoints(t.schema, t.name, t.pk)) {
+      const v = tables.get(qnKey(e.rel));
+      if (!v || v === t || v.kind !== 'view') continue;
+      for (const c of e.cols) if (!v.pk.includes(c)) v.pk = [...v.pk, c];
+    }
+  }
+
   const relationships = new Map<string, Relationship[]>();
   const add = (r: Relationship) => {
     const k = qnKey(r.table);
