@@ -162,6 +162,33 @@ describe('POST', () => {
   });
 });
 
+describe('POST details', () => {
+  it('a blank ?columns is a parse error', async () => {
+    const r = await req('POST', '/articles', { params: [['columns', '']], body: [{ id: 204 }] });
+    expect(r.status).toBe(400);
+    expect(r.json()).toEqual(err('PGRST100', '"failed to parse columns parameter ()" (line 1, column 1)', 'unexpected end of input expecting field name (* or [a..z0..9_$])'));
+  });
+
+  it('embeds the parent of the inserted row', async () => {
+    const r = await req('POST', '/pets', { params: [['select', 'name,people(name)']], body: { id: 101, owner_id: 2, name: 'Zed' }, prefer: 'return=representation, tx=rollback' });
+    expect(r.status).toBe(201);
+    expect(r.json()).toEqual([{ name: 'Zed', people: { name: 'Bob' } }]);
+  });
+
+  it('DELETE with count=exact and a representation: Content-Range */1', async () => {
+    const r = await req('DELETE', '/pets', { params: [['id', 'eq.3']], prefer: 'return=representation, count=exact, tx=rollback' });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-range')).toBe('*/1');
+    expect(r.headers.get('preference-applied')).toBe('return=representation, count=exact, tx=rollback');
+  });
+
+  it('PUT without the key in the body: PGRST115', async () => {
+    const r = await req('PUT', '/langs', { params: [['name', 'eq.C']], body: { rank: 4 } });
+    expect(r.status).toBe(400);
+    expect(r.json()).toEqual(err('PGRST115', 'Payload values do not match URL in primary key column(s)'));
+  });
+});
+
 describe('upsert', () => {
   it('merge-duplicates: 201 when a row is new, 200 when every row existed', async () => {
     const r = await req('POST', '/langs', { body: [{ name: 'Javascript', rank: 6 }, { name: 'Java', rank: 3 }], prefer: 'return=representation, resolution=merge-duplicates, tx=rollback' });
