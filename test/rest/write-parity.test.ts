@@ -38,6 +38,17 @@ describe('POST', () => {
     expect(compound.headers.get('location')).toBe('/compound_pk?k1=eq.12&k2=eq.Rock+%26+R%2Bll');
   });
 
+  it('headers-only: the key of a view makes a Location; a bulk insert has none', async () => {
+    const view = await req('POST', '/compound_pk_view', { body: { k1: 1, k2: 'test', extra: 2 }, prefer: 'return=headers-only, tx=rollback' });
+    expect(view.status).toBe(201);
+    expect(view.headers.get('location')).toBe('/compound_pk_view?k1=eq.1&k2=eq.test');
+    const bulk = await req('POST', '/articles', { body: [{ id: 155 }, { id: 156 }], prefer: 'return=headers-only, tx=rollback' });
+    expect(bulk.status).toBe(201);
+    expect(bulk.headers.get('location')).toBeNull();
+    const auto = await req('POST', '/auto_pk', { body: { label: 'x' }, prefer: 'return=headers-only, tx=rollback' });
+    expect(auto.headers.get('location')).toMatch(/^\/auto_pk\?id=eq\.\d+$/);
+  });
+
   it('return=representation: the rows with select, renames and casts, Content-Range */*', async () => {
     const r = await req('POST', '/articles', { params: [['select', 'ident:id::text,body']], body: { id: 151, body: 'b' }, prefer: 'return=representation, tx=rollback' });
     expect(r.status).toBe(201);
@@ -148,6 +159,33 @@ describe('POST', () => {
     const short = await req('POST', '/no_pk', { raw: 'a,b\nfoo,bar\nbaz', headers: { 'Content-Type': 'text/csv' } });
     expect(short.status).toBe(400);
     expect(short.json()).toEqual(err('PGRST102', 'All lines must have same number of fields'));
+  });
+});
+
+describe('POST details', () => {
+  it('a blank ?columns is a parse error', async () => {
+    const r = await req('POST', '/articles', { params: [['columns', '']], body: [{ id: 204 }] });
+    expect(r.status).toBe(400);
+    expect(r.json()).toEqual(err('PGRST100', '"failed to parse columns parameter ()" (line 1, column 1)', 'unexpected end of input expecting field name (* or [a..z0..9_$])'));
+  });
+
+  it('embeds the parent of the inserted row', async () => {
+    const r = await req('POST', '/pets', { params: [['select', 'name,people(name)']], body: { id: 101, owner_id: 2, name: 'Zed' }, prefer: 'return=representation, tx=rollback' });
+    expect(r.status).toBe(201);
+    expect(r.json()).toEqual([{ name: 'Zed', people: { name: 'Bob' } }]);
+  });
+
+  it('DELETE with count=exact and a representation: Content-Range */1', async () => {
+    const r = await req('DELETE', '/pets', { params: [['id', 'eq.3']], prefer: 'return=representation, count=exact, tx=rollback' });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-range')).toBe('*/1');
+    expect(r.headers.get('preference-applied')).toBe('return=representation, count=exact, tx=rollback');
+  });
+
+  it('PUT without the key in the body: PGRST115', async () => {
+    const r = await req('PUT', '/langs', { params: [['name', 'eq.C']], body: { rank: 4 } });
+    expect(r.status).toBe(400);
+    expect(r.json()).toEqual(err('PGRST115', 'Payload values do not match URL in primary key column(s)'));
   });
 });
 

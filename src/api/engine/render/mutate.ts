@@ -192,7 +192,8 @@ export function renderMutation(table: Table, m: Mutation, returning: ReadPlan, o
   // Only when asked for: its SQL (and its bind parameters) must not exist otherwise.
   const rep = o.representation ? levelSql(returning, p, { from: `"pgrst_source" AS ${quoteIdent(returning.alias)}`, where: [] }) : 'SELECT 1';
   const location = o.locationKeys?.length
-    ? `(SELECT json_build_array(${o.locationKeys.map((k) => `"s".${quoteIdent(k)}::text`).join(', ')}) FROM "pgrst_source" AS "s" LIMIT 1)::text`
+    ? // Only for exactly one row, as PostgREST: a bulk insert has no single Location.
+      `(SELECT json_build_array(${o.locationKeys.map((k) => `"s".${quoteIdent(k)}::text`).join(', ')}) FROM "pgrst_source" AS "s" WHERE (SELECT count(*) FROM "pgrst_source") = 1)::text`
     : 'NULL::text';
   const inserted = o.wantInserted ? `(SELECT coalesce(bool_or("pgrst_inserted"), false) FROM "pgrst_source")` : 'false';
   const sql =

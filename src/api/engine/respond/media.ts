@@ -1,5 +1,6 @@
 /** Accept header → the representation to build, as PostgREST negotiates it (media type handlers included). */
 import { notAcceptable } from '../errors.ts';
+import { memoize } from '../parse/memo.ts';
 import { mediaHandlerKey, type MediaHandler, type QualifiedName } from '../../schema-cache/model.ts';
 
 export type Media =
@@ -42,7 +43,9 @@ interface Range {
  * As PostgREST (wai's parseHttpAccept): spaces dropped, `;q=` and what follows cut off, sorted by
  * q then specificity (parameters minus wildcards), stably; q=0 is not excluded.
  */
-function parseAccept(accept: string): Range[] {
+const parseAccept = memoize(parseAcceptText, 256);
+
+function parseAcceptText(accept: string): Range[] {
   return accept
     .split(',')
     .map((part, i) => {
