@@ -196,7 +196,8 @@ describe.each(kinds)('artifact store: $kind', ({ kind, make, files }) => {
     expect(existsSync(path.join(dir, input.id))).toBe(false);
   });
 
-  it.runIf(files)('a file shorter than its row says (lost in a crash) is refused, not served truncated', async () => {
+  // Only the file store can lose bytes behind its row.
+  if (files) it('a file shorter than its row says (lost in a crash) is refused, not served truncated', async () => {
     const input = await s().writeInput({ filename: 't.csv', contentType: 'text/csv' }, Readable.from([Buffer.from('id\n1\n2\n')]));
     truncateSync(path.join(dir, input.id), 3);
     await expect(s().readAll(input.id)).rejects.toThrow(/holds 3 of 7 bytes/);
