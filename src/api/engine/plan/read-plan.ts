@@ -1,4 +1,5 @@
 /** ApiRequest + schema cache → ReadPlan: names resolved, relationships chosen, ranges fixed. */
+import { sqlstateKind } from '../../../shared/db/sqlstate.ts';
 import type { SchemaCacheData, Table } from '../../schema-cache/model.ts';
 import { qnKey } from '../../schema-cache/model.ts';
 import { ApiError } from '../../../shared/errors.ts';
@@ -45,7 +46,7 @@ export function planRead(cache: SchemaCacheData, table: Table, q: QueryParams, o
   } catch (e) {
     // PostgREST finds unknown columns only when PostgreSQL runs the query, after every
     // relationship and embedded path is known: those errors come first.
-    if (e instanceof ApiError && e.code === '42703') checkShape(cache, table, q);
+    if (e instanceof ApiError && sqlstateKind(e.code) === 'undefined_column') checkShape(cache, table, q);
     throw e;
   }
 }
