@@ -33,7 +33,10 @@ export interface Composed {
 
 export async function composeServices(config: Config, log: Logger): Promise<Composed> {
   const pool = createPool(config, log, { applicationName: 'basalt-api' });
-  const schemaCache = new SchemaCache(pool, config.DB_SCHEMAS, { databaseUrl: config.DATABASE_URL, debounceMs: config.SCHEMA_RELOAD_DEBOUNCE_MS, log });
+  // Catalog loads get a pool of their own, not bound by DB_STATEMENT_TIMEOUT_MS (a limit for
+  // callers' queries): a large catalog on a busy server must not keep the API from starting.
+  const catalogPool = createPool(config, log, { applicationName: 'basalt-schema-cache', max: 4, statementTimeoutMs: Math.max(config.DB_STATEMENT_TIMEOUT_MS, 120_000) });
+  const schemaCache = new SchemaCache(catalogPool, config.DB_SCHEMAS, { databaseUrl: config.DATABASE_URL, debounceMs: config.SCHEMA_RELOAD_DEBOUNCE_MS, log });
   await schemaCache.start();
   const restPool = createPool(config, log, { applicationName: 'basalt-rest', pipeline: true, connectionString: restConnectionUrl(config).url });
   const tenantPools = new TenantPools(config, log);
@@ -88,7 +91,7 @@ export async function composeServices(config: Config, log: Logger): Promise<Comp
     ]);
     s.functionsAgent.destroy();
     redis.disconnect();
-    await Promise.allSettled([pool.end(), restPool.end(), tenantPools.close()]);
+    await Promise.allSettled([pool.end(), catalogPool.end(), restPool.end(), tenantPools.close()]);
   };
   return { services, close };
 }

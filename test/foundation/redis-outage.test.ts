@@ -150,8 +150,10 @@ describe('Redis unavailable', () => {
     await openExportQueue().resume();
 
     const during = answers.filter((a) => a.phase === 'down');
-    const slow = answers.filter((a) => a.ms >= 3000).map((a) => `${a.phase} ${a.what} ${a.status} ${a.ms} ms`);
-    expect(slow, 'answers that took 3 s or more').toEqual([]);
+    // While Redis is down nothing waits for it (about 2 s at most); before and after, only a
+    // loaded machine slows answers, so those get a looser bound that still catches a hang.
+    const slow = answers.filter((a) => a.ms >= (a.phase === 'down' ? 3000 : 10_000)).map((a) => `${a.phase} ${a.what} ${a.status} ${a.ms} ms`);
+    expect(slow, 'answers that took too long (3 s while Redis is down, 10 s otherwise)').toEqual([]);
     expect(answers.filter((a) => a.status === 0 || (a.status >= 500 && a.status !== 503)).map((a) => `${a.phase} ${a.what} ${a.status} ${a.body}`)).toEqual([]);
     // Submissions are either stored (202) or refused with 503 + Retry-After in the /api envelope.
     // One in flight while Redis shut down cannot know whether it was stored: its 503 says so and names it.

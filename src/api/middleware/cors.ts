@@ -12,6 +12,8 @@ export function allowAnyOrigin(res: ServerResponse): void {
   res.setHeader('Access-Control-Expose-Headers', EXPOSE);
 }
 
+const FUNCTIONS_PATH = /(^|\/)functions\/v1(\/|$)/;
+
 /** PostgREST's form: the headers asked for, between Authorization and the CORS-safelisted ones. */
 function allowHeaders(requested: string | undefined): string {
   if (requested === undefined) return ALLOW_HEADERS;
@@ -50,7 +52,9 @@ export function cors(config: Pick<Config, 'ADMIN_ALLOWED_ORIGINS' | 'TRUSTED_PRO
     }
     if (preflight) {
       res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD');
-      res.setHeader('Access-Control-Allow-Headers', allowHeaders(req.header('access-control-request-headers')));
+      // Edge functions get the headers asked for, as Supabase's gateway answers; the data APIs PostgREST's form.
+      const requested = req.header('access-control-request-headers');
+      res.setHeader('Access-Control-Allow-Headers', FUNCTIONS_PATH.test(req.path) ? (requested ?? ALLOW_HEADERS) : allowHeaders(requested));
       res.setHeader('Access-Control-Max-Age', '86400');
       res.status(200).end();
       return;

@@ -112,9 +112,7 @@ export function trackPool(pool: pg.Pool, applicationName: string): void {
 
 /** Node's own metrics (memory, CPU, event loop lag, GC), labelled with the process's role. */
 export function collectProcessMetrics(role: 'api' | 'worker'): void {
-  // Event-loop lag sampled every 50 ms, not prom-client's 10 ms: an idle process then wakes
-  // 20 times a second for it instead of 100, and lag worth alerting on is far above 50 ms.
-  client.collectDefaultMetrics({ register: registry, labels: { role }, eventLoopMonitoringPrecision: 50 });
+  client.collectDefaultMetrics({ register: registry, labels: { role } });
 }
 
 /** Metric values of several processes (getMetricsAsJSON of each) as one Prometheus text. */
