@@ -5,7 +5,9 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { chromium, type Browser as Chromium, type BrowserContext, type Page } from 'playwright-core';
+import { poll } from './processes.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '../../test-artifacts/screenshots');
@@ -51,4 +53,26 @@ export async function launchBrowser(): Promise<Browser> {
       await chromiumProcess.close();
     },
   };
+}
+
+/**
+ * Visits `url` with `credentials` (none, or wrong ones), checks that the server answered 401 to
+ * every request for that path, and returns the HTML the browser ended up showing. Chromium either
+ * shows the 401 page or, having given up on the challenge, fails the navigation with
+ * ERR_INVALID_AUTH_CREDENTIALS; either way the server's answer was 401.
+ */
+export async function refusedPageHtml(browser: Browser, url: string, credentials: { username: string; password: string } | undefined): Promise<string> {
+  const page = await browser.page(credentials);
+  const path = new URL(url).pathname.replace(/\/$/, '');
+  const statuses: number[] = [];
+  page.on('response', (r) => void (new URL(r.url()).pathname.replace(/\/$/, '') === path && statuses.push(r.status())));
+  const shown = await page.goto(url).catch((e: Error) => e);
+  if (shown instanceof Error) expect(shown.message).toMatch(/ERR_INVALID_AUTH_CREDENTIALS/);
+  else expect(shown?.status()).toBe(401);
+  expect(statuses.length, String(credentials?.password)).toBeGreaterThan(0);
+  expect(new Set(statuses)).toEqual(new Set([401]));
+  await page.waitForLoadState('load');
+  const html = await poll(() => page.content().catch(() => undefined), 'the page to settle', BROWSER_TIMEOUT_MS, 250);
+  await page.close();
+  return html;
 }

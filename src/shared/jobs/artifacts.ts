@@ -147,6 +147,22 @@ abstract class ArtifactCatalog implements ArtifactStore {
   abstract remove(id: string): Promise<void>;
   abstract deleteExpired(): Promise<number>;
 
+  /**
+   * A follower that has read all that is written looks at the artifact's row: gone is an error
+   * (its job was retried, failed or cancelled); while incomplete and idle for
+   * FOLLOW_ALIVE_CHECK_MS, a job that is no longer alive is an error too. `idle.since` restarts
+   * when the job is asked. Both stores' follow() use it.
+   */
+  protected async followerLook(id: string, alive: (() => Promise<boolean>) | undefined, idle: { since: number }): Promise<ArtifactInfo> {
+    const info = await this.info(id);
+    if (!info) throw new Error(`artifact ${id} is gone before it was complete (the job was retried, failed or cancelled)`);
+    if (!info.complete && alive && Date.now() - idle.since > FOLLOW_ALIVE_CHECK_MS) {
+      idle.since = Date.now();
+      if (!(await alive())) throw new Error(`artifact ${id}: its job stopped before the output was complete`);
+    }
+    return info;
+  }
+
   async info(id: string): Promise<ArtifactInfo | undefined> {
     const { rows } = await this.pool.query<ArtifactRow>(
       'SELECT * FROM basalt.artifacts WHERE id = $1 AND expires_at > now()',
@@ -380,7 +396,7 @@ export class PostgresArtifactStore extends ArtifactCatalog {
     const store = this;
     async function* chunks() {
       let bytes = 0;
-      let idleSince = Date.now();
+      const idle = { since: Date.now() };
       let seq = 0;
       let next: Promise<Buffer | undefined> = fetchChunk(0);
       let sawComplete = false;
@@ -394,16 +410,12 @@ export class PostgresArtifactStore extends ArtifactCatalog {
           bytes += data.length;
           next = fetchChunk(seq);
           next.catch(() => {});
-          idleSince = Date.now();
+          idle.since = Date.now();
           sawComplete = false;
           yield data;
           continue;
         }
-        const info = await store.info(id);
-        if (!info) {
-          wake.cancel();
-          throw new Error(`artifact ${id} is gone before it was complete (the job was retried, failed or cancelled)`);
-        }
+        const info = await store.followerLook(id, opts.alive, idle).catch((e: unknown) => (wake.cancel(), Promise.reject(e)));
         if (info.complete) {
           wake.cancel();
           if (bytes === info.size) return;
@@ -411,13 +423,6 @@ export class PostgresArtifactStore extends ArtifactCatalog {
           if (sawComplete) throw new Error(`artifact ${id}: read ${bytes} of ${info.size} bytes, and no more chunks`);
           sawComplete = true;
         } else {
-          if (opts.alive && Date.now() - idleSince > FOLLOW_ALIVE_CHECK_MS) {
-            idleSince = Date.now();
-            if (!(await opts.alive())) {
-              wake.cancel();
-              throw new Error(`artifact ${id}: its job stopped before the output was complete`);
-            }
-          }
           await wake.promise;
         }
         next = fetchChunk(seq);
@@ -623,7 +628,7 @@ export class FileArtifactStore extends ArtifactCatalog {
       }
       try {
         let pos = 0;
-        let idleSince = Date.now();
+        const idle = { since: Date.now() };
         let checkedAt = 0;
         let notified = false;
         for (;;) {
@@ -631,7 +636,7 @@ export class FileArtifactStore extends ArtifactCatalog {
           const { bytesRead } = await fh.read(buf, 0, FILE_BLOCK, pos);
           if (bytesRead > 0) {
             pos += bytesRead;
-            idleSince = Date.now();
+            idle.since = Date.now();
             yield buf.subarray(0, bytesRead);
             continue;
           }
@@ -639,11 +644,7 @@ export class FileArtifactStore extends ArtifactCatalog {
           const wake = store.signals.arm(id, FILE_POLL_MS);
           if (notified || Date.now() - checkedAt >= FILE_CHECK_MS) {
             checkedAt = Date.now();
-            const info = await store.info(id);
-            if (!info) {
-              wake.cancel();
-              throw new Error(`artifact ${id} is gone before it was complete (the job was retried, failed or cancelled)`);
-            }
+            const info = await store.followerLook(id, opts.alive, idle).catch((e: unknown) => (wake.cancel(), Promise.reject(e)));
             if (info.complete) {
               wake.cancel();
               if (pos === info.size) return;
@@ -652,13 +653,6 @@ export class FileArtifactStore extends ArtifactCatalog {
               const { size } = await fh.stat();
               if (size < info.size) throw new Error(`artifact ${id}: its file holds ${size} of ${info.size} bytes`);
               continue;
-            }
-            if (opts.alive && Date.now() - idleSince > FOLLOW_ALIVE_CHECK_MS) {
-              idleSince = Date.now();
-              if (!(await opts.alive())) {
-                wake.cancel();
-                throw new Error(`artifact ${id}: its job stopped before the output was complete`);
-              }
             }
           }
           let changed = false;
