@@ -3,6 +3,13 @@ import type { Services } from './services.ts';
 import { requireAdmin } from './admin/auth.ts';
 import { RETRY_AFTER_SECONDS } from '../shared/db/unavailable.ts';
 
+/**
+ * How long a dependency may take to answer a health check. A refused connection fails at once;
+ * this bounds only a hang, and is generous because a loaded host can take seconds to open a
+ * new connection, which is slowness, not an outage.
+ */
+const CHECK_MS = 5000;
+
 const within = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no answer in ${ms} ms`)), ms))]);
 
@@ -18,8 +25,8 @@ export function healthRoutes(s: Services): Router {
 
   r.get('/health', async (req, res) => {
     const [database, redis] = await Promise.allSettled([
-      within(s.pool.query('SELECT 1'), 2000),
-      within(s.queues.connection.ping(), 2000),
+      within(s.pool.query('SELECT 1'), CHECK_MS),
+      within(s.queues.connection.ping(), CHECK_MS),
     ]);
     const failures = {
       database: database.status === 'rejected' ? String((database.reason as Error)?.message ?? database.reason) : undefined,
@@ -43,7 +50,7 @@ export function healthRoutes(s: Services): Router {
     res.status(200).json({ status: 'ok' });
   });
   r.get('/ready', async (_req, res) => {
-    const pool = await within(s.pool.query('SELECT 1'), 2000).then(() => true, () => false);
+    const pool = await within(s.pool.query('SELECT 1'), CHECK_MS).then(() => true, () => false);
     const cache = s.schemaCache.loaded;
     const ready = pool && cache;
     if (!ready) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
