@@ -4,9 +4,9 @@ import { requireAdmin } from './admin/auth.ts';
 import { RETRY_AFTER_SECONDS } from '../shared/db/unavailable.ts';
 
 /**
- * How long a dependency may take to answer a health check. A refused connection fails at once;
- * this bounds only a hang, and is generous because a loaded host can take seconds to open a
- * new connection, which is slowness, not an outage.
+ * How long PostgreSQL may take to answer a health check (Redis's commands time out sooner, at
+ * REDIS_TIMEOUT_MS). A refused connection fails at once; this bounds a hang, and is generous
+ * because a loaded host can take seconds to open a connection, which is slowness, not an outage.
  */
 const CHECK_MS = 5000;
 
