@@ -12,8 +12,11 @@
  *     \copy into a temp staging table + one INSERT … ON CONFLICT DO UPDATE, one transaction.
  *  3. peak RSS of the API processes and the worker (VmHWM, and VmRSS sampled every 100 ms).
  *
- * ARTIFACT_STORE is fs (files in the temp dir), as under npm start; BENCH_ARTIFACT_STORE=postgres
- * measures the chunk store. Each measurement runs A B B A (Basalt, psql, psql, Basalt); the table is reset
+ * The API and worker run compiled with the Procfile's flags, as npm start runs them
+ * (BENCH_SOURCE=ts: the sources through tsx). ARTIFACT_STORE is fs (files in the temp dir), as
+ * under npm start; BENCH_ARTIFACT_STORE=postgres measures the chunk store. The export runs once
+ * each untimed (warm-up), then BENCH_COPY_ROUNDS (3) rounds of A B B A; the upsert one round
+ * of A B B A (Basalt, psql, psql, Basalt); the table is reset
  * and vacuumed before every upsert. Starts its own PostgreSQL and Redis in a temp dir
  * and removes everything at the end. Writes bench/results/copy.json.
  */
@@ -24,11 +27,13 @@ import path from 'node:path';
 import pg from 'pg';
 import { freePort, startPostgres, startRedis, type Service } from '../scripts/local-services.ts';
 import { migrateControlSchema } from '../src/shared/control/runner.ts';
-import { CPU_PROF, fmt, root, table } from './harness.ts';
+import { buildIfStale, fmt, root, serverCommand, table } from './harness.ts';
 
 const ROWS = 1_000_000;
 /** BENCH_COPY_ONLY=export|upsert runs one half (while working on it); the report then shows only that half. */
 const ONLY = process.env.BENCH_COPY_ONLY;
+/** Rounds of the export's A B B A sequence: this machine's run-to-run spread is ±15 %, so one round decides little. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_COPY_ROUNDS ?? 3));
 const ADMIN = { user: 'admin', password: 'bench-admin-password' };
 const auth = 'Basic ' + Buffer.from(`${ADMIN.user}:${ADMIN.password}`).toString('base64');
 const started = Date.now();
@@ -50,8 +55,8 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void cle
 
 function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const execArgv = ['--import', 'tsx', ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [])];
-    const child = fork(path.join(root, entry), [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const { file, execArgv } = serverCommand(entry);
+    const child = fork(file, [], { env, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
     const t = setTimeout(() => reject(new Error(`${name} not ready in 60 s`)), 60_000);
     child.on('message', (m: { ready?: boolean }) => m?.ready && (clearTimeout(t), resolve(child)));
@@ -179,7 +184,8 @@ async function main() {
     // As npm start runs it (files in a local directory), unless BENCH_ARTIFACT_STORE=postgres.
     ...(process.env.BENCH_ARTIFACT_STORE === 'postgres' ? { ARTIFACT_STORE: 'postgres' } : { ARTIFACT_STORE: 'fs', ARTIFACT_DIR: path.join(tmp, 'artifacts') }),
   };
-  log('starting Basalt API and worker');
+  buildIfStale();
+  log('starting Basalt API and worker (compiled, as the Procfile runs them; BENCH_SOURCE=ts for the sources)');
   const [api, worker] = await Promise.all([startChild('API', 'src/api/main.ts', env), startChild('worker', 'src/workers/main.ts', env)]);
   const apiMem = new MemWatch(api.pid!);
   const workerMem = new MemWatch(worker.pid!);
@@ -261,9 +267,17 @@ async function main() {
     log(`    ${cpuSince(cpu0)} (client: psql)`);
     return { seconds: (performance.now() - t0) / 1000 };
   };
-  log('export: Basalt (br), Basalt (identity), psql, psql, Basalt (identity), Basalt (br)');
   const ex = { basalt: [] as number[], identity: [] as number[], psql: [] as number[], bytes: 0 };
-  for (const who of ONLY === 'upsert' ? [] : (['basalt', 'identity', 'psql', 'psql', 'identity', 'basalt'] as const)) {
+  if (ONLY !== 'upsert') {
+    // Untimed, once each: a server is measured warm (its JIT, pg_dump's binaries and the
+    // catalog caches of a new backend), as it runs in production; psql has nothing to warm.
+    log('export: warm-up (untimed), Basalt and psql');
+    await apiExport(false);
+    await psqlExport();
+  }
+  log(`export: ${ROUNDS} round(s) of Basalt (br), Basalt (identity), psql, psql, Basalt (identity), Basalt (br)`);
+  const order = ['basalt', 'identity', 'psql', 'psql', 'identity', 'basalt'] as const;
+  for (const who of ONLY === 'upsert' ? [] : Array.from({ length: ROUNDS }, () => order).flat()) {
     if (who === 'psql') ex.psql.push((await psqlExport()).seconds);
     else {
       const r = await apiExport(who === 'basalt');
@@ -338,6 +352,7 @@ COMMIT;
 
   // ---- report ----
   const best = (xs: number[]) => Math.min(...xs);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const exRatio = best(ex.psql) / best(ex.basalt);
   const idRatio = best(ex.psql) / best(ex.identity);
@@ -346,7 +361,7 @@ COMMIT;
   const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
   console.log(
     `\nmachine: ${os.availableParallelism()} cores (${os.cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, PostgreSQL ${pgVersion}; ` +
-      `artifact store ${env.ARTIFACT_STORE}; ${ROWS} rows of ~${width} bytes; upsert file ${(csvBytes / 1e6).toFixed(0)} MB CSV, half conflicting; best of 2 runs each (A B B A)\n`,
+      `artifact store ${env.ARTIFACT_STORE}; ${ROWS} rows of ~${width} bytes; upsert file ${(csvBytes / 1e6).toFixed(0)} MB CSV, half conflicting; export: best of ${2 * ROUNDS} runs each (${ROUNDS} × A B B A, after a warm-up); upsert: best of 2 (A B B A)\n`,
   );
   console.log(
     table([
@@ -357,6 +372,11 @@ COMMIT;
       ].filter((_, i) => (i < 2 ? ONLY !== 'upsert' : ONLY !== 'export')),
     ]),
   );
+  if (ONLY !== 'upsert')
+    console.log(
+      `\nexport medians: Basalt --compressed ${fmt(median(ex.basalt), 2)} s (${fmt((median(ex.psql) / median(ex.basalt)) * 100, 0)}% of psql's median), ` +
+        `no Accept-Encoding ${fmt(median(ex.identity), 2)} s (${fmt((median(ex.psql) / median(ex.identity)) * 100, 0)}%), psql ${fmt(median(ex.psql), 2)} s`,
+    );
   console.log('\n' + table([
     ['process', 'peak RSS MB', 'target', ''],
     ['API (primary + web process)', fmt(apiMem.peak, 0), '< 250', verdict(apiMem.peak < 250)],
@@ -376,6 +396,9 @@ COMMIT;
       ratioBest: exRatio,
       ratioMean: mean(ex.psql) / mean(ex.basalt),
       identityRatioBest: idRatio,
+      ratioMedian: median(ex.psql) / median(ex.basalt),
+      identityRatioMedian: median(ex.psql) / median(ex.identity),
+      rounds: ROUNDS,
       target: 0.85,
     },
     bulkUpsert: { basaltSeconds: up.basalt, psqlSeconds: up.psql, fileBytes: csvBytes, ratioBest: upRatio, ratioMean: mean(up.psql) / mean(up.basalt), target: 0.8 },

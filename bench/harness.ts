@@ -38,7 +38,24 @@ export const CPU_PROF = process.env.BENCH_CPU_PROF || undefined;
 /** Servers run as production runs them: compiled (npm run build), with the Procfile's flags. BENCH_SOURCE=ts runs the sources through tsx. */
 const COMPILED = process.env.BENCH_SOURCE !== 'ts';
 /** Node flags of each server as production starts it (Procfile); the baseline is plain node. */
-const PRODUCTION_FLAGS: Record<string, string[]> = JSON.parse(process.env.BENCH_FLAGS ?? 'null') ?? { 'src/api/main.ts': ['--max-semi-space-size=4'] };
+const PRODUCTION_FLAGS: Record<string, string[]> =
+  JSON.parse(process.env.BENCH_FLAGS ?? 'null') ?? { 'src/api/main.ts': ['--max-semi-space-size=4'], 'src/workers/main.ts': ['--max-semi-space-size=4'] };
+
+/**
+ * How a bench starts a Basalt process: the compiled build with the Procfile's flags (built
+ * first when stale), or the sources through tsx with BENCH_SOURCE=ts; with --cpu-prof under BENCH_CPU_PROF.
+ */
+export function serverCommand(entry: string): { file: string; execArgv: string[] } {
+  const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [];
+  if (!COMPILED) return { file: path.join(root, entry), execArgv: ['--import', 'tsx', ...prof] };
+  return { file: path.join(root, 'dist', entry.replace(/\.ts$/, '.js')), execArgv: [...(PRODUCTION_FLAGS[entry] ?? []), ...prof] };
+}
+
+/** Builds dist/ when a source changed since (a no-op for BENCH_SOURCE=ts). */
+export function buildIfStale(): void {
+  if (COMPILED) execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
+}
+
 
 // ---- autocannon (it ships no types; this is the part of its API used here) ----
 
@@ -368,9 +385,7 @@ export class Bench {
 
   private startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promise<number> {
     return new Promise((resolve, reject) => {
-      const prof = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`] : [];
-      const execArgv = COMPILED ? [...(PRODUCTION_FLAGS[entry] ?? []), ...prof] : ['--import', 'tsx', ...prof];
-      const file = COMPILED ? path.join(root, 'dist', entry.replace(/\.ts$/, '.js')) : path.join(root, entry);
+      const { file, execArgv } = serverCommand(entry);
       const child = fork(file, [], { env, execArgv, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
       this.children.push(child);
       this.guardWatch(child.pid, 'SIGTERM', 1);
@@ -420,7 +435,7 @@ export class Bench {
       DB_SCHEMAS: 'bench',
       LOG_LEVEL: 'warn',
     };
-    if (COMPILED) execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
+    buildIfStale();
     this.log(`starting Basalt and the baseline, ${CORES} process(es) each${COMPILED ? ', compiled (dist/)' : ', through tsx'}`);
     const [basaltPid, baselinePid] = await Promise.all([
       this.startChild('Basalt API', 'src/api/main.ts', { ...env, PORT: String(apiPort) }),

@@ -130,7 +130,9 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
         const major = Math.floor(Number((await client.query<{ v: string }>(`SELECT pg_catalog.current_setting('server_version_num') AS v`)).rows[0].v) / 10000);
         const tools = await pgTools(major, ctx.config.PG_BIN_DIR);
         const { s: snapshot } = (await client.query<{ s: string }>('SELECT pg_catalog.pg_export_snapshot() AS s')).rows[0];
-        const ddl = await dumpSchemaDdl({
+        // pg_dump writes the DDL in its own session, in this snapshot, while this session
+        // starts on the rows: everything it asks the catalog comes first, since COPY keeps it busy.
+        const ddlRun = dumpSchemaDdl({
           tools,
           url: owner ? tenantLoginUrl(ctx.config, p.schema) : ctx.config.DATABASE_URL,
           role: owner,
@@ -141,36 +143,46 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
           lockWaitMs: LOCK_WAIT_MS,
           signal: ctx.signal,
         });
-        const rels = await relationsByOid(client, ddl.relations);
-        // Rows of the tables asked for, and of the partitions of a partitioned table asked for.
-        const data = rels.filter((r) => r.relkind === 'r' && plan.dataTables.has(r.oid));
+        ddlRun.catch(() => {}); // met below; a failure while this session works must not go unhandled
+        // Rows of the tables asked for, and of the partitions of a partitioned table asked for,
+        // in pg_dump's order for table data (by schema, then name).
+        const data = p.includeData ? (await relationsByOid(client, [...plan.dataTables])).sort(byName) : [];
         await estimate(data.map((r) => r.name));
+        const copyTable = (t: Relation) => {
+          const rel = qualified(t.schema, t.name);
+          const list = t.columns.map(quoteIdent).join(', ');
+          const out = copyOut(`COPY (SELECT ${list} FROM ONLY ${rel}${limit}) TO STDOUT`);
+          return { rel, list, out, stream: client.query(out) as AsyncIterable<Buffer> };
+        };
+        // The first table's COPY starts now: the server begins while pg_dump works, as far as
+        // the socket's buffers take it. (Reading ahead into memory cost the worker more CPU than it saved.)
+        let first: ReturnType<typeof copyTable> | undefined = data[0] && copyTable(data[0]);
+        const ddl = await ddlRun;
         yield `-- Basalt export of schema ${p.schema.replace(/\s+/g, ' ')} (${p.tables.length} table${p.tables.length === 1 ? '' : 's'}), ${new Date().toISOString()}\n`;
         yield '-- Schema by pg_dump; load it with psql -v ON_ERROR_STOP=1, or POST /api/database/advance/import.\n';
         yield ddl.preData;
-        if (p.includeData) {
-          for (const t of data) {
+        for (const t of data) {
+          if (ctx.signal?.aborted) throw new Error('cancelled');
+          startTable(t.name);
+          const { rel, list, out, stream } = first ?? copyTable(t);
+          first = undefined;
+          yield `\n-- Data for ${rel.replace(/\s+/g, ' ')}\nCOPY ${rel} (${list}) FROM stdin;\n`;
+          let counted = 0;
+          for await (const chunk of stream) {
             if (ctx.signal?.aborted) throw new Error('cancelled');
-            startTable(t.name);
-            const rel = qualified(t.schema, t.name);
-            const list = t.columns.map(quoteIdent).join(', ');
-            yield `\n-- Data for ${rel.replace(/\s+/g, ' ')}\nCOPY ${rel} (${list}) FROM stdin;\n`;
-            const out = copyOut(`COPY (SELECT ${list} FROM ONLY ${rel}${limit}) TO STDOUT`);
-            const stream = client.query(out);
-            let counted = 0;
-            for await (const chunk of stream as AsyncIterable<Buffer>) {
-              if (ctx.signal?.aborted) throw new Error('cancelled');
-              bytes += chunk.length;
-              // One CopyData message per row, counted as the protocol is decoded.
-              const n = out.messages - counted;
-              counted = out.messages;
-              rows += n;
-              tableRows += n;
-              yield chunk;
-            }
-            yield '\\.\n';
-            endTable();
+            bytes += chunk.length;
+            // One CopyData message per row, counted as the protocol is decoded.
+            const n = out.messages - counted;
+            counted = out.messages;
+            rows += n;
+            tableRows += n;
+            yield chunk;
           }
+          yield '\\.\n';
+          endTable();
+        }
+        const rels = await relationsByOid(client, ddl.relations);
+        if (p.includeData) {
           const seqs = rels.filter((r) => r.relkind === 'S');
           if (seqs.length) {
             // As pg_dump's data section: each sequence carries on where the source's stands.
@@ -243,6 +255,9 @@ export async function runExport(p: ExportPayload, ctx: Ctx): Promise<ExportResul
 
 /** How long pg_dump waits for a table's lock before the export fails (it locks every table of the schema it reads). */
 const LOCK_WAIT_MS = 30_000;
+
+/** pg_dump's order for table data: by schema, then name, as bytes (strcmp). */
+const byName = (a: Relation, b: Relation) => Buffer.compare(Buffer.from(a.schema), Buffer.from(b.schema)) || Buffer.compare(Buffer.from(a.name), Buffer.from(b.name));
 
 /**
  * What an SQL export asks pg_dump for (pg_class and pg_proc oids): the tables asked for and

@@ -7,7 +7,7 @@
  * dependency graph, `pg_restore -l -v`), before the data (pre-data) and after it (post-data).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -212,22 +212,32 @@ export async function dumpSchemaDdl(o: {
   };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'basalt-export-'));
   const archive = path.join(dir, 'schema.dump');
-  const exec = async (bin: string, args: string[]) => {
+  const list = path.join(dir, 'entries.list');
+  const pre = path.join(dir, 'pre.sql');
+  // Two processes of the worker's instead of four: each spawn forks the worker (tens of ms for
+  // a large one), and a shell forks cheaply. Arguments go through "$@" and the environment,
+  // never into the script's text.
+  const shell = async (script: string, args: string[], vars: Record<string, string>) => {
     try {
-      return (await run(bin, args, { env, maxBuffer: MAX_OUTPUT, signal: o.signal, encoding: 'utf8' })).stdout;
+      return (await run('/bin/sh', ['-c', script, 'basalt-export', ...args], { env: { ...env, ...vars }, maxBuffer: MAX_OUTPUT, signal: o.signal, encoding: 'utf8' })).stdout;
     } catch (e) {
       if (o.signal?.aborted) throw new Error('cancelled');
       const err = e as Error & { stderr?: string };
-      throw new Error(`${path.basename(bin)} failed: ${(err.stderr || err.message).trim().slice(0, 2000)}`);
+      throw new Error(`${(err.stderr || err.message).trim().slice(0, 2000)}`);
     }
   };
+  const tools = { PG_DUMP: o.tools.pgDump, PG_RESTORE: o.tools.pgRestore, ARCHIVE: archive, LIST: list, PRE: pre };
   try {
     // An exact name as a pattern: double-quoted, its own quotes doubled.
     const exact = (name: string) => `"${name.replace(/"/g, '""')}"`;
     const pattern = exact(o.schema);
-    await exec(o.tools.pgDump, [
+    // A cancelled export's SIGTERM reaches the shell, which passes it on (wait is interruptible).
+    const listing = await shell('"$PG_DUMP" "$@" & dump=$!; trap \'kill $dump\' TERM; wait $dump || exit; exec "$PG_RESTORE" --list --verbose "$ARCHIVE"', [
       '--schema-only',
       '--format=custom',
+      // A scratch file read once: not fsynced, not compressed.
+      '--no-sync',
+      '--compress=0',
       `--file=${archive}`,
       `--schema=${pattern}`,
       ...(o.exclude ?? []).map((t) => `--exclude-table=${pattern}.${exact(t)}`),
@@ -236,13 +246,17 @@ export async function dumpSchemaDdl(o: {
       `--lock-wait-timeout=${o.lockWaitMs}`,
       ...(o.role ? [`--role=${o.role}`] : []),
       `--dbname=${u.toString()}`,
-    ]);
-    const toc = parseToc(await exec(o.tools.pgRestore, ['--list', '--verbose', archive]));
-    const keep = selectEntries(toc, o.roots);
-    const list = path.join(dir, 'entries.list');
+    ], tools);
+    const keep = selectEntries(parseToc(listing), o.roots);
     await writeFile(list, keep.map((e) => e.line).join('\n') + '\n', { mode: 0o600 });
-    const section = (s: string) => exec(o.tools.pgRestore, [`--section=${s}`, `--use-list=${list}`, '--file=-', archive]);
-    const [preData, postData] = [await section('pre-data'), await section('post-data')];
+    // Both sections at once: pre-data into a file, post-data on stdout.
+    const postData = await shell(
+      '"$PG_RESTORE" --section=pre-data --use-list="$LIST" --file="$PRE" "$ARCHIVE" & pre=$!; ' +
+        '"$PG_RESTORE" --section=post-data --use-list="$LIST" --file=- "$ARCHIVE" || exit; wait $pre',
+      [],
+      tools,
+    );
+    const preData = await readFile(pre, 'utf8');
     const relations = keep.filter((e) => e.catalog === PG_CLASS && (RELATIONS.has(e.desc) || e.desc === 'SEQUENCE')).map((e) => e.oid);
     return { preData, postData, relations };
   } finally {

@@ -38,9 +38,10 @@ class FastCopyOut extends CopyToQueryStream {
       buf = Buffer.concat([this.head, chunk]);
       this.head = null;
     }
-    // Row bytes are copied into one buffer as they are found: cheaper than a subarray per row
-    // (an object each, 1 M of them per million rows) and a concat at the end.
-    const rows = Buffer.allocUnsafe(buf.length);
+    // Row bytes are moved down over the message headers, in place (the chunk is ours alone):
+    // copyWithin allocates nothing, where Buffer#copy makes a view per row (~7 times slower,
+    // and garbage), and a subarray per row would be 1 M objects per million rows.
+    const rows = buf;
     let size = 0;
     let done = false;
     let i = 0;
@@ -48,12 +49,13 @@ class FastCopyOut extends CopyToQueryStream {
       if (this.remaining > 0) {
         const n = Math.min(this.remaining, buf.length - i);
         if (this.code === CopyData) {
-          buf.copy(rows, size, i, i + n);
+          // Only bytes before i are written: what follows i is still to be read.
+          if (size !== i) buf.copyWithin(size, i, i + n);
           size += n;
         }
         i += n;
         this.remaining -= n;
-        if (this.remaining === 0 && !INTERSPERSED.has(this.code) && this.code !== CopyData) {
+        if (this.remaining === 0 && this.code !== CopyData && !INTERSPERSED.has(this.code)) {
           done = true;
           break;
         }
@@ -74,7 +76,7 @@ class FastCopyOut extends CopyToQueryStream {
       if (this.code === CopyData) this.messages++;
       this.remaining = buf.readUInt32BE(i + 1) - 4;
       i += 5;
-      if (this.remaining === 0 && !INTERSPERSED.has(this.code) && this.code !== CopyData) {
+      if (this.remaining === 0 && this.code !== CopyData && !INTERSPERSED.has(this.code)) {
         done = true; // CopyDone
         break;
       }
@@ -97,7 +99,9 @@ class FastCopyOut extends CopyToQueryStream {
   }
 }
 
+export type CopyOut = CopyToStreamQuery & { readonly messages: number };
+
 /** A `COPY … TO STDOUT` query for `client.query()`: a readable of the COPY output, in blocks; `messages` counts its rows. */
-export function copyOut(sql: string): CopyToStreamQuery & { readonly messages: number } {
-  return new FastCopyOut(sql) as unknown as CopyToStreamQuery & { readonly messages: number };
+export function copyOut(sql: string): CopyOut {
+  return new FastCopyOut(sql) as unknown as CopyOut;
 }

@@ -631,13 +631,19 @@ export class FileArtifactStore extends ArtifactCatalog {
         const idle = { since: Date.now() };
         let checkedAt = 0;
         let notified = false;
+        // Reads into a block that is handed on when mostly filled; a few bytes (a follower keeping
+        // up with the writer reads what one write added) are copied out and the block reused,
+        // so that a follower does not allocate a block per read (GC churn in the API).
+        let buf = Buffer.allocUnsafe(FILE_BLOCK);
         for (;;) {
-          const buf = Buffer.allocUnsafe(FILE_BLOCK);
           const { bytesRead } = await fh.read(buf, 0, FILE_BLOCK, pos);
           if (bytesRead > 0) {
             pos += bytesRead;
             idle.since = Date.now();
-            yield buf.subarray(0, bytesRead);
+            if (bytesRead >= FILE_BLOCK / 4) {
+              yield buf.subarray(0, bytesRead);
+              buf = Buffer.allocUnsafe(FILE_BLOCK);
+            } else yield Buffer.from(buf.subarray(0, bytesRead));
             continue;
           }
           // At the end of what is written. Armed before the check, so that a NOTIFY in between is not lost.
