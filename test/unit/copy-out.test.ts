@@ -20,8 +20,13 @@ interface Internals {
   _buffer: { size: number; take(n: number): Buffer } | null;
 }
 
-/** Runs the decoder over `chunks`; returns what it pushed, whether it ended, and the bytes given back. */
-function decode(chunks: Buffer[]) {
+/**
+ * Runs the decoder over `chunks`; returns what it pushed, whether it ended, and the bytes given
+ * back. Each chunk is a fresh copy, as a socket delivers them: the decoder moves row bytes
+ * within the chunk it is given.
+ */
+function decode(given: Buffer[]) {
+  const chunks = given.map((c) => Buffer.from(c));
   const stream = copyOut('COPY x TO STDOUT');
   const s = stream as unknown as Internals;
   let handedBack: Buffer | undefined;

@@ -38,7 +38,8 @@ class FastCopyOut extends CopyToQueryStream {
       buf = Buffer.concat([this.head, chunk]);
       this.head = null;
     }
-    // Row bytes are moved down over the message headers, in place (the chunk is ours alone):
+    // Row bytes are moved down over the message headers, in place (each socket read is a fresh
+    // buffer that only this decoder sees; the bytes it hands back to pg are left untouched):
     // copyWithin allocates nothing, where Buffer#copy makes a view per row (~7 times slower,
     // and garbage), and a subarray per row would be 1 M objects per million rows.
     const rows = buf;
