@@ -171,6 +171,16 @@ export function selectEntries(entries: TocEntry[], roots: Roots): TocEntry[] {
   return entries.filter((e) => kept.has(e.id));
 }
 
+/**
+ * pg_dump writes `CREATE SCHEMA x;` for the schema it was asked for, which fails in a new
+ * database where that schema already exists (`public` is in every one): the schema's own entry
+ * (the statement after its `Type: SCHEMA` header) becomes `CREATE SCHEMA IF NOT EXISTS`. Its
+ * owner, comment and grants follow as pg_dump wrote them.
+ */
+export function createSchemaIfMissing(preData: string): string {
+  return preData.replace(/^(-- Name: [^\n]*; Type: SCHEMA; Schema: -; Owner: [^\n]*\n--\n\n)CREATE SCHEMA ([^\n]+);$/gm, '$1CREATE SCHEMA IF NOT EXISTS $2;');
+}
+
 export interface SchemaDdl {
   /** Types, functions, tables, sequences, views…: what the data needs to load. */
   preData: string;
@@ -256,7 +266,7 @@ export async function dumpSchemaDdl(o: {
       [],
       tools,
     );
-    const preData = await readFile(pre, 'utf8');
+    const preData = createSchemaIfMissing(await readFile(pre, 'utf8'));
     const relations = keep.filter((e) => e.catalog === PG_CLASS && (RELATIONS.has(e.desc) || e.desc === 'SEQUENCE')).map((e) => e.oid);
     return { preData, postData, relations };
   } finally {

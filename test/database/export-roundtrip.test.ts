@@ -309,6 +309,39 @@ describe('SQL export round trip', () => {
   });
 });
 
+describe('SQL export of tables in public', () => {
+  // public is in every new database, and pg_dump writes CREATE SCHEMA public for it.
+  const T = `xrt_public_${process.pid}`;
+  afterAll(async () => {
+    await db().query(`DROP TABLE IF EXISTS public.${T}_child, public.${T}`);
+    await db().query(`DROP TYPE IF EXISTS public.${T}_kind`);
+  });
+
+  it('restores into a new database (where public already exists) with its type, rows and foreign key', async () => {
+    await db().query(`CREATE TYPE public.${T}_kind AS ENUM ('a', 'b');
+      CREATE TABLE public.${T} (id int PRIMARY KEY, kind public.${T}_kind NOT NULL);
+      CREATE TABLE public.${T}_child (id int PRIMARY KEY, parent int REFERENCES public.${T}(id));
+      INSERT INTO public.${T} VALUES (1, 'a'), (2, 'b'); INSERT INTO public.${T}_child VALUES (10, 2);
+      COMMENT ON TABLE public.${T} IS 'kept';`);
+    const content = await exportSql({ schema: 'public', tables: [T, `${T}_child`] });
+    expect(content).toMatch(/^CREATE SCHEMA IF NOT EXISTS public;$/m);
+    await restore(content, 'xrt_public');
+    const tables = ['-t', `public.${T}*`];
+    expect(entries(await schemaOf('xrt_public', tables))).toEqual(entries(await schemaOf(source(), tables)));
+    const c = new pg.Client({ connectionString: urlOf('xrt_public') });
+    await c.connect();
+    try {
+      expect((await c.query(`SELECT p.id, p.kind::text, c.id AS child FROM public.${T} p LEFT JOIN public.${T}_child c ON c.parent = p.id ORDER BY 1`)).rows).toEqual([
+        { id: 1, kind: 'a', child: null },
+        { id: 2, kind: 'b', child: 10 },
+      ]);
+      expect((await c.query(`SELECT obj_description('public.${T}'::regclass) AS d`)).rows[0].d).toBe('kept');
+    } finally {
+      await c.end();
+    }
+  });
+});
+
 describe('JSON export of a table with a column named x', () => {
   const expected = [
     { id: 1, x: 10, t: 'ten', j: { x: 1 } },
