@@ -454,6 +454,8 @@ const FILE_POLL_MS = 50;
 const FILE_CHECK_MS = 250;
 /** Reads and writes of files go in blocks this big. */
 const FILE_BLOCK = 1 << 20;
+/** After a short read while following, how long to let the writer add more before reading again. */
+const FOLLOW_BATCH_MS = 4;
 const ARTIFACT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -643,7 +645,11 @@ export class FileArtifactStore extends ArtifactCatalog {
             if (bytesRead >= FILE_BLOCK / 4) {
               yield buf.subarray(0, bytesRead);
               buf = Buffer.allocUnsafe(FILE_BLOCK);
-            } else yield Buffer.from(buf.subarray(0, bytesRead));
+            } else {
+              yield Buffer.from(buf.subarray(0, bytesRead));
+              // Caught up with the writer: let it add more before reading (and sending) again.
+              await new Promise((r) => setTimeout(r, FOLLOW_BATCH_MS));
+            }
             continue;
           }
           // At the end of what is written. Armed before the check, so that a NOTIFY in between is not lost.
