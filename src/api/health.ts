@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Services } from './services.ts';
 import { requireAdmin } from './admin/auth.ts';
 import { RETRY_AFTER_SECONDS } from '../shared/db/unavailable.ts';
+import { redisReady } from '../shared/redis.ts';
 
 /**
  * How long PostgreSQL may take to answer a health check (Redis's commands time out sooner, at
@@ -26,7 +27,12 @@ export function healthRoutes(s: Services): Router {
   r.get('/health', async (req, res) => {
     const [database, redis] = await Promise.allSettled([
       within(s.pool.query('SELECT 1'), CHECK_MS),
-      within(s.queues.connection.ping(), CHECK_MS),
+      // A connection still making its first attempt (a web process just started) is waited
+      // for, as an enqueue waits, instead of failing the ping at once (no offline queue).
+      within(
+        redisReady(s.queues.connection).then((up) => (up ? s.queues.connection.ping() : Promise.reject(new Error('not connected')))),
+        CHECK_MS,
+      ),
     ]);
     const failures = {
       database: database.status === 'rejected' ? String((database.reason as Error)?.message ?? database.reason) : undefined,
