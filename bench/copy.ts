@@ -21,13 +21,13 @@
  * and removes everything at the end. Writes bench/results/copy.json.
  */
 import { execFile, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { freePort, startPostgres, startRedis, type Service } from '../scripts/local-services.ts';
 import { migrateControlSchema } from '../src/shared/control/runner.ts';
-import { buildIfStale, fmt, root, serverCommand, table } from './harness.ts';
+import { buildIfStale, fmt, procStats, root, serverCommand, subtreeOf, table, ticksPerSecond } from './harness.ts';
 
 const ROWS = 1_000_000;
 /** BENCH_COPY_ONLY=export|upsert runs one half (while working on it); the report then shows only that half. */
@@ -66,23 +66,7 @@ function startChild(name: string, entry: string, env: NodeJS.ProcessEnv): Promis
 
 // ---- memory: VmHWM / VmRSS of a process and its descendants ----
 
-function tree(pid: number): number[] {
-  const kids = new Map<number, number[]>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
-    } catch {
-      // gone
-    }
-  }
-  const out: number[] = [];
-  const walk = (p: number) => (out.push(p), (kids.get(p) ?? []).forEach(walk));
-  walk(pid);
-  return out;
-}
+const tree = (pid: number) => subtreeOf(procStats(), pid);
 function memKb(pid: number): { rss: number; hwm: number } {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -94,18 +78,11 @@ function memKb(pid: number): { rss: number; hwm: number } {
 }
 /** CPU seconds used by a process tree so far: live processes, plus what the root reaped (exited backends). */
 function cpuSeconds(pid: number, rootOnly = false): number {
-  let ticks = 0;
-  for (const p of rootOnly ? [pid] : tree(pid)) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields 14-17 (utime stime cutime cstime) are at 11-14 after the comm
-      ticks += Number(f[11]) + Number(f[12]) + (p === pid ? Number(f[13]) + Number(f[14]) : 0);
-    } catch {
-      // gone
-    }
-  }
-  return ticks / 100;
+  const procs = procStats();
+  const root = procs.get(pid);
+  if (!root) return 0;
+  const ticks = (rootOnly ? [pid] : subtreeOf(procs, pid)).reduce((a, p) => a + procs.get(p)!.ticks, 0) + root.childTicks;
+  return ticks / ticksPerSecond();
 }
 /** Peak per process (MB) of a subtree: max of sampled VmRSS and of VmHWM. */
 class MemWatch {

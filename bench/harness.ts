@@ -148,55 +148,63 @@ try {
   // not fatal: 100 Hz is the Linux default
 }
 
-/** user+system CPU seconds of each process subtree rooted at `roots`, from /proc (Linux only). */
-export function cpuSeconds(roots: Record<string, number | undefined>): Record<string, number> {
-  const procs = new Map<number, { ppid: number; ticks: number }>();
+/** One process as /proc/<pid>/stat shows it: its parent, CPU ticks (its own, and its reaped children's), resident pages. */
+export interface ProcStat {
+  ppid: number;
+  ticks: number;
+  childTicks: number;
+  rssPages: number;
+}
+
+/** Every process's /proc/<pid>/stat, read once (Linux only; empty elsewhere). */
+export function procStats(): Map<number, ProcStat> {
+  const procs = new Map<number, ProcStat>();
+  let dirs: string[];
   try {
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        // The command name may hold spaces; the fields after its closing parenthesis do not.
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        procs.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-      } catch {
-        // the process ended while we looked
-      }
-    }
+    dirs = readdirSync('/proc');
   } catch {
-    return Object.fromEntries(Object.keys(roots).map((k) => [k, NaN]));
+    return procs;
   }
+  for (const d of dirs) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      // The command name may hold spaces; the fields after its closing parenthesis do not.
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // Fields 4 (ppid), 14-17 (utime stime cutime cstime) and 24 (rss) of proc(5).
+      procs.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), childTicks: Number(f[13]) + Number(f[14]), rssPages: Number(f[21]) });
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return procs;
+}
+
+/** `root` and its descendants in `procs`, root first. */
+export function subtreeOf(procs: Map<number, ProcStat>, root: number): number[] {
   const kids = new Map<number, number[]>();
   for (const [pid, p] of procs) kids.set(p.ppid, [...(kids.get(p.ppid) ?? []), pid]);
-  const subtree = (pid: number): number => (procs.get(pid)?.ticks ?? 0) + (kids.get(pid) ?? []).reduce((a, c) => a + subtree(c), 0);
-  return Object.fromEntries(Object.entries(roots).map(([k, pid]) => [k, pid === undefined || !procs.has(pid) ? NaN : subtree(pid) / clockTicks]));
+  const out: number[] = [];
+  const walk = (pid: number) => (out.push(pid), (kids.get(pid) ?? []).sort((a, b) => a - b).forEach(walk));
+  if (procs.has(root)) walk(root);
+  return out;
+}
+
+/** CPU ticks per second, for the ticks procStats reports. */
+export const ticksPerSecond = () => clockTicks;
+
+/** user+system CPU seconds of each process subtree rooted at `roots`, from /proc (Linux only). */
+export function cpuSeconds(roots: Record<string, number | undefined>): Record<string, number> {
+  const procs = procStats();
+  const sum = (root: number) => subtreeOf(procs, root).reduce((a, pid) => a + procs.get(pid)!.ticks, 0);
+  return Object.fromEntries(Object.entries(roots).map(([k, pid]) => [k, pid === undefined || !procs.has(pid) ? NaN : sum(pid) / clockTicks]));
 }
 
 /** Resident memory (MB) of each process in the subtree rooted at `root`, root first (Linux only). */
 export function residentMb(root: number | undefined): number[] {
   if (root === undefined) return [];
-  const out: { pid: number; ppid: number; mb: number }[] = [];
-  try {
-    for (const d of readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      try {
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // Field 24 (rss) in pages.
-        out.push({ pid: Number(d), ppid: Number(f[1]), mb: (Number(f[21]) * 4096) / 2 ** 20 });
-      } catch {
-        // the process ended while we looked
-      }
-    }
-  } catch {
-    return [];
-  }
-  const inTree = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of out) if (!inTree.has(p.pid) && inTree.has(p.ppid)) (inTree.add(p.pid), (grew = true));
-  }
-  return out.filter((p) => inTree.has(p.pid)).sort((a, b) => (a.pid === root ? -1 : b.pid === root ? 1 : a.pid - b.pid)).map((p) => Math.round(p.mb));
+  const procs = procStats();
+  return subtreeOf(procs, root).map((pid) => Math.round((procs.get(pid)!.rssPages * 4096) / 2 ** 20));
 }
 
 /** Our child process running `command` (the postmaster, redis-server). */
